@@ -1,0 +1,199 @@
+/**
+ * Warden's configuration: every environment variable is read here, once,
+ * validated, and turned into one typed, immutable AppConfig that is injected
+ * where needed. Nothing else in the code base reads process.env.
+ */
+
+export type NodeEnv = 'development' | 'production' | 'test';
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export class AppConfig {
+  readonly nodeEnv!: NodeEnv;
+  readonly port!: number;
+  readonly host!: string;
+  /** Unset means: start an embedded PostgreSQL under dataDir (see infra/dev-services). */
+  readonly databaseUrl!: string | undefined;
+  readonly databasePoolMax!: number;
+  /** Apply pending migrations when the app starts. */
+  readonly databaseMigrate!: boolean;
+  readonly redisUrl!: string;
+  /** Whether redisUrl was given explicitly (then Warden never starts its own redis-server). */
+  readonly redisUrlExplicit!: boolean;
+  /** Prefix of every Redis key and BullMQ queue, so several deployments or test runs share one Redis. */
+  readonly redisKeyPrefix!: string;
+  readonly smtpUrl!: string | undefined;
+  readonly mailFrom!: string;
+  /** Unset means: generated once and kept under dataDir. */
+  readonly jwtSecret!: string | undefined;
+  readonly bootstrap!: {
+    readonly orgSlug: string;
+    readonly orgName: string;
+    readonly ownerUsername: string;
+    readonly ownerEmail: string;
+    readonly ownerPassword: string | undefined;
+  };
+  readonly allowOrganizationSignup!: boolean;
+  readonly publicUrl!: string;
+  readonly docsEnabled!: boolean;
+  readonly corsOrigins!: readonly string[];
+  readonly logLevel!: LogLevel;
+  readonly bodyLimitBytes!: number;
+  readonly requestTimeoutMs!: number;
+  readonly metricsEnabled!: boolean;
+  /** When set, GET /metrics requires `Authorization: Bearer <token>`. */
+  readonly metricsToken!: string | undefined;
+  /** Where zero-config state lives: embedded PostgreSQL, generated secrets. */
+  readonly dataDir!: string;
+  /** Run BullMQ workers inside the API process (`npm run start:worker` runs them alone). */
+  readonly workersEnabled!: boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Reads one variable; records a problem naming the variable when its value is wrong. */
+class EnvReader {
+  readonly problems: string[] = [];
+
+  constructor(private readonly env: Env) {}
+
+  raw(name: string): string | undefined {
+    const value = this.env[name];
+    return value === undefined || value.trim() === '' ? undefined : value.trim();
+  }
+
+  string(name: string, fallback: string): string {
+    return this.raw(name) ?? fallback;
+  }
+
+  int(name: string, fallback: number, min: number, max: number): number {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    const parsed = Number(value);
+    if (!/^-?\d+$/.test(value) || parsed < min || parsed > max) {
+      this.problems.push(`${name} must be a whole number from ${min} to ${max} (got "${value}")`);
+      return fallback;
+    }
+    return parsed;
+  }
+
+  bool(name: string, fallback: boolean): boolean {
+    const value = this.raw(name)?.toLowerCase();
+    if (value === undefined) return fallback;
+    if (['true', '1', 'yes'].includes(value)) return true;
+    if (['false', '0', 'no'].includes(value)) return false;
+    this.problems.push(`${name} must be true or false (got "${value}")`);
+    return fallback;
+  }
+
+  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    if ((allowed as readonly string[]).includes(value)) return value as T;
+    this.problems.push(`${name} must be one of ${allowed.join(', ')} (got "${value}")`);
+    return fallback;
+  }
+
+  url(name: string, protocols: readonly string[]): string | undefined {
+    const value = this.raw(name);
+    if (value === undefined) return undefined;
+    let parsed: URL;
+    try {
+      parsed = new URL(value);
+    } catch {
+      this.problems.push(`${name} must be a URL (${protocols.join(' or ')})`);
+      return undefined;
+    }
+    if (!protocols.includes(parsed.protocol.replace(/:$/, ''))) {
+      this.problems.push(`${name} must use ${protocols.join(' or ')}, not "${parsed.protocol}"`);
+      return undefined;
+    }
+    return value;
+  }
+
+  matches(name: string, pattern: RegExp, rule: string, fallback: string): string {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    if (!pattern.test(value)) {
+      this.problems.push(`${name} ${rule} (got "${value}")`);
+      return fallback;
+    }
+    return value;
+  }
+}
+
+/** Builds the validated configuration; throws a ConfigError naming every wrong variable. */
+export function loadConfig(env: Env = process.env): AppConfig {
+  const read = new EnvReader(env);
+  const port = read.int('PORT', 3000, 1, 65535);
+  const jwtSecret = read.raw('JWT_SECRET');
+  if (jwtSecret !== undefined && jwtSecret.length < 32) {
+    read.problems.push('JWT_SECRET must be at least 32 characters long');
+  }
+  const nodeEnv = read.oneOf<NodeEnv>('NODE_ENV', ['development', 'production', 'test'], 'development');
+  const redisUrl = read.url('REDIS_URL', ['redis', 'rediss']);
+
+  const config: AppConfig = {
+    nodeEnv,
+    port,
+    host: read.string('HOST', '0.0.0.0'),
+    databaseUrl: read.url('DATABASE_URL', ['postgres', 'postgresql']),
+    databasePoolMax: read.int('DATABASE_POOL_MAX', 10, 1, 500),
+    databaseMigrate: read.bool('DATABASE_MIGRATE', true),
+    redisUrl: redisUrl ?? 'redis://127.0.0.1:6379',
+    redisUrlExplicit: redisUrl !== undefined,
+    redisKeyPrefix: read.matches(
+      'REDIS_KEY_PREFIX',
+      /^[A-Za-z0-9_.-]{1,64}$/,
+      'must be 1-64 letters, digits, ".", "_" or "-"',
+      'warden',
+    ),
+    smtpUrl: read.url('SMTP_URL', ['smtp', 'smtps']),
+    mailFrom: read.string('MAIL_FROM', 'Warden <no-reply@localhost>'),
+    jwtSecret,
+    bootstrap: {
+      orgSlug: read.matches(
+        'BOOTSTRAP_ORG_SLUG',
+        /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/,
+        'must be lowercase letters, digits and "-" (at most 63)',
+        'default',
+      ),
+      orgName: read.string('BOOTSTRAP_ORG_NAME', 'Default'),
+      ownerUsername: read.string('BOOTSTRAP_OWNER_USERNAME', 'owner'),
+      ownerEmail: read.string('BOOTSTRAP_OWNER_EMAIL', 'owner@example.com'),
+      ownerPassword: read.raw('BOOTSTRAP_OWNER_PASSWORD'),
+    },
+    allowOrganizationSignup: read.bool('ALLOW_ORGANIZATION_SIGNUP', false),
+    publicUrl: read.url('PUBLIC_URL', ['http', 'https']) ?? `http://localhost:${port}`,
+    docsEnabled: read.bool('DOCS_ENABLED', nodeEnv !== 'production'),
+    corsOrigins: (read.raw('CORS_ORIGINS') ?? '')
+      .split(',')
+      .map((origin) => origin.trim())
+      .filter((origin) => origin !== ''),
+    logLevel: read.oneOf<LogLevel>(
+      'LOG_LEVEL',
+      ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+      'info',
+    ),
+    bodyLimitBytes: read.int('BODY_LIMIT_BYTES', 1024 * 1024, 1024, 100 * 1024 * 1024),
+    requestTimeoutMs: read.int('REQUEST_TIMEOUT_MS', 30_000, 1_000, 600_000),
+    metricsEnabled: read.bool('METRICS_ENABLED', true),
+    metricsToken: read.raw('METRICS_TOKEN'),
+    dataDir: read.string('DATA_DIR', '.data'),
+    workersEnabled: read.bool('WORKERS_ENABLED', true),
+  };
+
+  if (read.problems.length > 0) throw new ConfigError(read.problems);
+  return Object.freeze(config);
+}
+
+/** A copy of the configuration with some values replaced (used once dev services are up). */
+export function withOverrides(config: AppConfig, overrides: Partial<AppConfig>): AppConfig {
+  return Object.freeze({ ...config, ...overrides });
+}

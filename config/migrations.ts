@@ -1,0 +1,11 @@
+import type { MigrationObject } from '@mikro-orm/core';
+import { Migration20261122000000CreateOrganizations } from '../migrations/Migration20261122000000CreateOrganizations';
+
+/**
+ * Every migration, in order. Listed explicitly (not discovered by glob) so the
+ * same list runs from TypeScript under Jest and from dist/ in production.
+ * `npm run migration:create` writes a new file into migrations/: add it here.
+ */
+export const migrationsList: MigrationObject[] = [
+  { name: 'Migration20261122000000CreateOrganizations', class: Migration20261122000000CreateOrganizations },
+];

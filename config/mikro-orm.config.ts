@@ -1,0 +1,61 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Migrator } from '@mikro-orm/migrations';
+import type { Options } from '@mikro-orm/core';
+import { defineConfig, PostgreSqlDriver } from '@mikro-orm/postgresql';
+import { loadConfig } from './app-config';
+import { migrationsList } from './migrations';
+
+/**
+ * The MikroORM options shared by the app (src/infra/database) and the MikroORM
+ * CLI (default export below). The app registers entities through
+ * MikroOrmModule.forFeature (autoLoadEntities); the CLI discovers them by path.
+ */
+export function baseOrmOptions(clientUrl: string, poolMax = 10): Options<PostgreSqlDriver> {
+  return defineConfig({
+    clientUrl,
+    driver: PostgreSqlDriver,
+    extensions: [Migrator],
+    // Fail fast while PostgreSQL is unreachable (503, /health/ready) instead of
+    // queueing requests for a minute; the pool reconnects once it is back.
+    pool: { min: 0, max: poolMax, acquireTimeoutMillis: 5_000 },
+    driverOptions: { connection: { connectionTimeoutMillis: 3_000 } },
+    forceUtcTimezone: true,
+    // Nothing is lazily loaded behind the caller's back; services say what they need.
+    forceEntityConstructor: false,
+    allowGlobalContext: false,
+    debug: false,
+    migrations: {
+      tableName: 'mikro_orm_migrations',
+      path: join(__dirname, '..', 'migrations'),
+      pathTs: join(__dirname, '..', 'migrations'),
+      migrationsList,
+      transactional: true,
+      allOrNothing: true,
+      emit: 'ts',
+      snapshot: false,
+    },
+  });
+}
+
+/** The URL of the embedded PostgreSQL that `npm start` runs when DATABASE_URL is unset. */
+export function embeddedDatabaseUrl(dataDir: string): string | undefined {
+  const file = join(dataDir, 'embedded-postgres.json');
+  if (!existsSync(file)) return undefined;
+  return (JSON.parse(readFileSync(file, 'utf8')) as { url: string }).url;
+}
+
+function cliConfig(): Options<PostgreSqlDriver> {
+  const config = loadConfig();
+  const url = config.databaseUrl ?? embeddedDatabaseUrl(config.dataDir);
+  if (url === undefined) {
+    throw new Error('Set DATABASE_URL, or run `npm start` once so that the embedded PostgreSQL exists.');
+  }
+  return {
+    ...baseOrmOptions(url),
+    entities: ['./dist/src/**/*.entity.js'],
+    entitiesTs: ['./src/**/*.entity.ts'],
+  };
+}
+
+export default cliConfig;

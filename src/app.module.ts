@@ -1,0 +1,62 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { ClsModule } from 'nestjs-cls';
+import { LoggerModule } from 'nestjs-pino';
+import type { DestinationStream } from 'pino';
+import type { Options as PinoHttpOptions } from 'pino-http';
+import { AppConfig } from '../config/app-config';
+import { ProblemDetailsFilter } from './common/problem/problem-details.filter';
+import { REDACT_PATHS, REDACTED } from './common/logging/redaction';
+import { HealthModule } from './health/health.module';
+import { ConfigModule } from './infra/config/config.module';
+import { DatabaseModule } from './infra/database/database.module';
+import { QueueModule } from './infra/queue/queue.module';
+import { RedisModule } from './infra/redis/redis.module';
+import { MetricsModule } from './metrics/metrics.module';
+import { OrganizationsModule } from './organizations/organizations.module';
+
+export interface AppModuleOptions {
+  /** Where log lines go (tests capture them); stdout by default. */
+  logDestination?: DestinationStream;
+  /** Extra modules (tests add probes here). */
+  imports?: DynamicModule['imports'];
+}
+
+/** The infrastructure every process needs: config, logs, request context, database, Redis, queues. */
+export function infrastructureImports(config: AppConfig, options: AppModuleOptions = {}) {
+  const pinoOptions: PinoHttpOptions = {
+    level: config.logLevel,
+    redact: { paths: REDACT_PATHS, censor: REDACTED },
+    // Fastify has already chosen the id (echoing a valid X-Request-Id); log that one.
+    genReqId: (req) => String(req.id),
+    customAttributeKeys: { reqId: 'requestId' },
+    autoLogging: { ignore: (req) => req.url?.startsWith('/health/') === true },
+  };
+  return [
+    ConfigModule.forRoot(config),
+    LoggerModule.forRoot({
+      pinoHttp: options.logDestination ? [pinoOptions, options.logDestination] : pinoOptions,
+    }),
+    ClsModule.forRoot({ global: true, middleware: { mount: true } }),
+    DatabaseModule,
+    RedisModule,
+    QueueModule,
+  ];
+}
+
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig, options: AppModuleOptions = {}): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ...infrastructureImports(config, options),
+        HealthModule,
+        MetricsModule,
+        OrganizationsModule,
+        ...(options.imports ?? []),
+      ],
+      providers: [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }],
+    };
+  }
+}

@@ -1,0 +1,46 @@
+import { MikroORM } from '@mikro-orm/core';
+import { MikroOrmModule } from '@mikro-orm/nestjs';
+import { Global, Injectable, Logger, Module, type OnModuleInit } from '@nestjs/common';
+import { AppConfig } from '../../../config/app-config';
+import { baseOrmOptions } from '../../../config/mikro-orm.config';
+
+/** Applies pending migrations before any module starts using the database. */
+@Injectable()
+export class MigrationRunner implements OnModuleInit {
+  private readonly logger = new Logger('Migrations');
+
+  constructor(
+    private readonly orm: MikroORM,
+    private readonly config: AppConfig,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    if (!this.config.databaseMigrate) return;
+    const applied = await this.orm.getMigrator().up();
+    if (applied.length > 0) {
+      this.logger.log(`Applied ${applied.length} migration(s): ${applied.map((m) => m.name).join(', ')}`);
+    }
+  }
+}
+
+/**
+ * PostgreSQL through MikroORM: one ORM per process, a request-scoped
+ * EntityManager fork per HTTP request, migrations applied at start. Feature
+ * modules register their entities with MikroOrmModule.forFeature.
+ */
+@Global()
+@Module({
+  imports: [
+    MikroOrmModule.forRootAsync({
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) => {
+        if (config.databaseUrl === undefined) {
+          throw new Error('DATABASE_URL is not resolved: start the embedded PostgreSQL first.');
+        }
+        return { ...baseOrmOptions(config.databaseUrl, config.databasePoolMax), autoLoadEntities: true };
+      },
+    }),
+  ],
+  providers: [MigrationRunner],
+})
+export class DatabaseModule {}

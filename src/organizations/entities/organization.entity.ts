@@ -1,0 +1,26 @@
+import { Entity, Property, Unique } from '@mikro-orm/core';
+import { BaseEntity } from '../../infra/database/base.entity';
+
+/** Settings an Owner may change; absent keys fall back to the defaults in OrganizationSettingsDefaults. */
+export interface OrganizationSettings {
+  allowRegistration?: boolean;
+  passwordMinLength?: number;
+  accessTokenTtlSeconds?: number;
+  sessionIdleTtlSeconds?: number;
+  sessionAbsoluteTtlSeconds?: number;
+  auditRetentionDays?: number;
+  ssoEnforced?: boolean;
+}
+
+@Entity({ tableName: 'organizations' })
+export class Organization extends BaseEntity<'settings'> {
+  @Unique({ name: 'organizations_slug_unique' })
+  @Property({ type: 'string', length: 63 })
+  slug!: string;
+
+  @Property({ type: 'string', length: 200 })
+  name!: string;
+
+  @Property({ type: 'json' })
+  settings: OrganizationSettings = {};
+}

@@ -1,0 +1,28 @@
+import { Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { Logger as PinoLogger } from 'nestjs-pino';
+import { ConfigError, loadConfig } from '../config/app-config';
+import { startDevServices } from './infra/dev-services/dev-services';
+import { onShutdownSignal } from './shutdown';
+import { WorkerModule } from './worker.module';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = new Logger('Worker');
+  const services = await startDevServices(config, (message) => logger.log(message));
+  const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(services.config), {
+    bufferLogs: true,
+  });
+  app.useLogger(app.get(PinoLogger));
+  onShutdownSignal(async () => {
+    await app.close();
+    await services.stop();
+  });
+  await app.init();
+  logger.log('Warden workers running');
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof ConfigError ? error.message : String((error as Error)?.stack ?? error)}\n`);
+  process.exit(1);
+});

@@ -136,7 +136,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
   if (jwtSecret !== undefined && jwtSecret.length < 32) {
     read.problems.push('JWT_SECRET must be at least 32 characters long');
   }
-  const nodeEnv = read.oneOf<NodeEnv>('NODE_ENV', ['development', 'production', 'test'], 'development');
+  const nodeEnv = read.oneOf<NodeEnv>(
+    'NODE_ENV',
+    ['development', 'production', 'test'],
+    'development',
+  );
   const redisUrl = read.url('REDIS_URL', ['redis', 'rediss']);
 
   const config: AppConfig = {

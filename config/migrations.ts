@@ -7,5 +7,8 @@ import { Migration20261122000000CreateOrganizations } from '../migrations/Migrat
  * `npm run migration:create` writes a new file into migrations/: add it here.
  */
 export const migrationsList: MigrationObject[] = [
-  { name: 'Migration20261122000000CreateOrganizations', class: Migration20261122000000CreateOrganizations },
+  {
+    name: 'Migration20261122000000CreateOrganizations',
+    class: Migration20261122000000CreateOrganizations,
+  },
 ];

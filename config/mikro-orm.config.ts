@@ -34,6 +34,7 @@ export function baseOrmOptions(clientUrl: string, poolMax = 10): Options<Postgre
       allOrNothing: true,
       emit: 'ts',
       snapshot: false,
+      silent: true,
     },
   });
 }
@@ -49,7 +50,9 @@ function cliConfig(): Options<PostgreSqlDriver> {
   const config = loadConfig();
   const url = config.databaseUrl ?? embeddedDatabaseUrl(config.dataDir);
   if (url === undefined) {
-    throw new Error('Set DATABASE_URL, or run `npm start` once so that the embedded PostgreSQL exists.');
+    throw new Error(
+      'Set DATABASE_URL, or run `npm start` once so that the embedded PostgreSQL exists.',
+    );
   }
   return {
     ...baseOrmOptions(url),

@@ -28,9 +28,7 @@ export function infrastructureImports(config: AppConfig, options: AppModuleOptio
     level: config.logLevel,
     redact: { paths: REDACT_PATHS, censor: REDACTED },
     // Fastify has already chosen the id (echoing a valid X-Request-Id); log that one.
-    genReqId: (req) => String(req.id),
-    customAttributeKeys: { reqId: 'requestId' },
-    autoLogging: { ignore: (req) => req.url?.startsWith('/health/') === true },
+    genReqId: (req) => req.id,
   };
   return [
     ConfigModule.forRoot(config),

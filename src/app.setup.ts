@@ -50,11 +50,18 @@ export async function createApp(
   await app.register(helmet, {
     // Swagger UI loads its own scripts and styles from /docs.
     contentSecurityPolicy: {
-      directives: { defaultSrc: ["'self'"], imgSrc: ["'self'", 'data:'], styleSrc: ["'self'", "'unsafe-inline'"] },
+      directives: {
+        defaultSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+      },
     },
   });
   if (config.corsOrigins.length > 0) {
-    app.enableCors({ origin: [...config.corsOrigins], exposedHeaders: ['X-Request-Id', 'Retry-After'] });
+    app.enableCors({
+      origin: [...config.corsOrigins],
+      exposedHeaders: ['X-Request-Id', 'Retry-After'],
+    });
   }
 
   app.useGlobalPipes(

@@ -16,11 +16,15 @@ async function main(): Promise<void> {
   await app.listen({ port: config.port, host: config.host });
   const base = config.publicUrl;
   logger.log(`Warden API listening on ${base}/api/v1`);
-  logger.log(`OpenAPI document: ${base}/openapi.json${config.docsEnabled ? ` · Swagger UI: ${base}/docs` : ''}`);
+  logger.log(
+    `OpenAPI document: ${base}/openapi.json${config.docsEnabled ? ` · Swagger UI: ${base}/docs` : ''}`,
+  );
 }
 
 main().catch((error: unknown) => {
   // A configuration or start-up error: say what is wrong, without a stack trace for config errors.
-  process.stderr.write(`${error instanceof ConfigError ? error.message : String((error as Error)?.stack ?? error)}\n`);
+  process.stderr.write(
+    `${error instanceof ConfigError ? error.message : String((error as Error)?.stack ?? error)}\n`,
+  );
   process.exit(1);
 });

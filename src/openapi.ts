@@ -16,7 +16,10 @@ const PROBLEM_RESPONSES = [
 ];
 
 /** The OpenAPI 3 document served at /openapi.json and linted by `npm run lint:openapi`. */
-export function buildOpenApiDocument(app: INestApplication, config: Pick<AppConfig, 'publicUrl'>): OpenAPIObject {
+export function buildOpenApiDocument(
+  app: INestApplication,
+  config: Pick<AppConfig, 'publicUrl'>,
+): OpenAPIObject {
   const builder = new DocumentBuilder()
     .setTitle('Warden API')
     .setDescription(
@@ -32,7 +35,9 @@ export function buildOpenApiDocument(app: INestApplication, config: Pick<AppConf
     builder.addGlobalResponse({
       status: response.status,
       description: response.description,
-      content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/ProblemDocumentDto' } } },
+      content: {
+        'application/problem+json': { schema: { $ref: '#/components/schemas/ProblemDocumentDto' } },
+      },
     });
   }
   return SwaggerModule.createDocument(app, builder.build(), { extraModels: [ProblemDocumentDto] });

@@ -13,7 +13,11 @@ export class DatabaseHealthIndicator {
   async check(key = 'database') {
     const indicator = this.indicators.check(key);
     try {
-      await withTimeout(this.em.getConnection().execute('select 1'), 2_000, 'PostgreSQL did not answer');
+      await withTimeout(
+        this.em.getConnection().execute('select 1'),
+        2_000,
+        'PostgreSQL did not answer',
+      );
       return indicator.up();
     } catch (error) {
       return indicator.down({ message: error instanceof Error ? error.message : String(error) });

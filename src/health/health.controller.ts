@@ -1,5 +1,10 @@
 import { Controller, Get, HttpStatus, ServiceUnavailableException } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiOkResponse,
+  ApiOperation,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService } from '@nestjs/terminus';
 import { Public } from '../authz/public.decorator';
 import { ProblemException } from '../common/problem/problem';
@@ -39,10 +44,14 @@ export class HealthController {
       const failing = Object.entries(result.error ?? {}).map(
         ([name, detail]) => `${name} (${detail.message ?? 'down'})`,
       );
-      throw new ProblemException(HttpStatus.SERVICE_UNAVAILABLE, `Not ready: ${failing.join(', ')}.`, {
-        type: 'dependency-unavailable',
-        headers: { 'retry-after': '5' },
-      });
+      throw new ProblemException(
+        HttpStatus.SERVICE_UNAVAILABLE,
+        `Not ready: ${failing.join(', ')}.`,
+        {
+          type: 'dependency-unavailable',
+          headers: { 'retry-after': '5' },
+        },
+      );
     }
   }
 }

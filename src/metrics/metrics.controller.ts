@@ -27,7 +27,10 @@ export class MetricsController {
   @Header('content-type', 'text/plain; version=0.0.4; charset=utf-8')
   async scrape(@Headers('authorization') authorization?: string): Promise<string> {
     if (!this.config.metricsEnabled) {
-      throw new ProblemException(HttpStatus.NOT_FOUND, 'Metrics are disabled (METRICS_ENABLED=false).');
+      throw new ProblemException(
+        HttpStatus.NOT_FOUND,
+        'Metrics are disabled (METRICS_ENABLED=false).',
+      );
     }
     const token = this.config.metricsToken;
     if (token !== undefined && !sameSecret(authorization ?? '', `Bearer ${token}`)) {

@@ -5,7 +5,10 @@ export class FieldErrorDto {
   @ApiProperty({ example: 'username', maxLength: 200 })
   field!: string;
 
-  @ApiProperty({ example: 'username must be longer than or equal to 3 characters', maxLength: 1000 })
+  @ApiProperty({
+    example: 'username must be longer than or equal to 3 characters',
+    maxLength: 1000,
+  })
   message!: string;
 }
 

@@ -32,29 +32,39 @@ function isFastifyClientError(error: unknown): error is FastifyLikeError {
   return typeof status === 'number' && status >= 400 && status < 500;
 }
 
-/** Messages for the errors Fastify raises before a route runs (parsing, limits). */
-function fastifyDetail(error: FastifyLikeError): { detail: string; type?: ProblemType } {
-  switch (error.code) {
-    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+/**
+ * Clear messages for what Fastify refuses before a route runs. Nest hands these
+ * over as plain HttpExceptions carrying Fastify's message, so they are told
+ * apart by status and message.
+ */
+function parserProblem(
+  status: number,
+  message: string,
+): { detail: string; type?: ProblemType } | undefined {
+  switch (status) {
+    case 413:
       return { detail: 'The request body is larger than this endpoint accepts.' };
-    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+    case 415:
       return { detail: 'This content type is not supported; send application/json.' };
-    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return { detail: 'The body is empty although Content-Type says JSON.', type: 'malformed-request' };
-    case 'FST_ERR_CTP_INVALID_JSON_BODY':
-    case undefined:
-      if (error.statusCode === 400) {
-        return { detail: 'The request body is not valid JSON.', type: 'malformed-request' };
+    case 400:
+      if (/JSON|prototype property|constructor property/i.test(message)) {
+        return {
+          detail: /prototype|constructor/i.test(message)
+            ? 'The request body contains a forbidden __proto__ or constructor property.'
+            : 'The request body is not valid JSON.',
+          type: 'malformed-request',
+        };
       }
-      return { detail: statusTitle(error.statusCode) };
+      return undefined;
     default:
-      return { detail: error.message };
+      return undefined;
   }
 }
 
 /** Errors that mean PostgreSQL or Redis is out of reach right now. */
 function isDependencyOutage(error: unknown): boolean {
-  if (error instanceof ConnectionException || error instanceof LockWaitTimeoutException) return true;
+  if (error instanceof ConnectionException || error instanceof LockWaitTimeoutException)
+    return true;
   if (!(error instanceof Error)) return false;
   const name = error.name;
   const message = error.message;
@@ -77,11 +87,19 @@ function httpExceptionDetail(exception: HttpException): string {
 }
 
 /** Maps any thrown value to the problem document the client receives. */
-export function toProblem(exception: unknown, instance: string, requestId?: string): ProblemResponse {
+export function toProblem(
+  exception: unknown,
+  instance: string,
+  requestId?: string,
+): ProblemResponse {
   const build = (
     status: number,
     detail: string,
-    extra: { type?: ProblemType; errors?: ProblemDocument['errors']; headers?: Record<string, string> } = {},
+    extra: {
+      type?: ProblemType;
+      errors?: ProblemDocument['errors'];
+      headers?: Record<string, string>;
+    } = {},
     isUnexpected = false,
   ): ProblemResponse => ({
     status,
@@ -102,7 +120,12 @@ export function toProblem(exception: unknown, instance: string, requestId?: stri
     return build(exception.getStatus(), exception.detail, exception.extras);
   }
   if (exception instanceof HttpException) {
-    return build(exception.getStatus(), httpExceptionDetail(exception));
+    const status = exception.getStatus();
+    const detail = httpExceptionDetail(exception);
+    const fromParser = parserProblem(status, detail);
+    return fromParser
+      ? build(status, fromParser.detail, { type: fromParser.type })
+      : build(status, detail);
   }
   if (exception instanceof UniqueConstraintViolationException) {
     return build(HttpStatus.CONFLICT, 'A resource with these values already exists.', {
@@ -110,8 +133,10 @@ export function toProblem(exception: unknown, instance: string, requestId?: stri
     });
   }
   if (isFastifyClientError(exception)) {
-    const { detail, type } = fastifyDetail(exception);
-    return build(exception.statusCode, detail, { type });
+    const fromParser = parserProblem(exception.statusCode, exception.message);
+    return build(exception.statusCode, fromParser?.detail ?? statusTitle(exception.statusCode), {
+      type: fromParser?.type,
+    });
   }
   if (isDependencyOutage(exception)) {
     return build(

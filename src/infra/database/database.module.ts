@@ -1,5 +1,6 @@
 import { MikroORM } from '@mikro-orm/core';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
+import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { Global, Injectable, Logger, Module, type OnModuleInit } from '@nestjs/common';
 import { AppConfig } from '../../../config/app-config';
 import { baseOrmOptions } from '../../../config/mikro-orm.config';
@@ -18,7 +19,9 @@ export class MigrationRunner implements OnModuleInit {
     if (!this.config.databaseMigrate) return;
     const applied = await this.orm.getMigrator().up();
     if (applied.length > 0) {
-      this.logger.log(`Applied ${applied.length} migration(s): ${applied.map((m) => m.name).join(', ')}`);
+      this.logger.log(
+        `Applied ${applied.length} migration(s): ${applied.map((m) => m.name).join(', ')}`,
+      );
     }
   }
 }
@@ -32,12 +35,16 @@ export class MigrationRunner implements OnModuleInit {
 @Module({
   imports: [
     MikroOrmModule.forRootAsync({
+      driver: PostgreSqlDriver,
       inject: [AppConfig],
       useFactory: (config: AppConfig) => {
         if (config.databaseUrl === undefined) {
           throw new Error('DATABASE_URL is not resolved: start the embedded PostgreSQL first.');
         }
-        return { ...baseOrmOptions(config.databaseUrl, config.databasePoolMax), autoLoadEntities: true };
+        return {
+          ...baseOrmOptions(config.databaseUrl, config.databasePoolMax),
+          autoLoadEntities: true,
+        };
       },
     }),
   ],

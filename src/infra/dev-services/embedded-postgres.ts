@@ -70,6 +70,8 @@ export async function startEmbeddedPostgres(
   }
 
   const url = `postgresql://postgres:${password}@127.0.0.1:${port}/${DATABASE}`;
-  await writeFile(stateFile, JSON.stringify({ url, password } satisfies EmbeddedState), { mode: 0o600 });
+  await writeFile(stateFile, JSON.stringify({ url, password } satisfies EmbeddedState), {
+    mode: 0o600,
+  });
   return { url, stop: () => server.stop() };
 }

@@ -1,4 +1,11 @@
-import { Global, Inject, Injectable, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  Global,
+  Inject,
+  Injectable,
+  Logger,
+  Module,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { AppConfig } from '../../../config/app-config';
 import { redisOptionsFromUrl } from './redis-options';
@@ -42,10 +49,7 @@ class RedisLifecycle implements OnApplicationShutdown {
 
 @Global()
 @Module({
-  providers: [
-    { provide: REDIS, inject: [AppConfig], useFactory: createRedis },
-    RedisLifecycle,
-  ],
+  providers: [{ provide: REDIS, inject: [AppConfig], useFactory: createRedis }, RedisLifecycle],
   exports: [REDIS],
 })
 export class RedisModule {}

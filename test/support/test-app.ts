@@ -1,0 +1,111 @@
+import type { DynamicModule } from '@nestjs/common';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { Redis } from 'ioredis';
+import request from 'supertest';
+import TestAgent from 'supertest/lib/agent';
+import { type AppConfig, loadConfig } from '../../config/app-config';
+import { createApp } from '../../src/app.setup';
+import { createTestDatabase, dropTestDatabase } from './test-database';
+import { TEST_REDIS_URL } from './test-env';
+
+export interface TestAppOptions {
+  /** Extra environment variables, as an operator would set them. */
+  env?: Record<string, string>;
+  /** Modules added beside AppModule's (probe controllers for tests of cross-cutting behaviour). */
+  imports?: DynamicModule['imports'];
+  /** Rewrites the database and Redis URLs the app gets (to route them through a TcpProxy). */
+  databaseUrl?: (url: string) => string;
+  redisUrl?: (url: string) => string;
+}
+
+export interface TestApp {
+  app: NestFastifyApplication;
+  config: AppConfig;
+  /** http://127.0.0.1:<port> of the listening app. */
+  baseUrl: string;
+  /** supertest against the listening app, over real HTTP. */
+  http: TestAgent;
+  /** Every JSON log line the app wrote. */
+  logs: string[];
+  databaseName: string;
+  databaseUrl: string;
+  close(): Promise<void>;
+}
+
+/** Collects pino's JSON lines in memory. */
+class LogCapture extends Writable {
+  readonly lines: string[] = [];
+  override _write(chunk: Buffer, _encoding: BufferEncoding, done: () => void): void {
+    this.lines.push(
+      ...chunk
+        .toString('utf8')
+        .split('\n')
+        .filter((line) => line !== ''),
+    );
+    done();
+  }
+}
+
+/**
+ * Boots the real app (same createApp as production) on a fresh database of its
+ * own and a Redis key prefix of its own, listening on a free port. close()
+ * stops it, deletes its Redis keys and drops its database.
+ */
+export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  const database = await createTestDatabase();
+  const runId = randomBytes(6).toString('hex');
+  const redisKeyPrefix = `warden-test-${process.pid}-${runId}`;
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'info',
+    DATABASE_URL: options.databaseUrl ? options.databaseUrl(database.url) : database.url,
+    REDIS_URL: options.redisUrl ? options.redisUrl(TEST_REDIS_URL) : TEST_REDIS_URL,
+    REDIS_KEY_PREFIX: redisKeyPrefix,
+    JWT_SECRET: randomBytes(32).toString('hex'),
+    BOOTSTRAP_OWNER_PASSWORD: 'correct-horse-battery-staple',
+    ...options.env,
+  });
+  const logs = new LogCapture();
+  let app: NestFastifyApplication;
+  try {
+    app = await createApp(config, { logDestination: logs, imports: options.imports });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+  } catch (error) {
+    await dropTestDatabase(database.name);
+    throw error;
+  }
+  const address = app.getHttpServer().address();
+  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  const baseUrl = `http://127.0.0.1:${port}`;
+
+  return {
+    app,
+    config,
+    baseUrl,
+    http: request(baseUrl),
+    logs: logs.lines,
+    databaseName: database.name,
+    databaseUrl: database.url,
+    async close() {
+      await app.close();
+      await deleteRedisKeys(redisKeyPrefix);
+      await dropTestDatabase(database.name);
+    },
+  };
+}
+
+export async function deleteRedisKeys(prefix: string): Promise<void> {
+  const redis = new Redis(TEST_REDIS_URL);
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
+      if (keys.length > 0) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}

@@ -74,7 +74,7 @@ export async function createApp(
     }),
   );
 
-  SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app, config), {
+  SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app), {
     jsonDocumentUrl: 'openapi.json',
     raw: ['json'],
     ui: config.docsEnabled,

@@ -1,12 +1,9 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
-import type { AppConfig } from '../config/app-config';
 import { ProblemDocumentDto } from './common/problem/problem-document.dto';
 
 const PROBLEM_RESPONSES = [
   { status: 400, description: 'Malformed request or invalid fields.' },
-  { status: 401, description: 'Not authenticated.' },
-  { status: 403, description: 'Authenticated but not allowed.' },
   { status: 404, description: 'Not found (also: it belongs to another organization).' },
   { status: 413, description: 'The body is larger than the limit.' },
   { status: 415, description: 'Unsupported media type.' },
@@ -16,10 +13,7 @@ const PROBLEM_RESPONSES = [
 ];
 
 /** The OpenAPI 3 document served at /openapi.json and linted by `npm run lint:openapi`. */
-export function buildOpenApiDocument(
-  app: INestApplication,
-  config: Pick<AppConfig, 'publicUrl'>,
-): OpenAPIObject {
+export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   const builder = new DocumentBuilder()
     .setTitle('Warden API')
     .setDescription(
@@ -29,8 +23,10 @@ export function buildOpenApiDocument(
     .setVersion('1')
     .setContact('Warden', 'https://github.com/warden-iam/warden', 'security@warden.invalid')
     .setLicense('Proprietary', 'https://github.com/warden-iam/warden/blob/main/LICENSE')
-    .addServer(config.publicUrl)
-    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT or API key' }, 'bearer');
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT or API key' }, 'bearer')
+    // Deny by default: every operation needs a bearer credential unless @Public() says otherwise.
+    .addSecurityRequirements('bearer')
+    .addTag('Service', 'Health probes and service metadata');
   for (const response of PROBLEM_RESPONSES) {
     builder.addGlobalResponse({
       status: response.status,
@@ -40,5 +36,16 @@ export function buildOpenApiDocument(
       },
     });
   }
-  return SwaggerModule.createDocument(app, builder.build(), { extraModels: [ProblemDocumentDto] });
+  const document = SwaggerModule.createDocument(app, builder.build(), {
+    extraModels: [ProblemDocumentDto],
+  });
+  // Relative: the API is wherever this document was fetched from (PUBLIC_URL in production).
+  const server = {
+    url: '/',
+    description:
+      'This Warden instance (production, staging or local: wherever this document was served from)',
+    'x-internal': false,
+  };
+  document.servers = [server];
+  return document;
 }

@@ -5,10 +5,11 @@ import {
   ApiServiceUnavailableResponse,
   ApiTags,
 } from '@nestjs/swagger';
-import { HealthCheck, HealthCheckService } from '@nestjs/terminus';
+import { HealthCheckService } from '@nestjs/terminus';
 import { Public } from '../authz/public.decorator';
 import { ProblemException } from '../common/problem/problem';
 import { DatabaseHealthIndicator } from './database.health';
+import { LivenessDto, ReadinessDto } from './health.dto';
 import { RedisHealthIndicator } from './redis.health';
 
 @ApiTags('Service')
@@ -24,20 +25,24 @@ export class HealthController {
   @Public() // probes run without credentials
   @Get('live')
   @ApiOperation({ summary: 'Liveness probe' })
-  @ApiOkResponse({ description: 'The process is alive.' })
-  live(): { status: 'ok' } {
+  @ApiOkResponse({ description: 'The process is alive.', type: LivenessDto })
+  live(): LivenessDto {
     return { status: 'ok' };
   }
 
   /** Readiness: PostgreSQL and Redis both answer. */
   @Public() // probes run without credentials
   @Get('ready')
-  @HealthCheck()
   @ApiOperation({ summary: 'Readiness probe: PostgreSQL and Redis answer' })
+  @ApiOkResponse({ description: 'PostgreSQL and Redis answer.', type: ReadinessDto })
   @ApiServiceUnavailableResponse({ description: 'PostgreSQL or Redis does not answer.' })
-  async ready() {
+  async ready(): Promise<ReadinessDto> {
     try {
-      return await this.health.check([() => this.database.check(), () => this.redis.check()]);
+      const result = await this.health.check([
+        () => this.database.check(),
+        () => this.redis.check(),
+      ]);
+      return { status: 'ok', details: result.details as unknown as ReadinessDto['details'] };
     } catch (error) {
       if (!(error instanceof ServiceUnavailableException)) throw error;
       const result = error.getResponse() as { error?: Record<string, { message?: string }> };

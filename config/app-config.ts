@@ -46,6 +46,16 @@ export class AppConfig {
   readonly dataDir!: string;
   /** Run BullMQ workers inside the API process (`npm run start:worker` runs them alone). */
   readonly workersEnabled!: boolean;
+  /** Trust X-Forwarded-For from a reverse proxy for the client IP. */
+  readonly trustProxy!: boolean;
+  readonly loginThrottle!: {
+    /** Failed sign-ins of one account before it is locked. */
+    readonly maxFailures: number;
+    readonly lockoutSeconds: number;
+    /** Sign-in attempts from one IP per window before 429. */
+    readonly ipMaxAttempts: number;
+    readonly ipWindowSeconds: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -191,6 +201,13 @@ export function loadConfig(env: Env = process.env): AppConfig {
     metricsToken: read.raw('METRICS_TOKEN'),
     dataDir: read.string('DATA_DIR', '.data'),
     workersEnabled: read.bool('WORKERS_ENABLED', true),
+    trustProxy: read.bool('TRUST_PROXY', false),
+    loginThrottle: {
+      maxFailures: read.int('LOGIN_MAX_FAILURES', 5, 1, 1000),
+      lockoutSeconds: read.int('LOGIN_LOCKOUT_SECONDS', 900, 1, 86_400),
+      ipMaxAttempts: read.int('LOGIN_IP_MAX_ATTEMPTS', 100, 1, 100_000),
+      ipWindowSeconds: read.int('LOGIN_IP_WINDOW_SECONDS', 300, 1, 86_400),
+    },
   };
 
   if (read.problems.length > 0) throw new ConfigError(read.problems);

@@ -1,5 +1,6 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261122000000CreateOrganizations } from '../migrations/Migration20261122000000CreateOrganizations';
+import { Migration20261122010000IdentityAndAudit } from '../migrations/Migration20261122010000IdentityAndAudit';
 
 /**
  * Every migration, in order. Listed explicitly (not discovered by glob) so the
@@ -11,4 +12,5 @@ export const migrationsList: MigrationObject[] = [
     name: 'Migration20261122000000CreateOrganizations',
     class: Migration20261122000000CreateOrganizations,
   },
+  { name: 'Migration20261122010000IdentityAndAudit', class: Migration20261122010000IdentityAndAudit },
 ];

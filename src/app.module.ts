@@ -1,13 +1,23 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
-import { ClsModule } from 'nestjs-cls';
+import { ClsModule, type ClsService } from 'nestjs-cls';
+import type { IncomingMessage } from 'node:http';
 import { LoggerModule } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import type { Options as PinoHttpOptions } from 'pino-http';
 import { AppConfig } from '../config/app-config';
 import { ProblemDetailsFilter } from './common/problem/problem-details.filter';
 import { REDACT_PATHS, REDACTED } from './common/logging/redaction';
+import { AuditModule } from './audit/audit.module';
+import { AuthModule } from './auth/auth.module';
+import { AuthzModule } from './authz/authz.module';
+import type { Clock } from './common/clock/clock';
+import { clientIp } from './common/logging/client-ip';
+import type { WardenClsStore } from './common/request-context';
 import { HealthModule } from './health/health.module';
+import { RolesModule } from './roles/roles.module';
+import { SessionsModule } from './sessions/sessions.module';
+import { UsersModule } from './users/users.module';
 import { ConfigModule } from './infra/config/config.module';
 import { DatabaseModule } from './infra/database/database.module';
 import { QueueModule } from './infra/queue/queue.module';
@@ -20,6 +30,8 @@ export interface AppModuleOptions {
   logDestination?: DestinationStream;
   /** Extra modules (tests add probes here). */
   imports?: DynamicModule['imports'];
+  /** The time source (tests move time without sleeping). */
+  clock?: Clock;
 }
 
 /** The infrastructure every process needs: config, logs, request context, database, Redis, queues. */
@@ -31,11 +43,25 @@ export function infrastructureImports(config: AppConfig, options: AppModuleOptio
     genReqId: (req) => req.id,
   };
   return [
-    ConfigModule.forRoot(config),
+    ConfigModule.forRoot(config, options.clock),
     LoggerModule.forRoot({
       pinoHttp: options.logDestination ? [pinoOptions, options.logDestination] : pinoOptions,
     }),
-    ClsModule.forRoot({ global: true, middleware: { mount: true } }),
+    ClsModule.forRoot({
+      global: true,
+      middleware: {
+        mount: true,
+        setup: (cls: ClsService<WardenClsStore>, req: IncomingMessage & { id?: unknown }) => {
+          cls.set('meta', {
+            requestId: typeof req.id === 'string' ? req.id : null,
+            ip: clientIp(req, config.trustProxy),
+            userAgent: req.headers['user-agent']?.slice(0, 512) ?? null,
+          });
+        },
+      },
+    }),
+    AuditModule,
+    AuthzModule,
     DatabaseModule,
     RedisModule,
     QueueModule,
@@ -52,6 +78,10 @@ export class AppModule {
         HealthModule,
         MetricsModule,
         OrganizationsModule,
+        RolesModule,
+        SessionsModule,
+        UsersModule,
+        AuthModule,
         ...(options.imports ?? []),
       ],
       providers: [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }],

@@ -86,7 +86,7 @@ describe('Errors are RFC 9457 problem documents', () => {
     const body = expectProblem(second, 409);
     expect(body.type).toBe('urn:warden:problem:conflict');
     const count = await t.http.get('/test-probe/organizations/count');
-    expect(count.body.count).toBe(1);
+    expect(count.body.count).toBe(before + 1);
   });
 
   it('answers an unexpected error with 500, a request id and no internals', async () => {

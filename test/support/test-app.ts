@@ -7,6 +7,7 @@ import request from 'supertest';
 import TestAgent from 'supertest/lib/agent';
 import { type AppConfig, loadConfig } from '../../config/app-config';
 import { createApp } from '../../src/app.setup';
+import type { Clock } from '../../src/common/clock/clock';
 import { createTestDatabase, dropTestDatabase } from './test-database';
 import { TEST_REDIS_URL } from './test-env';
 
@@ -18,6 +19,8 @@ export interface TestAppOptions {
   /** Rewrites the database and Redis URLs the app gets (to route them through a TcpProxy). */
   databaseUrl?: (url: string) => string;
   redisUrl?: (url: string) => string;
+  /** The app's time source (a ManualClock moves time without sleeping). */
+  clock?: Clock;
 }
 
 export interface TestApp {
@@ -70,7 +73,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   const logs = new LogCapture();
   let app: NestFastifyApplication;
   try {
-    app = await createApp(config, { logDestination: logs, imports: options.imports });
+    app = await createApp(config, { logDestination: logs, imports: options.imports, clock: options.clock });
     await app.listen({ port: 0, host: '127.0.0.1' });
   } catch (error) {
     await dropTestDatabase(database.name);

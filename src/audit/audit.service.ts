@@ -1,0 +1,138 @@
+import { EntityManager } from '@mikro-orm/postgresql';
+import { Injectable } from '@nestjs/common';
+import { ClsService } from 'nestjs-cls';
+import { randomUUID } from 'node:crypto';
+import type { Principal } from '../authz/principal';
+import { Clock } from '../common/clock/clock';
+import { NO_REQUEST, type WardenClsStore } from '../common/request-context';
+import { type ChainedFields, chainHash, GENESIS_HASH } from './audit-chain';
+import type { ActorType, Outcome } from './entities/audit-event.entity';
+
+export interface AuditActor {
+  type: ActorType;
+  id: string | null;
+  username?: string | null;
+  email?: string | null;
+}
+
+export interface AuditEntry {
+  organizationId: string;
+  actor: AuditActor;
+  /** `<subject>.<verb>` in lower camel case: `user.created`, `auth.loginFailed`. */
+  action: string;
+  target?: { type: string; id: string | null };
+  outcome?: Outcome;
+  reason?: string;
+  /** Before/after of changed fields: `{ email: { from, to } }`. Secrets are stripped. */
+  changes?: Record<string, unknown>;
+}
+
+const SECRET_KEY = /pass(word)?|secret|token|hash|^key$|apikey|credential/i;
+
+/** Removes anything that looks like a credential, at any depth: audit events never hold secrets. */
+function withoutSecrets(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutSecrets);
+  if (value === null || typeof value !== 'object' || value instanceof Date) return value;
+  return Object.fromEntries(
+    Object.entries(value as Record<string, unknown>)
+      .filter(([key]) => !SECRET_KEY.test(key))
+      .map(([key, member]) => [key, withoutSecrets(member)]),
+  );
+}
+
+export function actorOf(principal: Principal): AuditActor {
+  return { type: 'user', id: principal.userId, username: principal.username, email: principal.email };
+}
+
+/**
+ * Writes audit events into the caller's transaction, so an action and its
+ * event commit together or not at all. Each organization's events form a hash
+ * chain; the row lock on its chain head serialises concurrent writers.
+ */
+@Injectable()
+export class AuditService {
+  constructor(
+    private readonly cls: ClsService<WardenClsStore>,
+    private readonly clock: Clock,
+  ) {}
+
+  async record(em: EntityManager, entry: AuditEntry): Promise<void> {
+    if (!em.isInTransaction()) {
+      await em.transactional((tx) => this.record(tx, entry));
+      return;
+    }
+    const meta = (this.cls.isActive() ? this.cls.get('meta') : undefined) ?? NO_REQUEST;
+    const connection = em.getConnection();
+    const ctx = em.getTransactionContext();
+    await connection.execute(
+      'insert into audit_chain_heads (organization_id, last_seq, last_hash) values (?, 0, ?) on conflict do nothing',
+      [entry.organizationId, GENESIS_HASH],
+      'run',
+      ctx,
+    );
+    const [head] = await connection.execute<Array<{ last_seq: string; last_hash: string }>>(
+      'select last_seq, last_hash from audit_chain_heads where organization_id = ? for update',
+      [entry.organizationId],
+      'all',
+      ctx,
+    );
+    if (head === undefined) throw new Error('audit chain head missing');
+    const fields: ChainedFields = {
+      id: randomUUID(),
+      organizationId: entry.organizationId,
+      seq: String(BigInt(head.last_seq) + 1n),
+      occurredAt: this.clock.now(),
+      actor: {
+        type: entry.actor.type,
+        id: entry.actor.id,
+        username: entry.actor.username ?? null,
+        email: entry.actor.email ?? null,
+      },
+      action: entry.action,
+      target: { type: entry.target?.type ?? null, id: entry.target?.id ?? null },
+      outcome: entry.outcome ?? 'success',
+      reason: entry.reason ?? null,
+      changes: entry.changes ? (withoutSecrets(entry.changes) as Record<string, unknown>) : null,
+      ip: meta.ip,
+      userAgent: meta.userAgent,
+      requestId: meta.requestId,
+      prevHash: head.last_hash,
+    };
+    const hash = chainHash(fields);
+    await connection.execute(
+      `insert into audit_events (id, organization_id, seq, occurred_at, actor_type, actor_id, actor_username,
+         actor_email, action, target_type, target_id, outcome, reason, changes, ip, user_agent, request_id,
+         prev_hash, hash)
+       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [
+        fields.id,
+        fields.organizationId,
+        fields.seq,
+        fields.occurredAt,
+        fields.actor.type,
+        fields.actor.id,
+        fields.actor.username,
+        fields.actor.email,
+        fields.action,
+        fields.target.type,
+        fields.target.id,
+        fields.outcome,
+        fields.reason,
+        fields.changes === null ? null : JSON.stringify(fields.changes),
+        fields.ip,
+        fields.userAgent,
+        fields.requestId,
+        fields.prevHash,
+        hash,
+      ],
+      'run',
+      ctx,
+    );
+    await connection.execute(
+      'update audit_chain_heads set last_seq = ?, last_hash = ? where organization_id = ?',
+      [fields.seq, hash, entry.organizationId],
+      'run',
+      ctx,
+    );
+  }
+}

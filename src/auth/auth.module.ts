@@ -1,0 +1,40 @@
+import { Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { PassportModule } from '@nestjs/passport';
+import { PoliciesGuard } from '../authz/policies.guard';
+import { OrganizationsModule } from '../organizations/organizations.module';
+import { RolesModule } from '../roles/roles.module';
+import { SessionsModule } from '../sessions/sessions.module';
+import { UsersModule } from '../users/users.module';
+import { AuthController } from './auth.controller';
+import { AuthService } from './auth.service';
+import { AuthenticationGuard } from './authentication.guard';
+import { JwtStrategy } from './jwt.strategy';
+import { LoginThrottle } from './login-throttle.service';
+import { MeController } from './me.controller';
+import { OnboardingService } from './onboarding.service';
+import { PasswordModule } from './password/password.module';
+import { PrincipalService } from './principal.service';
+import { SignupController } from './signup.controller';
+import { TokenService } from './token.service';
+
+/**
+ * Sign-in, tokens, sessions' front door and onboarding. Registers the two
+ * global guards, in order: authenticate every request (unless @Public), then
+ * check the route's policy.
+ */
+@Module({
+  imports: [PassportModule, PasswordModule, UsersModule, SessionsModule, RolesModule, OrganizationsModule],
+  controllers: [AuthController, MeController, SignupController],
+  providers: [
+    AuthService,
+    TokenService,
+    JwtStrategy,
+    PrincipalService,
+    LoginThrottle,
+    OnboardingService,
+    { provide: APP_GUARD, useClass: AuthenticationGuard },
+    { provide: APP_GUARD, useExisting: PoliciesGuard },
+  ],
+})
+export class AuthModule {}

@@ -1,0 +1,199 @@
+import { EntityManager } from '@mikro-orm/postgresql';
+import { HttpStatus, Injectable } from '@nestjs/common';
+import { ClsService } from 'nestjs-cls';
+import { AuditService, actorOf } from '../audit/audit.service';
+import { BASELINE_ROLE } from '../authz/matrix';
+import type { Principal } from '../authz/principal';
+import { Clock } from '../common/clock/clock';
+import { ProblemException } from '../common/problem/problem';
+import { NO_REQUEST, type RequestMeta, type WardenClsStore } from '../common/request-context';
+import type { Organization } from '../organizations/entities/organization.entity';
+import { OrganizationsService } from '../organizations/organizations.service';
+import { effectiveSettings } from '../organizations/organization-settings';
+import type { Session, SignInMethod } from '../sessions/entities/session.entity';
+import { SessionsService } from '../sessions/sessions.service';
+import { User } from '../users/entities/user.entity';
+import { UsersService } from '../users/users.service';
+import type { ChangePasswordDto, LoginDto, RegisterDto, TokenResponseDto } from './dto/auth.dto';
+import { LoginThrottle } from './login-throttle.service';
+import { PasswordHasher } from './password/password-hasher';
+import { TokenService } from './token.service';
+
+const INVALID_CREDENTIALS = 'Invalid organization, login or password.';
+
+/**
+ * Sign-in, refresh, sign-out and registration. Every way a sign-in can fail
+ * (unknown organization or user, wrong password, inactive user, locked
+ * account) answers the same 401 after the same argon2 work; the audit trail
+ * keeps the true reason.
+ */
+@Injectable()
+export class AuthService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly users: UsersService,
+    private readonly sessions: SessionsService,
+    private readonly hasher: PasswordHasher,
+    private readonly tokens: TokenService,
+    private readonly throttle: LoginThrottle,
+    private readonly audit: AuditService,
+    private readonly clock: Clock,
+    private readonly cls: ClsService<WardenClsStore>,
+    private readonly organizations: OrganizationsService,
+  ) {}
+
+  async login(input: LoginDto): Promise<TokenResponseDto> {
+    const meta = this.meta();
+    const retryAfter = await this.throttle.ipRetryAfter(meta.ip);
+    if (retryAfter !== null) {
+      throw new ProblemException(HttpStatus.TOO_MANY_REQUESTS, 'Too many sign-in attempts from this address. Try again later.', {
+        type: 'rate-limited',
+        headers: { 'retry-after': String(retryAfter) },
+      });
+    }
+    const organization = await this.organizations.findBySlug(input.organization);
+    const user = organization ? await this.users.findByLogin(organization.id, input.login) : null;
+    const throttleKey = organization ? this.throttle.accountKey(organization.id, user?.id ?? null, input.login) : null;
+    const lock = throttleKey ? await this.throttle.accountState(throttleKey) : { locked: false as const };
+    const passwordMatches = await this.hasher.verify(user?.passwordHash ?? null, input.password);
+
+    const failure = !organization
+      ? 'unknown organization'
+      : lock.locked
+        ? 'account locked after repeated failures'
+        : !user
+          ? 'unknown user'
+          : !passwordMatches
+            ? 'wrong password'
+            : user.status !== 'active'
+              ? 'user inactive'
+              : null;
+
+    if (failure !== null || !organization || !user || !throttleKey) {
+      if (organization && throttleKey) {
+        if (failure === 'unknown user' || failure === 'wrong password') await this.throttle.recordFailure(throttleKey);
+        await this.audit.record(this.em.fork(), {
+          organizationId: organization.id,
+          actor: user ? { type: 'user', id: user.id, username: user.username, email: user.email } : { type: 'anonymous', id: null, username: input.login.slice(0, 254) },
+          action: 'auth.loginFailed',
+          target: { type: 'User', id: user?.id ?? null },
+          outcome: 'failure',
+          reason: failure ?? 'invalid credentials',
+        });
+      }
+      throw new ProblemException(HttpStatus.UNAUTHORIZED, INVALID_CREDENTIALS);
+    }
+
+    await this.throttle.recordSuccess(throttleKey);
+    const passwordHash = user.passwordHash && this.hasher.needsRehash(user.passwordHash) ? await this.hasher.hash(input.password) : null;
+    return this.signIn(organization, user, 'password', meta, passwordHash);
+  }
+
+  async refresh(refreshToken: string): Promise<TokenResponseDto> {
+    const { session, refreshToken: next } = await this.sessions.rotate(refreshToken, async (organizationId) =>
+      effectiveSettings((await this.users.organization(organizationId)).settings),
+    );
+    const organization = await this.users.organization(session.organizationId);
+    const user = await this.em.fork().findOne(User, { id: session.userId }, { filters: { tenant: { organizationId: organization.id } } });
+    if (user === null || user.status !== 'active') {
+      throw new ProblemException(HttpStatus.UNAUTHORIZED, 'The refresh token is invalid or expired. Sign in again.');
+    }
+    return this.tokenResponse(organization, session, next);
+  }
+
+  async logout(principal: Principal): Promise<void> {
+    if (principal.sessionId === null) return;
+    const sessionId = principal.sessionId;
+    await this.em.fork().transactional(async (em) => {
+      const session = await this.sessions.findById(principal.organizationId, sessionId);
+      if (session === null) return;
+      const managed = em.merge(session);
+      await this.sessions.revokeInTransaction(em, managed, 'logout', actorOf(principal));
+      await this.audit.record(em, {
+        organizationId: principal.organizationId,
+        actor: actorOf(principal),
+        action: 'auth.logout',
+        target: { type: 'Session', id: sessionId },
+      });
+    });
+    await this.sessions.forget([sessionId]);
+  }
+
+  async register(input: RegisterDto): Promise<{ user: User } & TokenResponseDto> {
+    const organization = await this.organizations.findBySlug(input.organization);
+    if (organization === null || !effectiveSettings(organization.settings).allowRegistration) {
+      throw new ProblemException(HttpStatus.FORBIDDEN, 'This organization does not allow self-registration.');
+    }
+    this.users.assertPassword(input.password, input, organization);
+    const passwordHash = await this.hasher.hash(input.password);
+    const user = await this.users.createSelf(organization, {
+      username: input.username,
+      email: input.email,
+      displayName: input.displayName ?? null,
+      roles: [BASELINE_ROLE],
+      passwordHash,
+    });
+    const tokens = await this.signIn(organization, user, 'registration', this.meta(), null);
+    return { user, ...tokens };
+  }
+
+  async changeOwnPassword(principal: Principal, input: ChangePasswordDto): Promise<void> {
+    const user = await this.users.findVisible(principal, principal.userId, this.em.fork());
+    if (!(await this.hasher.verify(user.passwordHash, input.currentPassword))) {
+      throw new ProblemException(HttpStatus.UNPROCESSABLE_ENTITY, 'The current password is not correct.', {
+        errors: [{ field: 'currentPassword', message: 'is not correct' }],
+      });
+    }
+    const organization = await this.users.organization(principal.organizationId);
+    this.users.assertPassword(input.newPassword, user, organization);
+    const passwordHash = await this.hasher.hash(input.newPassword);
+    const revoked = await this.em.fork().transactional(async (em) => {
+      const managed = await this.users.findVisible(principal, principal.userId, em);
+      managed.passwordHash = passwordHash;
+      await em.flush();
+      const others = await this.sessions.liveSessionsOf(em, principal.organizationId, principal.userId, principal.sessionId ?? undefined);
+      for (const session of others) await this.sessions.revokeInTransaction(em, session, 'password changed', actorOf(principal));
+      await this.audit.record(em, {
+        organizationId: principal.organizationId,
+        actor: actorOf(principal),
+        action: 'user.passwordChanged',
+        target: { type: 'User', id: principal.userId },
+        changes: { revokedSessions: others.length },
+      });
+      return others.map((session) => session.id);
+    });
+    await this.sessions.forget(revoked);
+  }
+
+  /** Opens a session and records the sign-in, in one transaction. */
+  async signIn(organization: Organization, user: User, method: SignInMethod, meta: RequestMeta, rehashed: string | null): Promise<TokenResponseDto> {
+    const settings = effectiveSettings(organization.settings);
+    const { session, refreshToken } = await this.em.fork().transactional(async (em) => {
+      const managed = await em.findOneOrFail(User, { id: user.id }, { filters: { tenant: { organizationId: organization.id } } });
+      managed.lastLoginAt = this.clock.now();
+      managed.lastLoginIp = meta.ip;
+      managed.lastActivityAt = managed.lastLoginAt;
+      if (rehashed !== null) managed.passwordHash = rehashed;
+      const opened = await this.sessions.open(em, managed, method, meta, settings);
+      await this.audit.record(em, {
+        organizationId: organization.id,
+        actor: { type: 'user', id: managed.id, username: managed.username, email: managed.email },
+        action: 'auth.loginSucceeded',
+        target: { type: 'Session', id: opened.session.id },
+        reason: method,
+      });
+      return opened;
+    });
+    return this.tokenResponse(organization, session, refreshToken);
+  }
+
+  private async tokenResponse(organization: Organization, session: Session, refreshToken: string): Promise<TokenResponseDto> {
+    const ttl = effectiveSettings(organization.settings).accessTokenTtlSeconds;
+    const accessToken = await this.tokens.signAccessToken({ sub: session.userId, sid: session.id, org: organization.id }, ttl);
+    return { accessToken, refreshToken, tokenType: 'Bearer', expiresIn: ttl, sessionId: session.id };
+  }
+
+  private meta(): RequestMeta {
+    return (this.cls.isActive() ? this.cls.get('meta') : undefined) ?? NO_REQUEST;
+  }
+}

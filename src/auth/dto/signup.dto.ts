@@ -1,0 +1,44 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsEmail, IsOptional, IsString, Length, Matches, MaxLength, ValidateNested } from 'class-validator';
+import { OrganizationResponseDto } from '../../organizations/dto/organization.dto';
+import { UserResponseDto, USERNAME_PATTERN } from '../../users/dto/user.dto';
+import { TokenResponseDto } from './auth.dto';
+
+export class SignupOwnerDto {
+  @Matches(USERNAME_PATTERN, { message: 'username must be 3-50 letters, digits, ".", "_" or "-"' })
+  username!: string;
+
+  @IsEmail()
+  @MaxLength(254)
+  email!: string;
+
+  @IsString()
+  @MaxLength(1024)
+  password!: string;
+
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  displayName?: string;
+}
+
+export class SignupDto {
+  /** Lower-case letters, digits and "-"; what members type to sign in. */
+  @Matches(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, { message: 'slug must be lower-case letters, digits and "-" (at most 63)' })
+  slug!: string;
+
+  @IsString()
+  @Length(1, 200)
+  name!: string;
+
+  @ValidateNested()
+  @Type(() => SignupOwnerDto)
+  owner!: SignupOwnerDto;
+}
+
+export class SignupResponseDto {
+  @ApiProperty({ type: OrganizationResponseDto }) organization!: OrganizationResponseDto;
+  @ApiProperty({ type: UserResponseDto }) user!: UserResponseDto;
+  @ApiProperty({ type: TokenResponseDto }) tokens!: TokenResponseDto;
+}

@@ -1,0 +1,46 @@
+import { Body, Controller, Get, HttpCode, Patch, Put } from '@nestjs/common';
+import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Authenticated } from '../authz/can.decorator';
+import { CurrentPrincipal } from '../authz/current-principal.decorator';
+import type { Principal } from '../authz/principal';
+import { UserResponseDto } from '../users/dto/user.dto';
+import { UsersService } from '../users/users.service';
+import { AuthService } from './auth.service';
+import { ChangePasswordDto, UpdateMeDto } from './dto/auth.dto';
+
+@ApiTags('Authentication')
+@Controller('api/v1/me')
+export class MeController {
+  constructor(
+    private readonly users: UsersService,
+    private readonly auth: AuthService,
+  ) {}
+
+  @Authenticated('The caller: profile, organization, roles, groups and effective permissions (CASL rules)')
+  @Get()
+  async me(@CurrentPrincipal() principal: Principal) {
+    const user = await this.users.findVisible(principal, principal.userId);
+    const organization = await this.users.organization(principal.organizationId);
+    return {
+      user: UserResponseDto.from(user),
+      organization: { id: organization.id, slug: organization.slug, name: organization.name },
+      roles: principal.effectiveRoles,
+      groups: [],
+      permissions: principal.ability.rules,
+    };
+  }
+
+  @Authenticated('Change the caller’s own profile (display name)')
+  @Patch()
+  @ApiOkResponse({ type: UserResponseDto })
+  async update(@CurrentPrincipal() principal: Principal, @Body() body: UpdateMeDto): Promise<UserResponseDto> {
+    return UserResponseDto.from(await this.users.updateOwnProfile(principal, body));
+  }
+
+  @Authenticated('Change the caller’s own password; their other sessions are revoked')
+  @Put('password')
+  @HttpCode(204)
+  changePassword(@CurrentPrincipal() principal: Principal, @Body() body: ChangePasswordDto): Promise<void> {
+    return this.auth.changeOwnPassword(principal, body);
+  }
+}

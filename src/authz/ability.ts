@@ -1,0 +1,70 @@
+import { createMongoAbility, type MongoAbility, type MongoQuery, type RawRuleOf } from '@casl/ability';
+import type { Action, Permission, Scope, SubjectName } from './vocabulary';
+
+/** Subjects are entity instances (matched by class name) or plain objects tagged with CASL's subject(). */
+export type AppAbility = MongoAbility<[Action, SubjectName | Record<string, unknown> | object], MongoQuery>;
+export type AppRawRule = RawRuleOf<AppAbility>;
+
+/** Who the conditions are about: the caller, their organization, roles and groups. */
+export interface AbilityContext {
+  organizationId: string;
+  userId: string | null;
+  roleKeys: readonly string[];
+  groupIds: readonly string[];
+}
+
+/** What "own" and "assigned" mean, subject by subject. */
+function scopeConditions(subject: SubjectName, scope: Scope, ctx: AbilityContext): MongoQuery {
+  if (scope === 'all') return {};
+  const self = ctx.userId ?? '00000000-0000-0000-0000-000000000000';
+  switch (subject) {
+    case 'User':
+      return { id: self };
+    case 'Session':
+    case 'ApiKey':
+      return { userId: self };
+    case 'Role':
+      return { key: { $in: [...ctx.roleKeys] } };
+    case 'Group':
+      return { id: { $in: [...ctx.groupIds] } };
+    case 'Application':
+      return {
+        $or: [{ ownerId: self }, { assignedUserIds: self }, { assignedGroupIds: { $in: [...ctx.groupIds] } }],
+      };
+    case 'Invite':
+    case 'Policy':
+    case 'AuditEvent':
+      return { createdById: self };
+    case 'Organization':
+    case 'SsoConnection':
+      return { id: '00000000-0000-0000-0000-000000000000' };
+  }
+}
+
+/** Every rule carries the caller's organization: another organization's objects never match. */
+function tenantCondition(subject: SubjectName, ctx: AbilityContext): MongoQuery {
+  return subject === 'Organization' ? { id: ctx.organizationId } : { organizationId: ctx.organizationId };
+}
+
+export function toRawRules(permissions: readonly Permission[], ctx: AbilityContext): AppRawRule[] {
+  return permissions.map((permission) => ({
+    action: permission.action,
+    subject: permission.subject,
+    conditions: {
+      ...(permission.conditions as MongoQuery | undefined),
+      ...scopeConditions(permission.subject, permission.scope ?? 'all', ctx),
+      ...tenantCondition(permission.subject, ctx),
+    },
+    ...(permission.fields ? { fields: permission.fields } : {}),
+  }));
+}
+
+/** Entities are matched by class name (User, Session, ...); tagged plain objects by their tag. */
+function detectSubjectType(object: object): SubjectName {
+  const tagged = (object as { __caslSubjectType__?: SubjectName }).__caslSubjectType__;
+  return tagged ?? (object.constructor.name as SubjectName);
+}
+
+export function buildAbility(permissions: readonly Permission[], ctx: AbilityContext): AppAbility {
+  return createMongoAbility<AppAbility>(toRawRules(permissions, ctx), { detectSubjectType });
+}

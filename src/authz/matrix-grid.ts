@@ -1,0 +1,70 @@
+import { BUILT_IN_ROLES, SELF_SERVICE } from './matrix';
+import { ACTIONS, type ActionName, type Permission, SUBJECTS, type SubjectName } from './vocabulary';
+
+export type Cell = 'Y' | 'own' | 'assigned' | '-' | string;
+
+export interface MatrixRow {
+  subject: SubjectName;
+  action: ActionName;
+  /** One cell per built-in role key: Y, own, assigned or -, with a field limit in brackets. */
+  cells: Record<string, Cell>;
+}
+
+function cellFor(permissions: readonly Permission[], subject: SubjectName, action: ActionName): Cell {
+  const matching = permissions.filter(
+    (permission) => permission.subject === subject && (permission.action === action || permission.action === 'manage'),
+  );
+  if (matching.length === 0) return '-';
+  const broadest = matching.find((permission) => (permission.scope ?? 'all') === 'all' && !permission.fields);
+  if (broadest) return 'Y';
+  const first = matching[0] as Permission;
+  const scope = first.scope === undefined || first.scope === 'all' ? 'Y' : first.scope;
+  return first.fields ? `${scope} [${first.fields.join(', ')}]` : scope;
+}
+
+/** The permission matrix as a grid, computed from matrix.ts: what GET /roles/matrix and docs/permissions.md show. */
+export function matrixGrid(): MatrixRow[] {
+  const effective = BUILT_IN_ROLES.map((role) => ({ key: role.key, permissions: [...SELF_SERVICE, ...role.permissions] }));
+  return SUBJECTS.flatMap((subject) =>
+    ACTIONS.map((action) => ({
+      subject,
+      action,
+      cells: Object.fromEntries(effective.map((role) => [role.key, cellFor(role.permissions, subject, action)])),
+    })),
+  ).filter((row) => Object.values(row.cells).some((cell) => cell !== '-'));
+}
+
+function csvCell(value: string): string {
+  return /[",\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+}
+
+export function matrixCsv(): string {
+  const keys = BUILT_IN_ROLES.map((role) => role.key);
+  const lines = [['subject', 'action', ...keys].join(',')];
+  for (const row of matrixGrid()) {
+    lines.push([row.subject, row.action, ...keys.map((key) => csvCell(row.cells[key] ?? '-'))].join(','));
+  }
+  return `${lines.join('\r\n')}\r\n`;
+}
+
+export function matrixMarkdown(): string {
+  const header = ['permission', ...BUILT_IN_ROLES.map((role) => role.name)];
+  const rows = matrixGrid().map((row) => [
+    `${row.subject} ${row.action}`,
+    ...BUILT_IN_ROLES.map((role) => row.cells[role.key] ?? '-'),
+  ]);
+  const table = [header, header.map(() => '---'), ...rows].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
+  return [
+    '# Permission matrix',
+    '',
+    'Generated from `src/authz/matrix.ts` by `npm run docs:permissions`; a test fails when this file is stale.',
+    'Y = every object of the organization; own = the caller’s own; assigned = assigned to the caller',
+    '(directly or through a group) or created by them; [fields] = only these fields; - = denied.',
+    'Every rule is limited to the caller’s organization. Rules on top of the matrix (no escalation,',
+    'never act on a user above you, always an active Owner, nobody deactivates or deletes themselves)',
+    'are in permissions.md of the specification and enforced by `src/authz/`.',
+    '',
+    table,
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,21 @@
+import type { AppAbility } from './ability';
+import type { Permission } from './vocabulary';
+
+/** The authenticated caller of a request, as every service receives it. */
+export interface Principal {
+  kind: 'user';
+  organizationId: string;
+  userId: string;
+  username: string;
+  email: string | null;
+  /** The session behind an access token. */
+  sessionId: string | null;
+  /** The user's own role keys. */
+  roles: string[];
+  /** Own roles plus the roles of the user's groups. */
+  effectiveRoles: string[];
+  groupIds: string[];
+  /** Effective permissions (self-service plus every effective role's). */
+  permissions: Permission[];
+  ability: AppAbility;
+}

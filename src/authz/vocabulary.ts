@@ -1,0 +1,53 @@
+/** The permission vocabulary of permissions.md: what can be acted on, and how. */
+export const SUBJECTS = [
+  'Organization',
+  'User',
+  'Role',
+  'Group',
+  'Session',
+  'ApiKey',
+  'AuditEvent',
+  'Invite',
+  'Application',
+  'Policy',
+  'SsoConnection',
+] as const;
+export type SubjectName = (typeof SUBJECTS)[number];
+
+/** `assign` grants or removes a role; `revoke` ends sessions, keys, invites; `check` asks the decision endpoint about a user. */
+export const ACTIONS = ['create', 'read', 'update', 'delete', 'assign', 'revoke', 'export', 'check'] as const;
+export type ActionName = (typeof ACTIONS)[number];
+export type Action = ActionName | 'manage';
+
+/**
+ * How far a permission reaches inside the organization:
+ * `all` every object; `own` only the caller's own; `assigned` objects assigned
+ * to the caller (directly or through a group) or created by the caller.
+ */
+export type Scope = 'all' | 'own' | 'assigned';
+
+/** One permission as stored for a role: data, never code. */
+export interface Permission {
+  action: Action;
+  subject: SubjectName;
+  scope?: Scope;
+  /** Field-level limit: only these fields may be changed (or read). */
+  fields?: string[];
+  /** Extra CASL conditions on the subject's fields (custom roles may narrow with them). */
+  conditions?: Record<string, unknown>;
+}
+
+export const BUILT_IN_ROLE_KEYS = [
+  'owner',
+  'security',
+  'compliance',
+  'it_admin',
+  'governance',
+  'developer',
+  'user',
+] as const;
+export type BuiltInRoleKey = (typeof BUILT_IN_ROLE_KEYS)[number];
+
+export function isBuiltInRoleKey(key: string): key is BuiltInRoleKey {
+  return (BUILT_IN_ROLE_KEYS as readonly string[]).includes(key);
+}

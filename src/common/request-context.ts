@@ -1,0 +1,14 @@
+import type { ClsStore } from 'nestjs-cls';
+
+/** What the request context carries for audit events: where the request came from. */
+export interface RequestMeta {
+  requestId: string | null;
+  ip: string | null;
+  userAgent: string | null;
+}
+
+export interface WardenClsStore extends ClsStore {
+  meta?: RequestMeta;
+}
+
+export const NO_REQUEST: RequestMeta = { requestId: null, ip: null, userAgent: null };

@@ -1,0 +1,80 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { ArrayMaxSize, IsArray, IsIn, IsObject, IsOptional, IsString, Length, Matches, ValidateNested } from 'class-validator';
+import { ACTIONS, SUBJECTS } from '../../authz/vocabulary';
+import { ROLE_KEY_PATTERN } from '../../users/dto/user.dto';
+
+export class PermissionDto {
+  @ApiProperty({ enum: [...ACTIONS, 'manage'] })
+  @IsIn([...ACTIONS, 'manage'])
+  action!: (typeof ACTIONS)[number] | 'manage';
+
+  @ApiProperty({ enum: SUBJECTS })
+  @IsIn(SUBJECTS)
+  subject!: (typeof SUBJECTS)[number];
+
+  @ApiPropertyOptional({ enum: ['all', 'own', 'assigned'] })
+  @IsOptional()
+  @IsIn(['all', 'own', 'assigned'])
+  scope?: 'all' | 'own' | 'assigned';
+
+  @ApiPropertyOptional({ type: [String], maxItems: 50 })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(50)
+  @IsString({ each: true })
+  fields?: string[];
+
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true })
+  @IsOptional()
+  @IsObject()
+  conditions?: Record<string, unknown>;
+}
+
+export class CreateRoleDto {
+  /** Lower-case key, unique in the organization; built-in keys are taken. */
+  @Matches(ROLE_KEY_PATTERN, { message: 'key must be 2-50 lower-case letters, digits or "_", starting with a letter' })
+  key!: string;
+
+  @IsString()
+  @Length(1, 100)
+  name!: string;
+
+  @IsOptional()
+  @IsString()
+  @Length(0, 500)
+  description?: string;
+
+  @IsArray()
+  @ArrayMaxSize(200)
+  @ValidateNested({ each: true })
+  @Type(() => PermissionDto)
+  permissions!: PermissionDto[];
+}
+
+export class UpdateRoleDto {
+  @IsOptional()
+  @IsString()
+  @Length(1, 100)
+  name?: string;
+
+  @IsOptional()
+  @IsString()
+  @Length(0, 500)
+  description?: string;
+
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(200)
+  @ValidateNested({ each: true })
+  @Type(() => PermissionDto)
+  permissions?: PermissionDto[];
+}
+
+export class RoleResponseDto {
+  @ApiProperty({ maxLength: 50 }) key!: string;
+  @ApiProperty({ maxLength: 100 }) name!: string;
+  @ApiProperty({ type: String, nullable: true, maxLength: 500 }) description!: string | null;
+  @ApiProperty() builtIn!: boolean;
+  @ApiProperty({ type: [PermissionDto], maxItems: 200 }) permissions!: PermissionDto[];
+}

@@ -1,0 +1,39 @@
+import { BUILT_IN_ROLES, SELF_SERVICE } from '../authz/matrix';
+import type { Permission } from '../authz/vocabulary';
+
+export interface RoleDefinition {
+  key: string;
+  name: string;
+  description: string | null;
+  builtIn: boolean;
+  permissions: Permission[];
+}
+
+/** Every role an organization can grant: the seven built-ins and its custom roles. */
+export class RoleCatalog {
+  private readonly byKey: Map<string, RoleDefinition>;
+
+  constructor(custom: readonly RoleDefinition[]) {
+    const builtIn = BUILT_IN_ROLES.map(
+      (role): RoleDefinition => ({ ...role, builtIn: true, permissions: [...role.permissions] }),
+    );
+    this.byKey = new Map([...builtIn, ...custom].map((role) => [role.key, role]));
+  }
+
+  get roles(): RoleDefinition[] {
+    return [...this.byKey.values()];
+  }
+
+  find(key: string): RoleDefinition | undefined {
+    return this.byKey.get(key);
+  }
+
+  unknownKeys(keys: readonly string[]): string[] {
+    return keys.filter((key) => !this.byKey.has(key));
+  }
+
+  /** Self-service plus every named role's permissions (unknown keys grant nothing). */
+  permissionsOf(keys: readonly string[]): Permission[] {
+    return [...SELF_SERVICE, ...keys.flatMap((key) => this.byKey.get(key)?.permissions ?? [])];
+  }
+}

@@ -1,0 +1,178 @@
+import { EntityManager } from '@mikro-orm/postgresql';
+import { HttpStatus, Inject, Injectable } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import { actorOf, AuditService } from '../audit/audit.service';
+import { AuthzService } from '../authz/authz.service';
+import type { Principal } from '../authz/principal';
+import { isBuiltInRoleKey, type Permission } from '../authz/vocabulary';
+import { ProblemException } from '../common/problem/problem';
+import { TENANT_FILTER } from '../infra/database/organization-owned.entity';
+import { REDIS } from '../infra/redis/redis.module';
+import { versionKey } from '../infra/redis/versions';
+import { Role } from './entities/role.entity';
+import { RoleCatalog, type RoleDefinition } from './role-catalog';
+
+export interface CustomRoleInput {
+  key: string;
+  name: string;
+  description?: string | null;
+  permissions: Permission[];
+}
+
+/**
+ * Built-in and custom roles. The catalog of an organization is cached in this
+ * process per Redis version: changing a custom role bumps the version, so
+ * every instance rebuilds abilities on its next request.
+ */
+@Injectable()
+export class RolesService {
+  private readonly cache = new Map<string, RoleCatalog>();
+
+  constructor(
+    private readonly em: EntityManager,
+    @Inject(REDIS) private readonly redis: Redis,
+    private readonly authz: AuthzService,
+    private readonly audit: AuditService,
+  ) {}
+
+  /** The current version of an organization's custom roles ('' when Redis cannot tell: no caching then). */
+  async version(organizationId: string): Promise<string> {
+    try {
+      return (await this.redis.get(versionKey.organizationRoles(organizationId))) ?? '0';
+    } catch {
+      return '';
+    }
+  }
+
+  async catalog(organizationId: string, version?: string): Promise<RoleCatalog> {
+    const current = version ?? (await this.version(organizationId));
+    const cacheKey = `${organizationId}:${current}`;
+    const cached = current === '' ? undefined : this.cache.get(cacheKey);
+    if (cached) return cached;
+    const custom = await this.em.fork().find(Role, {}, { filters: { [TENANT_FILTER]: { organizationId } } });
+    const catalog = new RoleCatalog(
+      custom.map((role): RoleDefinition => ({
+        key: role.key,
+        name: role.name,
+        description: role.description,
+        builtIn: false,
+        permissions: role.permissions,
+      })),
+    );
+    if (current !== '') {
+      if (this.cache.size > 1_000) this.cache.clear();
+      this.cache.set(cacheKey, catalog);
+    }
+    return catalog;
+  }
+
+  /** Roles the caller may read: all of them, or only the ones they hold. */
+  async list(principal: Principal): Promise<RoleDefinition[]> {
+    const catalog = await this.catalog(principal.organizationId);
+    return catalog.roles.filter((role) =>
+      this.authz.can(principal, 'read', this.asRoleSubject(principal, role.key)),
+    );
+  }
+
+  async create(principal: Principal, input: CustomRoleInput): Promise<RoleDefinition> {
+    if (isBuiltInRoleKey(input.key)) {
+      throw new ProblemException(HttpStatus.CONFLICT, `"${input.key}" is a built-in role key.`, { type: 'conflict' });
+    }
+    await this.authz.assert(principal, 'create', this.asRoleSubject(principal, input.key));
+    await this.assertGrantable(principal, input.permissions);
+    const role = await this.em.transactional(async (em) => {
+      const exists = await em.count(Role, { key: input.key }, { filters: { [TENANT_FILTER]: { organizationId: principal.organizationId } } });
+      if (exists > 0) throw new ProblemException(HttpStatus.CONFLICT, 'Role key already exists', { type: 'conflict' });
+      const created = em.create(Role, {
+        organizationId: principal.organizationId,
+        key: input.key,
+        name: input.name,
+        description: input.description ?? null,
+        permissions: input.permissions,
+      });
+      await em.flush();
+      await this.audit.record(em, {
+        organizationId: principal.organizationId,
+        actor: actorOf(principal),
+        action: 'role.created',
+        target: { type: 'Role', id: created.key },
+        changes: { name: { to: created.name }, permissions: { to: created.permissions } },
+      });
+      return created;
+    });
+    await this.bumpVersion(principal.organizationId);
+    return { key: role.key, name: role.name, description: role.description, builtIn: false, permissions: role.permissions };
+  }
+
+  async update(principal: Principal, key: string, input: Partial<Omit<CustomRoleInput, 'key'>>): Promise<RoleDefinition> {
+    await this.refuseBuiltIn(principal, key, 'update');
+    await this.authz.assert(principal, 'update', this.asRoleSubject(principal, key));
+    if (input.permissions) await this.assertGrantable(principal, input.permissions);
+    const role = await this.em.transactional(async (em) => {
+      const found = await this.findCustom(em, principal, key);
+      const changes: Record<string, { from: unknown; to: unknown }> = {};
+      for (const field of ['name', 'description', 'permissions'] as const) {
+        const next = input[field];
+        if (next !== undefined && JSON.stringify(next) !== JSON.stringify(found[field])) {
+          changes[field] = { from: found[field], to: next };
+        }
+      }
+      em.assign(found, input);
+      await em.flush();
+      await this.audit.record(em, {
+        organizationId: principal.organizationId,
+        actor: actorOf(principal),
+        action: 'role.updated',
+        target: { type: 'Role', id: key },
+        changes,
+      });
+      return found;
+    });
+    await this.bumpVersion(principal.organizationId);
+    return { key: role.key, name: role.name, description: role.description, builtIn: false, permissions: role.permissions };
+  }
+
+  async remove(principal: Principal, key: string): Promise<void> {
+    await this.refuseBuiltIn(principal, key, 'delete');
+    await this.authz.assert(principal, 'delete', this.asRoleSubject(principal, key));
+    await this.em.transactional(async (em) => {
+      const found = await this.findCustom(em, principal, key);
+      await this.assertGrantable(principal, found.permissions);
+      em.remove(found);
+      await em.flush();
+      await this.audit.record(em, {
+        organizationId: principal.organizationId,
+        actor: actorOf(principal),
+        action: 'role.deleted',
+        target: { type: 'Role', id: key },
+        changes: { permissions: { from: found.permissions } },
+      });
+    });
+    await this.bumpVersion(principal.organizationId);
+  }
+
+  private asRoleSubject(principal: Principal, key: string) {
+    return { __caslSubjectType__: 'Role' as const, key, organizationId: principal.organizationId };
+  }
+
+  /** A custom role may not hold more than its author (rule 1 applies to custom roles too). */
+  private async assertGrantable(principal: Principal, permissions: Permission[]): Promise<void> {
+    await this.authz.assertCanGrant(principal, ['(custom role)'], () => permissions);
+  }
+
+  private async refuseBuiltIn(principal: Principal, key: string, action: 'update' | 'delete'): Promise<void> {
+    if (!isBuiltInRoleKey(key)) return;
+    await this.authz.deny(principal, `${action} built-in role ${key}`, { type: 'Role', id: key }, `Built-in roles cannot be changed or deleted ("${key}").`);
+  }
+
+  private async findCustom(em: EntityManager, principal: Principal, key: string): Promise<Role> {
+    const found = await em.findOne(Role, { key }, { filters: { [TENANT_FILTER]: { organizationId: principal.organizationId } } });
+    if (found === null) throw new ProblemException(HttpStatus.NOT_FOUND, `No role "${key}" in this organization.`);
+    return found;
+  }
+
+  private async bumpVersion(organizationId: string): Promise<void> {
+    await this.redis.incr(versionKey.organizationRoles(organizationId)).catch(() => undefined);
+    this.cache.clear();
+  }
+}

@@ -1,0 +1,41 @@
+import { Entity, Property } from '@mikro-orm/core';
+import { OrganizationOwnedEntity } from '../../infra/database/organization-owned.entity';
+
+export type SignInMethod = 'password' | 'sso' | 'invite' | 'registration';
+
+/** A signed-in device or client: what access and refresh tokens belong to. */
+@Entity({ tableName: 'sessions' })
+export class Session extends OrganizationOwnedEntity<'revokedAt' | 'revokedReason' | 'lastSeenAt'> {
+  @Property({ type: 'uuid' })
+  userId!: string;
+
+  @Property({ type: 'string' })
+  method!: SignInMethod;
+
+  @Property({ type: 'string', nullable: true })
+  ip!: string | null;
+
+  @Property({ type: 'string', nullable: true })
+  userAgent!: string | null;
+
+  @Property({ type: 'Date', columnType: 'timestamptz' })
+  lastSeenAt: Date = new Date();
+
+  /** Ends the session when no refresh happens before it (idle lifetime). */
+  @Property({ type: 'Date', columnType: 'timestamptz' })
+  idleExpiresAt!: Date;
+
+  /** Absolute lifetime: no refresh extends it. */
+  @Property({ type: 'Date', columnType: 'timestamptz' })
+  expiresAt!: Date;
+
+  @Property({ type: 'Date', columnType: 'timestamptz', nullable: true })
+  revokedAt: Date | null = null;
+
+  @Property({ type: 'string', nullable: true })
+  revokedReason: string | null = null;
+
+  isLiveAt(now: Date): boolean {
+    return this.revokedAt === null && now < this.idleExpiresAt && now < this.expiresAt;
+  }
+}

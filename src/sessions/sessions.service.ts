@@ -1,0 +1,190 @@
+import { EntityManager } from '@mikro-orm/postgresql';
+import { HttpStatus, Inject, Injectable } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import { type AuditActor, AuditService } from '../audit/audit.service';
+import { AuthzService } from '../authz/authz.service';
+import type { Principal } from '../authz/principal';
+import { Clock } from '../common/clock/clock';
+import { ProblemException } from '../common/problem/problem';
+import type { RequestMeta } from '../common/request-context';
+import { randomSecret, sha256Hex } from '../common/crypto/tokens';
+import { TENANT_FILTER } from '../infra/database/organization-owned.entity';
+import { REDIS } from '../infra/redis/redis.module';
+import { sessionCacheKey, versionKey } from '../infra/redis/versions';
+import { RefreshToken } from './entities/refresh-token.entity';
+import { Session, type SignInMethod } from './entities/session.entity';
+
+export interface SessionLifetimes {
+  sessionIdleTtlSeconds: number;
+  sessionAbsoluteTtlSeconds: number;
+}
+
+export interface OpenedSession {
+  session: Session;
+  refreshToken: string;
+}
+
+const invalidRefresh = () =>
+  new ProblemException(HttpStatus.UNAUTHORIZED, 'The refresh token is invalid or expired. Sign in again.');
+
+/**
+ * Sessions and their refresh tokens. A refresh token is 256 random bits,
+ * stored only as SHA-256, and works once: rotation hands out the next one,
+ * and presenting a used one revokes the whole session (reuse detection).
+ */
+@Injectable()
+export class SessionsService {
+  constructor(
+    private readonly em: EntityManager,
+    @Inject(REDIS) private readonly redis: Redis,
+    private readonly clock: Clock,
+    private readonly audit: AuditService,
+    private readonly authz: AuthzService,
+  ) {}
+
+  /** Opens a session inside the caller's transaction. */
+  async open(
+    em: EntityManager,
+    user: { id: string; organizationId: string },
+    method: SignInMethod,
+    meta: RequestMeta,
+    lifetimes: SessionLifetimes,
+  ): Promise<OpenedSession> {
+    const now = this.clock.now();
+    const expiresAt = new Date(now.getTime() + lifetimes.sessionAbsoluteTtlSeconds * 1000);
+    const session = em.create(Session, {
+      organizationId: user.organizationId,
+      userId: user.id,
+      method,
+      ip: meta.ip,
+      userAgent: meta.userAgent?.slice(0, 512) ?? null,
+      createdAt: now,
+      updatedAt: now,
+      lastSeenAt: now,
+      idleExpiresAt: this.idleExpiry(now, expiresAt, lifetimes),
+      expiresAt,
+    });
+    const refreshToken = randomSecret();
+    em.create(RefreshToken, { tokenHash: sha256Hex(refreshToken), sessionId: session.id, createdAt: now });
+    await em.flush();
+    return { session, refreshToken };
+  }
+
+  /**
+   * Exchanges a refresh token for the next one. A token already used revokes
+   * its session (someone else holds a copy) and is recorded as such.
+   */
+  async rotate(refreshToken: string, lifetimes: (organizationId: string) => Promise<SessionLifetimes>): Promise<OpenedSession> {
+    const tokenHash = sha256Hex(refreshToken);
+    const outcome = await this.em.fork().transactional(async (em) => {
+      const stored = await em.findOne(RefreshToken, { tokenHash });
+      if (stored === null) return { kind: 'unknown' as const };
+      const session = await em.findOne(Session, { id: stored.sessionId }, { filters: false });
+      if (session === null) return { kind: 'unknown' as const };
+      const now = this.clock.now();
+      const claimed = await em.nativeUpdate(RefreshToken, { tokenHash, usedAt: null }, { usedAt: now });
+      if (claimed === 0) {
+        if (session.revokedAt === null) {
+          await this.revokeInTransaction(em, session, 'refresh token reuse', { type: 'system', id: null });
+          await this.audit.record(em, {
+            organizationId: session.organizationId,
+            actor: { type: 'anonymous', id: null },
+            action: 'auth.refreshReused',
+            target: { type: 'Session', id: session.id },
+            outcome: 'failure',
+            reason: 'a used refresh token was presented again; the session is revoked',
+          });
+        }
+        return { kind: 'reused' as const, sessionId: session.id };
+      }
+      if (!session.isLiveAt(now)) return { kind: 'expired' as const };
+      const next = randomSecret();
+      em.create(RefreshToken, { tokenHash: sha256Hex(next), sessionId: session.id, createdAt: now });
+      session.lastSeenAt = now;
+      session.idleExpiresAt = this.idleExpiry(now, session.expiresAt, await lifetimes(session.organizationId));
+      await em.flush();
+      return { kind: 'rotated' as const, session, refreshToken: next };
+    });
+    if (outcome.kind === 'reused') await this.forget([outcome.sessionId]);
+    if (outcome.kind !== 'rotated') throw invalidRefresh();
+    return { session: outcome.session, refreshToken: outcome.refreshToken };
+  }
+
+  /** Sessions the caller may read, newest first; `userId` and `status=active` narrow the list. */
+  async list(principal: Principal, query: { userId?: string; status?: 'active' }): Promise<Session[]> {
+    const visible = this.authz.where(principal, 'read', 'Session');
+    if (visible === null) return [];
+    const now = this.clock.now();
+    const where: Record<string, unknown> = { $and: [visible, ...(query.userId ? [{ userId: query.userId }] : [])] };
+    if (query.status === 'active') {
+      (where.$and as object[]).push({ revokedAt: null, idleExpiresAt: { $gt: now }, expiresAt: { $gt: now } });
+    }
+    return this.em.find(Session, where, {
+      orderBy: { createdAt: 'desc' },
+      limit: 200,
+      filters: { [TENANT_FILTER]: { organizationId: principal.organizationId } },
+    });
+  }
+
+  /** DELETE /sessions/:id: the caller's own, or anyone's for roles that may revoke sessions. */
+  async revokeById(principal: Principal, sessionId: string): Promise<void> {
+    await this.em.fork().transactional(async (em) => {
+      const session = await em.findOne(Session, { id: sessionId }, { filters: { [TENANT_FILTER]: { organizationId: principal.organizationId } } });
+      if (session === null || !this.authz.can(principal, 'read', session)) {
+        throw new ProblemException(HttpStatus.NOT_FOUND, 'No such session in this organization.');
+      }
+      await this.authz.assert(principal, 'revoke', session);
+      await this.revokeInTransaction(em, session, 'revoked', { type: 'user', id: principal.userId, username: principal.username, email: principal.email });
+    });
+    await this.forget([sessionId]);
+  }
+
+  /** Revokes one session inside the caller's transaction and records it. */
+  async revokeInTransaction(em: EntityManager, session: Session, reason: string, actor: AuditActor): Promise<void> {
+    if (session.revokedAt !== null) return;
+    session.revokedAt = this.clock.now();
+    session.revokedReason = reason.slice(0, 64);
+    await em.flush();
+    await this.audit.record(em, {
+      organizationId: session.organizationId,
+      actor,
+      action: 'session.revoked',
+      target: { type: 'Session', id: session.id },
+      reason,
+      changes: { userId: session.userId },
+    });
+  }
+
+  /** Every live session of a user, optionally sparing one (the caller's own). */
+  async liveSessionsOf(em: EntityManager, organizationId: string, userId: string, except?: string): Promise<Session[]> {
+    const sessions = await em.find(
+      Session,
+      { userId, revokedAt: null, ...(except ? { id: { $ne: except } } : {}) },
+      { filters: { [TENANT_FILTER]: { organizationId } } },
+    );
+    const now = this.clock.now();
+    return sessions.filter((session) => session.isLiveAt(now));
+  }
+
+  /** Drops cached session snapshots so every API instance sees the change on the next request. */
+  async forget(sessionIds: readonly string[]): Promise<void> {
+    if (sessionIds.length === 0) return;
+    await this.redis.del(...sessionIds.map(sessionCacheKey)).catch(() => undefined);
+  }
+
+  /**
+   * A user's roles, groups or status changed: bump their version so every
+   * instance rebuilds their principal on the next request.
+   */
+  async invalidateUser(userId: string): Promise<void> {
+    await this.redis.incr(versionKey.user(userId)).catch(() => undefined);
+  }
+
+  async findById(organizationId: string, sessionId: string): Promise<Session | null> {
+    return this.em.fork().findOne(Session, { id: sessionId }, { filters: { [TENANT_FILTER]: { organizationId } } });
+  }
+
+  private idleExpiry(now: Date, expiresAt: Date, lifetimes: SessionLifetimes): Date {
+    return new Date(Math.min(now.getTime() + lifetimes.sessionIdleTtlSeconds * 1000, expiresAt.getTime()));
+  }
+}

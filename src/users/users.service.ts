@@ -1,0 +1,278 @@
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import { EntityManager } from '@mikro-orm/postgresql';
+import { HttpStatus, Injectable } from '@nestjs/common';
+import { actorOf, AuditService } from '../audit/audit.service';
+import { PasswordHasher } from '../auth/password/password-hasher';
+import { passwordProblems } from '../auth/password/password-policy';
+import { AuthzService } from '../authz/authz.service';
+import { ACCOUNT_HOLDER_ROLE, BASELINE_ROLE } from '../authz/matrix';
+import type { Principal } from '../authz/principal';
+import { ProblemException } from '../common/problem/problem';
+import { TENANT_FILTER } from '../infra/database/organization-owned.entity';
+import type { Organization } from '../organizations/entities/organization.entity';
+import { OrganizationsService } from '../organizations/organizations.service';
+import { effectiveSettings } from '../organizations/organization-settings';
+import type { RoleCatalog } from '../roles/role-catalog';
+import { RolesService } from '../roles/roles.service';
+import { SessionsService } from '../sessions/sessions.service';
+import type { CreateUserDto } from './dto/user.dto';
+import { User, type UserStatus } from './entities/user.entity';
+
+const scoped = (organizationId: string) => ({ filters: { [TENANT_FILTER]: { organizationId } } });
+
+/** Turns the unique indexes' violations into the messages users expect. */
+function duplicateProblem(error: unknown): ProblemException | undefined {
+  if (!(error instanceof UniqueConstraintViolationException)) return undefined;
+  const detail = /email/.test(error.message) ? 'Email already exists' : 'Username already exists';
+  return new ProblemException(HttpStatus.CONFLICT, detail, { type: 'conflict' });
+}
+
+/**
+ * The user lifecycle. Every method takes the acting principal, checks the
+ * object with the caller's ability (never role names), changes state and
+ * records the audit event in one transaction.
+ */
+@Injectable()
+export class UsersService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly authz: AuthzService,
+    private readonly audit: AuditService,
+    private readonly roles: RolesService,
+    private readonly sessions: SessionsService,
+    private readonly hasher: PasswordHasher,
+    private readonly organizations: OrganizationsService,
+  ) {}
+
+  /** A user the caller may read; 404 otherwise (another organization's, or not theirs to see). */
+  async findVisible(principal: Principal, id: string, em: EntityManager = this.em): Promise<User> {
+    const user = await em.findOne(User, { id }, scoped(principal.organizationId));
+    if (user === null || !this.authz.can(principal, 'read', user)) {
+      throw new ProblemException(HttpStatus.NOT_FOUND, 'No such user in this organization.');
+    }
+    return user;
+  }
+
+  /** For sign-in: a user of the organization by username or email, ignoring case. */
+  async findByLogin(organizationId: string, login: string): Promise<User | null> {
+    const value = login.trim().toLowerCase();
+    return this.em.fork().findOne(
+      User,
+      { $or: [{ username: { $ilike: value.replace(/[\\%_]/g, '\\$&') } }, { email: { $ilike: value.replace(/[\\%_]/g, '\\$&') } }] },
+      scoped(organizationId),
+    );
+  }
+
+  async create(principal: Principal, input: CreateUserDto): Promise<User> {
+    const roles = [...new Set(input.roles ?? [BASELINE_ROLE])];
+    const catalog = await this.roles.catalog(principal.organizationId);
+    this.assertKnownRoles(catalog, roles);
+    await this.authz.assert(principal, 'create', { __caslSubjectType__: 'User', organizationId: principal.organizationId });
+    await this.authz.assertCanGrant(principal, roles, (key) => catalog.permissionsOf([key]));
+    this.assertEmailRule(roles, input.email ?? null);
+    const organization = await this.organization(principal.organizationId);
+    this.assertPassword(input.password, { ...input, organizationName: organization.name }, organization);
+    const passwordHash = await this.hasher.hash(input.password);
+    try {
+      return await this.em.transactional(async (em) => {
+        const user = em.create(User, {
+          organizationId: principal.organizationId,
+          username: input.username,
+          email: input.email ?? null,
+          displayName: input.displayName ?? null,
+          status: input.status ?? 'active',
+          roles,
+          passwordHash,
+        });
+        await em.flush();
+        await this.audit.record(em, {
+          organizationId: principal.organizationId,
+          actor: actorOf(principal),
+          action: 'user.created',
+          target: { type: 'User', id: user.id },
+          changes: {
+            username: { to: user.username },
+            email: { to: user.email },
+            displayName: { to: user.displayName },
+            status: { to: user.status },
+            roles: { to: user.roles },
+          },
+        });
+        return user;
+      });
+    } catch (error) {
+      throw duplicateProblem(error) ?? error;
+    }
+  }
+
+  /**
+   * A user who creates themselves: self-registration (a baseline user) or an
+   * organization's first Owner. Recorded as their own action, in the caller's
+   * transaction when one is given.
+   */
+  async createSelf(
+    organization: Organization,
+    input: { username: string; email: string; displayName: string | null; roles: string[]; passwordHash: string },
+    action: 'user.registered' | 'user.created' = 'user.registered',
+    transaction?: EntityManager,
+  ): Promise<User> {
+    try {
+      const work = async (em: EntityManager) => {
+        const user = em.create(User, { organizationId: organization.id, ...input, status: 'active' });
+        await em.flush();
+        await this.audit.record(em, {
+          organizationId: organization.id,
+          actor: { type: 'user', id: user.id, username: user.username, email: user.email },
+          action,
+          target: { type: 'User', id: user.id },
+          changes: { username: { to: user.username }, email: { to: user.email }, roles: { to: user.roles } },
+        });
+        return user;
+      };
+      return await (transaction ? work(transaction) : this.em.fork().transactional(work));
+    } catch (error) {
+      throw duplicateProblem(error) ?? error;
+    }
+  }
+
+  /** PUT /users/:id/roles: the caller must be able to grant every added and every removed role. */
+  async setRoles(principal: Principal, id: string, requested: string[]): Promise<User> {
+    const roles = [...new Set(requested)];
+    const catalog = await this.roles.catalog(principal.organizationId);
+    this.assertKnownRoles(catalog, roles);
+    const user = await this.em.transactional(async (em) => {
+      const target = await this.findVisible(principal, id, em);
+      await this.authz.assert(principal, 'assign', { __caslSubjectType__: 'Role', organizationId: principal.organizationId, key: roles[0] ?? BASELINE_ROLE });
+      await this.authz.assertCanActOnUser(principal, target, (key) => catalog.permissionsOf([key]));
+      const added = roles.filter((key) => !target.roles.includes(key));
+      const removed = target.roles.filter((key) => !roles.includes(key));
+      await this.authz.assertCanGrant(principal, [...added, ...removed], (key) => catalog.permissionsOf([key]));
+      this.assertEmailRule(roles, target.email);
+      if (removed.includes(ACCOUNT_HOLDER_ROLE)) await this.assertAnotherActiveHolder(em, target);
+      const before = [...target.roles];
+      target.roles = roles;
+      await em.flush();
+      await this.audit.record(em, {
+        organizationId: principal.organizationId,
+        actor: actorOf(principal),
+        action: 'user.rolesChanged',
+        target: { type: 'User', id: target.id },
+        changes: { roles: { from: before, to: roles } },
+      });
+      return target;
+    });
+    await this.sessions.invalidateUser(user.id);
+    return user;
+  }
+
+  /** Deactivate (every session revoked at once) or activate a user. */
+  async setStatus(principal: Principal, id: string, status: UserStatus): Promise<User> {
+    if (id === principal.userId) {
+      return this.authz.deny(principal, `${status === 'inactive' ? 'deactivate' : 'activate'} themselves`, { type: 'User', id }, 'You cannot deactivate or activate your own account.');
+    }
+    const catalog = await this.roles.catalog(principal.organizationId);
+    const { user, revoked } = await this.em.transactional(async (em) => {
+      const target = await this.findVisible(principal, id, em);
+      await this.authz.assert(principal, 'update', target, 'status');
+      await this.authz.assertCanActOnUser(principal, target, (key) => catalog.permissionsOf([key]));
+      if (target.status === status) return { user: target, revoked: [] as string[] };
+      if (status === 'inactive' && target.roles.includes(ACCOUNT_HOLDER_ROLE)) await this.assertAnotherActiveHolder(em, target);
+      target.status = status;
+      await em.flush();
+      const live = status === 'inactive' ? await this.sessions.liveSessionsOf(em, target.organizationId, target.id) : [];
+      for (const session of live) {
+        await this.sessions.revokeInTransaction(em, session, 'user deactivated', actorOf(principal));
+      }
+      await this.audit.record(em, {
+        organizationId: principal.organizationId,
+        actor: actorOf(principal),
+        action: status === 'inactive' ? 'user.deactivated' : 'user.activated',
+        target: { type: 'User', id: target.id },
+        changes: { status: { from: status === 'inactive' ? 'active' : 'inactive', to: status }, revokedSessions: live.length },
+      });
+      return { user: target, revoked: live.map((session) => session.id) };
+    });
+    await this.sessions.forget(revoked);
+    await this.sessions.invalidateUser(user.id);
+    return user;
+  }
+
+  /** Profile fields a user may change on themselves (field-level rule: displayName). */
+  async updateOwnProfile(principal: Principal, changes: { displayName?: string }): Promise<User> {
+    return this.em.transactional(async (em) => {
+      const user = await this.findVisible(principal, principal.userId, em);
+      const diff: Record<string, { from: unknown; to: unknown }> = {};
+      if (changes.displayName !== undefined && changes.displayName !== user.displayName) {
+        await this.authz.assert(principal, 'update', user, 'displayName');
+        diff.displayName = { from: user.displayName, to: changes.displayName };
+        user.displayName = changes.displayName;
+      }
+      await em.flush();
+      if (Object.keys(diff).length > 0) {
+        await this.audit.record(em, {
+          organizationId: principal.organizationId,
+          actor: actorOf(principal),
+          action: 'user.updated',
+          target: { type: 'User', id: user.id },
+          changes: diff,
+        });
+      }
+      return user;
+    });
+  }
+
+  assertPassword(
+    password: string,
+    who: { username?: string | null; email?: string | null; organizationName?: string | null },
+    organization: Organization,
+  ): void {
+    const problems = passwordProblems(password, {
+      minLength: effectiveSettings(organization.settings).passwordMinLength,
+      username: who.username,
+      email: who.email,
+      organizationName: who.organizationName ?? organization.name,
+    });
+    if (problems.length > 0) {
+      throw new ProblemException(HttpStatus.UNPROCESSABLE_ENTITY, problems.join(' '), {
+        errors: problems.map((message) => ({ field: 'password', message })),
+      });
+    }
+  }
+
+  async organization(organizationId: string): Promise<Organization> {
+    const organization = await this.organizations.findById(organizationId);
+    if (organization === null) throw new ProblemException(HttpStatus.NOT_FOUND, 'No such organization.');
+    return organization;
+  }
+
+  private assertKnownRoles(catalog: RoleCatalog, roles: string[]): void {
+    const unknown = catalog.unknownKeys(roles);
+    if (unknown.length > 0) {
+      throw new ProblemException(HttpStatus.BAD_REQUEST, `Unknown role(s): ${unknown.join(', ')}.`, {
+        type: 'validation-failed',
+        errors: unknown.map((key) => ({ field: 'roles', message: `unknown role "${key}"` })),
+      });
+    }
+  }
+
+  /** Every role but the baseline one needs an email address. */
+  private assertEmailRule(roles: string[], email: string | null): void {
+    if (email !== null && email !== '') return;
+    if (roles.every((key) => key === BASELINE_ROLE)) return;
+    throw new ProblemException(HttpStatus.UNPROCESSABLE_ENTITY, 'An email address is required for any role other than User.', {
+      errors: [{ field: 'email', message: 'required for any role other than User' }],
+    });
+  }
+
+  /** Rule 2: the organization always keeps an active account holder. */
+  private async assertAnotherActiveHolder(em: EntityManager, target: User): Promise<void> {
+    const others = await em.count(
+      User,
+      { id: { $ne: target.id }, status: 'active', roles: { $contains: [ACCOUNT_HOLDER_ROLE] } },
+      scoped(target.organizationId),
+    );
+    if (others === 0) {
+      throw new ProblemException(HttpStatus.CONFLICT, 'The organization must keep at least one active Owner.', { type: 'conflict' });
+    }
+  }
+}

@@ -76,6 +76,7 @@ describe('Errors are RFC 9457 problem documents', () => {
   });
 
   it('answers a unique-constraint violation with 409 and changes nothing', async () => {
+    const before = (await t.http.get('/test-probe/organizations/count')).body.count;
     const first = await t.http
       .post('/test-probe/organizations')
       .send({ slug: 'acme', name: 'Acme' });

@@ -23,7 +23,12 @@ export class RolesController {
   @Can('read', 'Role', 'The permission matrix of the built-in roles, as JSON or (Accept: text/csv) CSV')
   @Get('matrix')
   @ApiProduces('application/json', 'text/csv')
-  matrix(@Headers('accept') accept: string | undefined, @Res({ passthrough: true }) reply: FastifyReply): MatrixRow[] | string {
+  async matrix(
+    @CurrentPrincipal() principal: Principal,
+    @Headers('accept') accept: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<MatrixRow[] | string> {
+    await this.roles.assertCanReadAllRoles(principal);
     if (accept?.includes('text/csv')) {
       void reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', 'attachment; filename="warden-permission-matrix.csv"');
       return matrixCsv();

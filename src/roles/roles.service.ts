@@ -74,6 +74,11 @@ export class RolesService {
     );
   }
 
+  /** The matrix shows every role, so it needs read on every role, not only on one's own. */
+  async assertCanReadAllRoles(principal: Principal): Promise<void> {
+    await this.authz.assert(principal, 'read', { __caslSubjectType__: 'Role', organizationId: principal.organizationId, key: null });
+  }
+
   async create(principal: Principal, input: CustomRoleInput): Promise<RoleDefinition> {
     if (isBuiltInRoleKey(input.key)) {
       throw new ProblemException(HttpStatus.CONFLICT, `"${input.key}" is a built-in role key.`, { type: 'conflict' });

@@ -64,6 +64,7 @@ export class SessionsService {
       idleExpiresAt: this.idleExpiry(now, expiresAt, lifetimes),
       expiresAt,
     });
+    await em.flush(); // the session row first: refresh_tokens references it
     const refreshToken = randomSecret();
     em.create(RefreshToken, { tokenHash: sha256Hex(refreshToken), sessionId: session.id, createdAt: now });
     await em.flush();

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Param, ParseUUIDPipe, Post, Put } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Put } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Can } from '../authz/can.decorator';
 import { CurrentPrincipal } from '../authz/current-principal.decorator';
@@ -38,6 +38,7 @@ export class UsersController {
 
   @Can('update', 'User', 'Deactivate a user: sign-in refused, every session revoked at once')
   @Post(':id/deactivate')
+  @HttpCode(200)
   @ApiOkResponse({ type: UserResponseDto })
   async deactivate(@CurrentPrincipal() principal: Principal, @Param('id', ParseUUIDPipe) id: string): Promise<UserResponseDto> {
     return UserResponseDto.from(await this.users.setStatus(principal, id, 'inactive'));
@@ -45,6 +46,7 @@ export class UsersController {
 
   @Can('update', 'User', 'Activate a deactivated user')
   @Post(':id/activate')
+  @HttpCode(200)
   @ApiOkResponse({ type: UserResponseDto })
   async activate(@CurrentPrincipal() principal: Principal, @Param('id', ParseUUIDPipe) id: string): Promise<UserResponseDto> {
     return UserResponseDto.from(await this.users.setStatus(principal, id, 'active'));

@@ -23,7 +23,7 @@ const scoped = (organizationId: string) => ({ filters: { [TENANT_FILTER]: { orga
 /** Turns the unique indexes' violations into the messages users expect. */
 function duplicateProblem(error: unknown): ProblemException | undefined {
   if (!(error instanceof UniqueConstraintViolationException)) return undefined;
-  const detail = /email/.test(error.message) ? 'Email already exists' : 'Username already exists';
+  const detail = error.message.includes('users_org_email_unique') ? 'Email already exists' : 'Username already exists';
   return new ProblemException(HttpStatus.CONFLICT, detail, { type: 'conflict' });
 }
 

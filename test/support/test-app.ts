@@ -52,6 +52,10 @@ class LogCapture extends Writable {
 }
 
 /**
+ * Passport keeps its strategies in a process-wide registry, so only one app
+ * that authenticates requests may run at a time in a test file (as in
+ * production, one per process); start the next after closing the previous.
+ *
  * Boots the real app (same createApp as production) on a fresh database of its
  * own and a Redis key prefix of its own, listening on a free port. close()
  * stops it, deletes its Redis keys and drops its database.

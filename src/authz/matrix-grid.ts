@@ -1,5 +1,5 @@
 import { BUILT_IN_ROLES, SELF_SERVICE } from './matrix';
-import { ACTIONS, type ActionName, type Permission, SUBJECTS, type SubjectName } from './vocabulary';
+import { type ActionName, type Permission, SUBJECT_ACTIONS, SUBJECTS, type SubjectName } from './vocabulary';
 
 export type Cell = 'Y' | 'own' | 'assigned' | '-' | string;
 
@@ -26,12 +26,12 @@ function cellFor(permissions: readonly Permission[], subject: SubjectName, actio
 export function matrixGrid(): MatrixRow[] {
   const effective = BUILT_IN_ROLES.map((role) => ({ key: role.key, permissions: [...SELF_SERVICE, ...role.permissions] }));
   return SUBJECTS.flatMap((subject) =>
-    ACTIONS.map((action) => ({
+    SUBJECT_ACTIONS[subject].map((action) => ({
       subject,
       action,
       cells: Object.fromEntries(effective.map((role) => [role.key, cellFor(role.permissions, subject, action)])),
     })),
-  ).filter((row) => Object.values(row.cells).some((cell) => cell !== '-'));
+  );
 }
 
 function csvCell(value: string): string {

@@ -51,3 +51,18 @@ export type BuiltInRoleKey = (typeof BUILT_IN_ROLE_KEYS)[number];
 export function isBuiltInRoleKey(key: string): key is BuiltInRoleKey {
   return (BUILT_IN_ROLE_KEYS as readonly string[]).includes(key);
 }
+
+/** The actions that mean something for each subject: the rows of the published matrix. */
+export const SUBJECT_ACTIONS: Readonly<Record<SubjectName, readonly ActionName[]>> = {
+  Organization: ['read', 'update'],
+  SsoConnection: ['create', 'read', 'update', 'delete'],
+  User: ['create', 'read', 'update', 'delete', 'check'],
+  Role: ['create', 'read', 'update', 'delete', 'assign'],
+  Group: ['create', 'read', 'update', 'delete'],
+  Session: ['read', 'revoke'],
+  ApiKey: ['create', 'read', 'revoke'],
+  AuditEvent: ['read', 'export'],
+  Invite: ['create', 'read', 'update', 'revoke'],
+  Application: ['create', 'read', 'update', 'delete', 'assign'],
+  Policy: ['create', 'read', 'update', 'delete'],
+};

@@ -12,5 +12,8 @@ export const migrationsList: MigrationObject[] = [
     name: 'Migration20261122000000CreateOrganizations',
     class: Migration20261122000000CreateOrganizations,
   },
-  { name: 'Migration20261122010000IdentityAndAudit', class: Migration20261122010000IdentityAndAudit },
+  {
+    name: 'Migration20261122010000IdentityAndAudit',
+    class: Migration20261122010000IdentityAndAudit,
+  },
 ];

@@ -20,11 +20,15 @@ export class Migration20261122010000IdentityAndAudit extends Migration {
         last_activity_at timestamptz
       )`);
     // Case-insensitive uniqueness per organization.
-    this.addSql('create unique index users_org_username_unique on users (organization_id, lower(username))');
+    this.addSql(
+      'create unique index users_org_username_unique on users (organization_id, lower(username))',
+    );
     this.addSql(
       'create unique index users_org_email_unique on users (organization_id, lower(email)) where email is not null',
     );
-    this.addSql('create index users_org_created_idx on users (organization_id, created_at desc, id desc)');
+    this.addSql(
+      'create index users_org_created_idx on users (organization_id, created_at desc, id desc)',
+    );
 
     this.addSql(`
       create table roles (
@@ -55,7 +59,9 @@ export class Migration20261122010000IdentityAndAudit extends Migration {
         revoked_at timestamptz,
         revoked_reason varchar(64)
       )`);
-    this.addSql('create index sessions_org_user_idx on sessions (organization_id, user_id, created_at desc)');
+    this.addSql(
+      'create index sessions_org_user_idx on sessions (organization_id, user_id, created_at desc)',
+    );
 
     this.addSql(`
       create table refresh_tokens (
@@ -89,7 +95,9 @@ export class Migration20261122010000IdentityAndAudit extends Migration {
         hash char(64) not null,
         constraint audit_events_org_seq_unique unique (organization_id, seq)
       )`);
-    this.addSql('create index audit_events_org_time_idx on audit_events (organization_id, occurred_at desc, seq desc)');
+    this.addSql(
+      'create index audit_events_org_time_idx on audit_events (organization_id, occurred_at desc, seq desc)',
+    );
 
     // The head of each organization's hash chain; its row lock serialises concurrent writers.
     this.addSql(`

@@ -40,6 +40,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     extraModels: [ProblemDocumentDto],
   });
   // Relative: the API is wherever this document was fetched from (PUBLIC_URL in production).
+  boundFormattedStrings(document);
   const server = {
     url: '/',
     description:
@@ -48,4 +49,34 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   };
   document.servers = [server];
   return document;
+}
+
+/** Lengths that formatted strings cannot exceed anyway; stated so clients and linters know them. */
+const FORMAT_MAX_LENGTH: Record<string, number> = { uuid: 36, 'date-time': 35, email: 254 };
+/** Path parameters are route segments: ids are UUIDs, keys are role keys. */
+const PATH_PARAMETER_SCHEMA: Record<string, object> = {
+  id: { type: 'string', format: 'uuid', maxLength: 36 },
+  userId: { type: 'string', format: 'uuid', maxLength: 36 },
+  key: { type: 'string', pattern: '^[a-z][a-z0-9_]{1,49}$', maxLength: 50 },
+};
+
+function boundFormattedStrings(node: unknown, parentKey = ''): void {
+  if (Array.isArray(node)) {
+    node.forEach((item) => boundFormattedStrings(item, parentKey));
+    return;
+  }
+  if (node === null || typeof node !== 'object') return;
+  const record = node as Record<string, unknown>;
+  if (
+    record.in === 'path' &&
+    typeof record.name === 'string' &&
+    PATH_PARAMETER_SCHEMA[record.name]
+  ) {
+    record.schema = PATH_PARAMETER_SCHEMA[record.name];
+  }
+  if (record.type === 'string' && record.maxLength === undefined && record.enum === undefined) {
+    const bound = typeof record.format === 'string' ? FORMAT_MAX_LENGTH[record.format] : undefined;
+    if (bound !== undefined) record.maxLength = bound;
+  }
+  for (const [key, value] of Object.entries(record)) boundFormattedStrings(value, key);
 }

@@ -39,14 +39,17 @@ const abilityOf = (role: BuiltInRoleKey, w: World): AppAbility => {
   });
 };
 
-const userSubject = (w: World, id: string) => subject('User', { id, organizationId: w.organizationId });
-const sessionSubject = (w: World, userId: string) => subject('Session', { userId, organizationId: w.organizationId });
+const userSubject = (w: World, id: string) =>
+  subject('User', { id, organizationId: w.organizationId });
+const sessionSubject = (w: World, userId: string) =>
+  subject('Session', { userId, organizationId: w.organizationId });
 const orgSubject = (w: World) => subject('Organization', { id: w.organizationId });
 const anyRole = (w: World) => subject('Role', { key: null, organizationId: w.organizationId });
 const newRole = (w: World) => subject('Role', { key: 'probe', organizationId: w.organizationId });
 
 /** Read first (404 when invisible), then the action (403 when not allowed). */
-const visibleThen = (canRead: boolean, canAct: boolean, ok: number) => (!canRead ? 404 : canAct ? ok : 403);
+const visibleThen = (canRead: boolean, canAct: boolean, ok: number) =>
+  !canRead ? 404 : canAct ? ok : 403;
 
 const cases: Case[] = [
   {
@@ -57,7 +60,11 @@ const cases: Case[] = [
   {
     name: 'PATCH /organization',
     expected: (a, w) => (a.can('update', orgSubject(w)) ? 200 : 403),
-    run: (t, w) => t.http.patch('/api/v1/organization').set('authorization', w.caller.auth).send({ settings: { auditRetentionDays: 365 } }),
+    run: (t, w) =>
+      t.http
+        .patch('/api/v1/organization')
+        .set('authorization', w.caller.auth)
+        .send({ settings: { auditRetentionDays: 365 } }),
   },
   {
     name: 'GET /roles',
@@ -73,21 +80,36 @@ const cases: Case[] = [
     name: 'POST /roles (a custom role within the caller’s own permissions)',
     expected: (a, w) => (a.can('create', newRole(w)) ? 201 : 403),
     run: (t, w) =>
-      t.http.post('/api/v1/roles').set('authorization', w.caller.auth).send({ key: `probe_${w.caller.id.slice(0, 8)}`, name: 'Probe', permissions: [{ action: 'read', subject: 'Organization' }] }),
+      t.http
+        .post('/api/v1/roles')
+        .set('authorization', w.caller.auth)
+        .send({
+          key: `probe_${w.caller.id.slice(0, 8)}`,
+          name: 'Probe',
+          permissions: [{ action: 'read', subject: 'Organization' }],
+        }),
   },
   {
     name: 'DELETE /roles/:key (a custom role made by the Owner)',
     expected: (a, w) => (a.can('delete', newRole(w)) ? 204 : 403),
     run: async (t, w) => {
       const key = `victim_${w.caller.id.slice(0, 8)}`;
-      await t.http.post('/api/v1/roles').set('authorization', w.owner.auth).send({ key, name: 'Victim', permissions: [{ action: 'read', subject: 'Organization' }] }).expect(201);
+      await t.http
+        .post('/api/v1/roles')
+        .set('authorization', w.owner.auth)
+        .send({ key, name: 'Victim', permissions: [{ action: 'read', subject: 'Organization' }] })
+        .expect(201);
       return t.http.delete(`/api/v1/roles/${key}`).set('authorization', w.caller.auth);
     },
   },
   {
     name: 'PATCH /roles/owner (built-in)',
     expected: () => 403,
-    run: (t, w) => t.http.patch('/api/v1/roles/owner').set('authorization', w.caller.auth).send({ name: 'Renamed' }),
+    run: (t, w) =>
+      t.http
+        .patch('/api/v1/roles/owner')
+        .set('authorization', w.caller.auth)
+        .send({ name: 'Renamed' }),
   },
   {
     name: 'GET /users/:id (own)',
@@ -106,29 +128,56 @@ const cases: Case[] = [
   },
   {
     name: 'POST /users',
-    expected: (a, w) => (a.can('create', subject('User', { organizationId: w.organizationId })) ? 201 : 403),
+    expected: (a, w) =>
+      a.can('create', subject('User', { organizationId: w.organizationId })) ? 201 : 403,
     run: (t, w) =>
-      t.http.post('/api/v1/users').set('authorization', w.caller.auth).send({ username: `made-by-${w.caller.id.slice(0, 8)}`, password: 'plum-tangerine-gazebo', roles: ['user'] }),
+      t.http
+        .post('/api/v1/users')
+        .set('authorization', w.caller.auth)
+        .send({
+          username: `made-by-${w.caller.id.slice(0, 8)}`,
+          password: 'plum-tangerine-gazebo',
+          roles: ['user'],
+        }),
   },
   {
     name: 'PUT /users/:id/roles (someone else’s, to User)',
-    expected: (a, w) => (!a.can('assign', 'Role') ? 403 : visibleThen(a.can('read', userSubject(w, w.other.id)), true, 200)),
-    run: (t, w) => t.http.put(`/api/v1/users/${w.other.id}/roles`).set('authorization', w.caller.auth).send({ roles: ['user'] }),
+    expected: (a, w) =>
+      !a.can('assign', 'Role')
+        ? 403
+        : visibleThen(a.can('read', userSubject(w, w.other.id)), true, 200),
+    run: (t, w) =>
+      t.http
+        .put(`/api/v1/users/${w.other.id}/roles`)
+        .set('authorization', w.caller.auth)
+        .send({ roles: ['user'] }),
   },
   {
     name: 'POST /users/:id/deactivate (someone else’s)',
     expected: (a, w) =>
-      !a.can('update', 'User') ? 403 : visibleThen(a.can('read', userSubject(w, w.other.id)), a.can('update', userSubject(w, w.other.id), 'status'), 200),
+      !a.can('update', 'User')
+        ? 403
+        : visibleThen(
+            a.can('read', userSubject(w, w.other.id)),
+            a.can('update', userSubject(w, w.other.id), 'status'),
+            200,
+          ),
     run: async (t, w) => {
-      const response = await t.http.post(`/api/v1/users/${w.other.id}/deactivate`).set('authorization', w.caller.auth);
-      await t.http.post(`/api/v1/users/${w.other.id}/activate`).set('authorization', w.owner.auth).expect(200);
+      const response = await t.http
+        .post(`/api/v1/users/${w.other.id}/deactivate`)
+        .set('authorization', w.caller.auth);
+      await t.http
+        .post(`/api/v1/users/${w.other.id}/activate`)
+        .set('authorization', w.owner.auth)
+        .expect(200);
       return response;
     },
   },
   {
     name: 'POST /users/:id/deactivate (another organization’s)',
     expected: (a) => (!a.can('update', 'User') ? 403 : 404),
-    run: (t, w) => t.http.post(`/api/v1/users/${w.foreign.id}/deactivate`).set('authorization', w.caller.auth),
+    run: (t, w) =>
+      t.http.post(`/api/v1/users/${w.foreign.id}/deactivate`).set('authorization', w.caller.auth),
   },
   {
     name: 'GET /sessions',
@@ -137,20 +186,39 @@ const cases: Case[] = [
   },
   {
     name: 'DELETE /sessions/:id (someone else’s)',
-    expected: (a, w) => visibleThen(a.can('read', sessionSubject(w, w.other.id)), a.can('revoke', sessionSubject(w, w.other.id)), 204),
-    run: (t, w) => t.http.delete(`/api/v1/sessions/${w.other.sessionId}`).set('authorization', w.caller.auth),
+    expected: (a, w) =>
+      visibleThen(
+        a.can('read', sessionSubject(w, w.other.id)),
+        a.can('revoke', sessionSubject(w, w.other.id)),
+        204,
+      ),
+    run: (t, w) =>
+      t.http.delete(`/api/v1/sessions/${w.other.sessionId}`).set('authorization', w.caller.auth),
   },
   {
     name: 'DELETE /sessions/:id (another organization’s)',
     expected: () => 404,
-    run: (t, w) => t.http.delete(`/api/v1/sessions/${w.foreign.sessionId}`).set('authorization', w.caller.auth),
+    run: (t, w) =>
+      t.http.delete(`/api/v1/sessions/${w.foreign.sessionId}`).set('authorization', w.caller.auth),
   },
   {
     name: 'DELETE /sessions/:id (own)',
-    expected: (a, w) => visibleThen(a.can('read', sessionSubject(w, w.caller.id)), a.can('revoke', sessionSubject(w, w.caller.id)), 204),
+    expected: (a, w) =>
+      visibleThen(
+        a.can('read', sessionSubject(w, w.caller.id)),
+        a.can('revoke', sessionSubject(w, w.caller.id)),
+        204,
+      ),
     run: async (t, w) => {
-      const second = await signIn(t, 'default', w.caller.username, w.caller.username === 'owner' ? 'correct-horse-battery-staple' : 'plum-tangerine-gazebo-42');
-      return t.http.delete(`/api/v1/sessions/${second.sessionId}`).set('authorization', w.caller.auth);
+      const second = await signIn(
+        t,
+        'default',
+        w.caller.username,
+        w.caller.username === 'owner' ? 'correct-horse-battery-staple' : 'plum-tangerine-gazebo-42',
+      );
+      return t.http
+        .delete(`/api/v1/sessions/${second.sessionId}`)
+        .set('authorization', w.caller.auth);
     },
   },
 ];
@@ -164,11 +232,17 @@ describe('Authorization matrix over HTTP, derived from src/authz/matrix.ts', () 
   beforeAll(async () => {
     t = await startTestApp({ env: { ALLOW_ORGANIZATION_SIGNUP: 'true' } });
     principals = await principalsForEveryRole(t);
-    organizationId = (await t.http.get('/api/v1/organization').set('authorization', principals.owner.auth)).body.id;
+    organizationId = (
+      await t.http.get('/api/v1/organization').set('authorization', principals.owner.auth)
+    ).body.id;
     const signup = await t.http.post('/api/v1/organizations').send({
       slug: 'elsewhere',
       name: 'Elsewhere Inc',
-      owner: { username: 'foreign-owner', email: 'foreign@elsewhere.example', password: 'plum-tangerine-gazebo' },
+      owner: {
+        username: 'foreign-owner',
+        email: 'foreign@elsewhere.example',
+        password: 'plum-tangerine-gazebo',
+      },
     });
     expect(signup.status).toBe(201);
     foreign = await signIn(t, 'elsewhere', 'foreign-owner', 'plum-tangerine-gazebo');
@@ -187,7 +261,9 @@ describe('Authorization matrix over HTTP, derived from src/authz/matrix.ts', () 
       const expected = c.expected(abilityOf(role, world), world);
       const response = await c.run(t, world);
       if (response.status !== expected) {
-        throw new Error(`${role} ${c.name}: expected ${expected}, got ${response.status} ${JSON.stringify((response as { body?: unknown }).body)}`);
+        throw new Error(
+          `${role} ${c.name}: expected ${expected}, got ${response.status} ${JSON.stringify((response as { body?: unknown }).body)}`,
+        );
       }
       if (expected >= 400) expectProblem(response as Parameters<typeof expectProblem>[0], expected);
     });
@@ -196,9 +272,20 @@ describe('Authorization matrix over HTTP, derived from src/authz/matrix.ts', () 
   it('lists other people’s sessions only to roles that may read them', async () => {
     for (const role of BUILT_IN_ROLE_KEYS) {
       const caller = principals[role];
-      const world: World = { organizationId, caller, owner: principals.owner, other: principals.user, foreign };
-      const response = await t.http.get('/api/v1/sessions').set('authorization', caller.auth).expect(200);
-      const userIds = new Set((response.body.items as Array<{ userId: string }>).map((item) => item.userId));
+      const world: World = {
+        organizationId,
+        caller,
+        owner: principals.owner,
+        other: principals.user,
+        foreign,
+      };
+      const response = await t.http
+        .get('/api/v1/sessions')
+        .set('authorization', caller.auth)
+        .expect(200);
+      const userIds = new Set(
+        (response.body.items as Array<{ userId: string }>).map((item) => item.userId),
+      );
       const seesOthers = abilityOf(role, world).can('read', sessionSubject(world, 'someone-else'));
       expect([role, userIds.size > 1]).toEqual([role, seesOthers]);
       expect(userIds.has(caller.id)).toBe(true);

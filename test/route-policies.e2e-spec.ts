@@ -1,7 +1,11 @@
 import { RequestMethod } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
-import { AUTHENTICATED_ONLY, REQUIRED_PERMISSION, type RequiredPermission } from '../src/authz/can.decorator';
+import {
+  AUTHENTICATED_ONLY,
+  REQUIRED_PERMISSION,
+  type RequiredPermission,
+} from '../src/authz/can.decorator';
 import { PoliciesGuard } from '../src/authz/policies.guard';
 import { IS_PUBLIC } from '../src/authz/public.decorator';
 import { startTestApp, type TestApp } from './support/test-app';
@@ -24,7 +28,10 @@ function routeTable(t: TestApp): Array<{ route: string; guard: string }> {
       if (path === undefined) continue;
       const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as number];
       const targets = [handler, controller];
-      const required = reflector.getAllAndOverride<RequiredPermission | undefined>(REQUIRED_PERMISSION, targets);
+      const required = reflector.getAllAndOverride<RequiredPermission | undefined>(
+        REQUIRED_PERMISSION,
+        targets,
+      );
       const guard = reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)
         ? 'public'
         : reflector.getAllAndOverride<boolean>(AUTHENTICATED_ONLY, targets)
@@ -32,7 +39,10 @@ function routeTable(t: TestApp): Array<{ route: string; guard: string }> {
           : required
             ? `${required.action} ${required.subject}`
             : 'NONE';
-      rows.push({ route: `${method} /${[prefix, path].filter((part) => part !== '' && part !== '/').join('/')}`, guard });
+      rows.push({
+        route: `${method} /${[prefix, path].filter((part) => part !== '' && part !== '/').join('/')}`,
+        guard,
+      });
     }
   }
   return rows.sort((a, b) => a.route.localeCompare(b.route));
@@ -67,7 +77,13 @@ describe('Every route declares who may call it', () => {
       getClass: () => Bare,
       switchToHttp: () => ({
         getRequest: () => ({
-          user: { organizationId: '00000000-0000-0000-0000-000000000000', userId: '00000000-0000-0000-0000-000000000001', username: 'x', email: null, ability: { can: () => true } },
+          user: {
+            organizationId: '00000000-0000-0000-0000-000000000000',
+            userId: '00000000-0000-0000-0000-000000000001',
+            username: 'x',
+            email: null,
+            ability: { can: () => true },
+          },
         }),
       }),
     };

@@ -85,7 +85,8 @@ describe('Sign-in throttling per IP', () => {
   afterAll(() => t.close());
 
   it('answers 429 with Retry-After once an address makes too many attempts', async () => {
-    for (let i = 0; i < 5; i++) expectProblem(await login(t, 'default', `someone${i}`, 'wrong-password'), 401);
+    for (let i = 0; i < 5; i++)
+      expectProblem(await login(t, 'default', `someone${i}`, 'wrong-password'), 401);
     const throttled = await login(t, 'default', 'owner', 'correct-horse-battery-staple');
     const body = expectProblem(throttled, 429);
     expect(body.type).toBe('urn:warden:problem:rate-limited');

@@ -41,7 +41,12 @@ function withoutSecrets(value: unknown): unknown {
 }
 
 export function actorOf(principal: Principal): AuditActor {
-  return { type: 'user', id: principal.userId, username: principal.username, email: principal.email };
+  return {
+    type: 'user',
+    id: principal.userId,
+    username: principal.username,
+    email: principal.email,
+  };
 }
 
 /**
@@ -63,7 +68,7 @@ export class AuditService {
     }
     const meta = (this.cls.isActive() ? this.cls.get('meta') : undefined) ?? NO_REQUEST;
     const connection = em.getConnection();
-    const ctx = em.getTransactionContext();
+    const ctx: unknown = em.getTransactionContext();
     await connection.execute(
       'insert into audit_chain_heads (organization_id, last_seq, last_hash) values (?, 0, ?) on conflict do nothing',
       [entry.organizationId, GENESIS_HASH],

@@ -1,12 +1,24 @@
 import { Body, Controller, Header, HttpCode, Post } from '@nestjs/common';
-import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
+import {
+  ApiCreatedResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  ApiTooManyRequestsResponse,
+} from '@nestjs/swagger';
 import { Authenticated } from '../authz/can.decorator';
 import { CurrentPrincipal } from '../authz/current-principal.decorator';
 import type { Principal } from '../authz/principal';
 import { Public } from '../authz/public.decorator';
 import { UserResponseDto } from '../users/dto/user.dto';
 import { AuthService } from './auth.service';
-import { LoginDto, RefreshDto, RegisteredResponseDto, RegisterDto, TokenResponseDto } from './dto/auth.dto';
+import {
+  LoginDto,
+  RefreshDto,
+  RegisteredResponseDto,
+  RegisterDto,
+  TokenResponseDto,
+} from './dto/auth.dto';
 
 @ApiTags('Authentication')
 @Controller('api/v1/auth')
@@ -17,9 +29,15 @@ export class AuthController {
   @Post('login')
   @HttpCode(200)
   @Header('cache-control', 'no-store')
-  @ApiOperation({ summary: 'Sign in with a password', description: 'Unknown user, wrong password, inactive or locked account all answer the same 401.' })
+  @ApiOperation({
+    summary: 'Sign in with a password',
+    description:
+      'Unknown user, wrong password, inactive or locked account all answer the same 401.',
+  })
   @ApiOkResponse({ type: TokenResponseDto })
-  @ApiTooManyRequestsResponse({ description: 'Too many attempts from this address; see Retry-After.' })
+  @ApiTooManyRequestsResponse({
+    description: 'Too many attempts from this address; see Retry-After.',
+  })
   login(@Body() body: LoginDto): Promise<TokenResponseDto> {
     return this.auth.login(body);
   }
@@ -28,7 +46,10 @@ export class AuthController {
   @Post('refresh')
   @HttpCode(200)
   @Header('cache-control', 'no-store')
-  @ApiOperation({ summary: 'Exchange a refresh token for new tokens', description: 'A refresh token works once; presenting a used one revokes the session.' })
+  @ApiOperation({
+    summary: 'Exchange a refresh token for new tokens',
+    description: 'A refresh token works once; presenting a used one revokes the session.',
+  })
   @ApiOkResponse({ type: TokenResponseDto })
   refresh(@Body() body: RefreshDto): Promise<TokenResponseDto> {
     return this.auth.refresh(body.refreshToken);

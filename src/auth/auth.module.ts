@@ -24,7 +24,14 @@ import { TokenService } from './token.service';
  * check the route's policy.
  */
 @Module({
-  imports: [PassportModule, PasswordModule, UsersModule, SessionsModule, RolesModule, OrganizationsModule],
+  imports: [
+    PassportModule,
+    PasswordModule,
+    UsersModule,
+    SessionsModule,
+    RolesModule,
+    OrganizationsModule,
+  ],
   controllers: [AuthController, MeController, SignupController],
   providers: [
     AuthService,

@@ -46,15 +46,23 @@ export class AuthService {
     const meta = this.meta();
     const retryAfter = await this.throttle.ipRetryAfter(meta.ip);
     if (retryAfter !== null) {
-      throw new ProblemException(HttpStatus.TOO_MANY_REQUESTS, 'Too many sign-in attempts from this address. Try again later.', {
-        type: 'rate-limited',
-        headers: { 'retry-after': String(retryAfter) },
-      });
+      throw new ProblemException(
+        HttpStatus.TOO_MANY_REQUESTS,
+        'Too many sign-in attempts from this address. Try again later.',
+        {
+          type: 'rate-limited',
+          headers: { 'retry-after': String(retryAfter) },
+        },
+      );
     }
     const organization = await this.organizations.findBySlug(input.organization);
     const user = organization ? await this.users.findByLogin(organization.id, input.login) : null;
-    const throttleKey = organization ? this.throttle.accountKey(organization.id, user?.id ?? null, input.login) : null;
-    const lock = throttleKey ? await this.throttle.accountState(throttleKey) : { locked: false as const };
+    const throttleKey = organization
+      ? this.throttle.accountKey(organization.id, user?.id ?? null, input.login)
+      : null;
+    const lock = throttleKey
+      ? await this.throttle.accountState(throttleKey)
+      : { locked: false as const };
     const passwordMatches = await this.hasher.verify(user?.passwordHash ?? null, input.password);
 
     const failure = !organization
@@ -71,10 +79,13 @@ export class AuthService {
 
     if (failure !== null || !organization || !user || !throttleKey) {
       if (organization && throttleKey) {
-        if (failure === 'unknown user' || failure === 'wrong password') await this.throttle.recordFailure(throttleKey);
+        if (failure === 'unknown user' || failure === 'wrong password')
+          await this.throttle.recordFailure(throttleKey);
         await this.audit.record(this.em.fork(), {
           organizationId: organization.id,
-          actor: user ? { type: 'user', id: user.id, username: user.username, email: user.email } : { type: 'anonymous', id: null, username: input.login.slice(0, 254) },
+          actor: user
+            ? { type: 'user', id: user.id, username: user.username, email: user.email }
+            : { type: 'anonymous', id: null, username: input.login.slice(0, 254) },
           action: 'auth.loginFailed',
           target: { type: 'User', id: user?.id ?? null },
           outcome: 'failure',
@@ -85,18 +96,32 @@ export class AuthService {
     }
 
     await this.throttle.recordSuccess(throttleKey);
-    const passwordHash = user.passwordHash && this.hasher.needsRehash(user.passwordHash) ? await this.hasher.hash(input.password) : null;
+    const passwordHash =
+      user.passwordHash && this.hasher.needsRehash(user.passwordHash)
+        ? await this.hasher.hash(input.password)
+        : null;
     return this.signIn(organization, user, 'password', meta, passwordHash);
   }
 
   async refresh(refreshToken: string): Promise<TokenResponseDto> {
-    const { session, refreshToken: next } = await this.sessions.rotate(refreshToken, async (organizationId) =>
-      effectiveSettings((await this.users.organization(organizationId)).settings),
+    const { session, refreshToken: next } = await this.sessions.rotate(
+      refreshToken,
+      async (organizationId) =>
+        effectiveSettings((await this.users.organization(organizationId)).settings),
     );
     const organization = await this.users.organization(session.organizationId);
-    const user = await this.em.fork().findOne(User, { id: session.userId }, { filters: { tenant: { organizationId: organization.id } } });
+    const user = await this.em
+      .fork()
+      .findOne(
+        User,
+        { id: session.userId },
+        { filters: { tenant: { organizationId: organization.id } } },
+      );
     if (user === null || user.status !== 'active') {
-      throw new ProblemException(HttpStatus.UNAUTHORIZED, 'The refresh token is invalid or expired. Sign in again.');
+      throw new ProblemException(
+        HttpStatus.UNAUTHORIZED,
+        'The refresh token is invalid or expired. Sign in again.',
+      );
     }
     return this.tokenResponse(organization, session, next);
   }
@@ -122,7 +147,10 @@ export class AuthService {
   async register(input: RegisterDto): Promise<{ user: User } & TokenResponseDto> {
     const organization = await this.organizations.findBySlug(input.organization);
     if (organization === null || !effectiveSettings(organization.settings).allowRegistration) {
-      throw new ProblemException(HttpStatus.FORBIDDEN, 'This organization does not allow self-registration.');
+      throw new ProblemException(
+        HttpStatus.FORBIDDEN,
+        'This organization does not allow self-registration.',
+      );
     }
     this.users.assertPassword(input.password, input, organization);
     const passwordHash = await this.hasher.hash(input.password);
@@ -140,9 +168,13 @@ export class AuthService {
   async changeOwnPassword(principal: Principal, input: ChangePasswordDto): Promise<void> {
     const user = await this.users.findVisible(principal, principal.userId, this.em.fork());
     if (!(await this.hasher.verify(user.passwordHash, input.currentPassword))) {
-      throw new ProblemException(HttpStatus.UNPROCESSABLE_ENTITY, 'The current password is not correct.', {
-        errors: [{ field: 'currentPassword', message: 'is not correct' }],
-      });
+      throw new ProblemException(
+        HttpStatus.UNPROCESSABLE_ENTITY,
+        'The current password is not correct.',
+        {
+          errors: [{ field: 'currentPassword', message: 'is not correct' }],
+        },
+      );
     }
     const organization = await this.users.organization(principal.organizationId);
     this.users.assertPassword(input.newPassword, user, organization);
@@ -151,8 +183,19 @@ export class AuthService {
       const managed = await this.users.findVisible(principal, principal.userId, em);
       managed.passwordHash = passwordHash;
       await em.flush();
-      const others = await this.sessions.liveSessionsOf(em, principal.organizationId, principal.userId, principal.sessionId ?? undefined);
-      for (const session of others) await this.sessions.revokeInTransaction(em, session, 'password changed', actorOf(principal));
+      const others = await this.sessions.liveSessionsOf(
+        em,
+        principal.organizationId,
+        principal.userId,
+        principal.sessionId ?? undefined,
+      );
+      for (const session of others)
+        await this.sessions.revokeInTransaction(
+          em,
+          session,
+          'password changed',
+          actorOf(principal),
+        );
       await this.audit.record(em, {
         organizationId: principal.organizationId,
         actor: actorOf(principal),
@@ -166,10 +209,20 @@ export class AuthService {
   }
 
   /** Opens a session and records the sign-in, in one transaction. */
-  async signIn(organization: Organization, user: User, method: SignInMethod, meta: RequestMeta, rehashed: string | null): Promise<TokenResponseDto> {
+  async signIn(
+    organization: Organization,
+    user: User,
+    method: SignInMethod,
+    meta: RequestMeta,
+    rehashed: string | null,
+  ): Promise<TokenResponseDto> {
     const settings = effectiveSettings(organization.settings);
     const { session, refreshToken } = await this.em.fork().transactional(async (em) => {
-      const managed = await em.findOneOrFail(User, { id: user.id }, { filters: { tenant: { organizationId: organization.id } } });
+      const managed = await em.findOneOrFail(
+        User,
+        { id: user.id },
+        { filters: { tenant: { organizationId: organization.id } } },
+      );
       managed.lastLoginAt = this.clock.now();
       managed.lastLoginIp = meta.ip;
       managed.lastActivityAt = managed.lastLoginAt;
@@ -187,10 +240,23 @@ export class AuthService {
     return this.tokenResponse(organization, session, refreshToken);
   }
 
-  private async tokenResponse(organization: Organization, session: Session, refreshToken: string): Promise<TokenResponseDto> {
+  private async tokenResponse(
+    organization: Organization,
+    session: Session,
+    refreshToken: string,
+  ): Promise<TokenResponseDto> {
     const ttl = effectiveSettings(organization.settings).accessTokenTtlSeconds;
-    const accessToken = await this.tokens.signAccessToken({ sub: session.userId, sid: session.id, org: organization.id }, ttl);
-    return { accessToken, refreshToken, tokenType: 'Bearer', expiresIn: ttl, sessionId: session.id };
+    const accessToken = await this.tokens.signAccessToken(
+      { sub: session.userId, sid: session.id, org: organization.id },
+      ttl,
+    );
+    return {
+      accessToken,
+      refreshToken,
+      tokenType: 'Bearer',
+      expiresIn: ttl,
+      sessionId: session.id,
+    };
   }
 
   private meta(): RequestMeta {

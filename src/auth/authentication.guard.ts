@@ -23,18 +23,27 @@ export class AuthenticationGuard extends AuthGuard('jwt') {
   }
 
   override async canActivate(context: ExecutionContext): Promise<boolean> {
-    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()])) {
+    if (
+      this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [
+        context.getHandler(),
+        context.getClass(),
+      ])
+    ) {
       return true;
     }
     await (super.canActivate(context) as Promise<boolean>);
-    const principal = context.switchToHttp().getRequest<FastifyRequest & { user?: Principal }>().user;
-    if (principal) this.em.setFilterParams(TENANT_FILTER, { organizationId: principal.organizationId });
+    const principal = context
+      .switchToHttp()
+      .getRequest<FastifyRequest & { user?: Principal }>().user;
+    if (principal)
+      this.em.setFilterParams(TENANT_FILTER, { organizationId: principal.organizationId });
     return true;
   }
 
   override handleRequest<T>(error: unknown, principal: T): T {
-    if (error) throw error;
-    if (!principal) throw unauthenticated('Authentication required: send Authorization: Bearer <access token>.');
+    if (error instanceof Error) throw error;
+    if (!principal)
+      throw unauthenticated('Authentication required: send Authorization: Bearer <access token>.');
     return principal;
   }
 }

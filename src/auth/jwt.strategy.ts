@@ -3,7 +3,13 @@ import { PassportStrategy } from '@nestjs/passport';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import type { Principal } from '../authz/principal';
 import { PrincipalService, unauthenticated } from './principal.service';
-import { ACCESS_TOKEN_ALGORITHM, ACCESS_TOKEN_AUDIENCE, ACCESS_TOKEN_USE, type AccessTokenClaims, TokenService } from './token.service';
+import {
+  ACCESS_TOKEN_ALGORITHM,
+  ACCESS_TOKEN_AUDIENCE,
+  ACCESS_TOKEN_USE,
+  type AccessTokenClaims,
+  TokenService,
+} from './token.service';
 
 /**
  * The one place access tokens are verified: HS256 only (`none` and other

@@ -16,7 +16,9 @@ export class MeController {
     private readonly auth: AuthService,
   ) {}
 
-  @Authenticated('The caller: profile, organization, roles, groups and effective permissions (CASL rules)')
+  @Authenticated(
+    'The caller: profile, organization, roles, groups and effective permissions (CASL rules)',
+  )
   @Get()
   async me(@CurrentPrincipal() principal: Principal) {
     const user = await this.users.findVisible(principal, principal.userId);
@@ -33,14 +35,20 @@ export class MeController {
   @Authenticated('Change the caller’s own profile (display name)')
   @Patch()
   @ApiOkResponse({ type: UserResponseDto })
-  async update(@CurrentPrincipal() principal: Principal, @Body() body: UpdateMeDto): Promise<UserResponseDto> {
+  async update(
+    @CurrentPrincipal() principal: Principal,
+    @Body() body: UpdateMeDto,
+  ): Promise<UserResponseDto> {
     return UserResponseDto.from(await this.users.updateOwnProfile(principal, body));
   }
 
   @Authenticated('Change the caller’s own password; their other sessions are revoked')
   @Put('password')
   @HttpCode(204)
-  changePassword(@CurrentPrincipal() principal: Principal, @Body() body: ChangePasswordDto): Promise<void> {
+  changePassword(
+    @CurrentPrincipal() principal: Principal,
+    @Body() body: ChangePasswordDto,
+  ): Promise<void> {
     return this.auth.changeOwnPassword(principal, body);
   }
 }

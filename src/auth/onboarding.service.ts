@@ -50,7 +50,9 @@ export class OnboardingService implements OnApplicationBootstrap {
       },
       { checkPassword: !generated },
     );
-    this.logger.log(`Created organization "${bootstrap.orgSlug}" and its Owner "${bootstrap.ownerUsername}"`);
+    this.logger.log(
+      `Created organization "${bootstrap.orgSlug}" and its Owner "${bootstrap.ownerUsername}"`,
+    );
     if (generated) {
       // Shown once, at the only moment it exists in clear text; change it after signing in.
       process.stdout.write(
@@ -61,9 +63,14 @@ export class OnboardingService implements OnApplicationBootstrap {
   }
 
   /** POST /api/v1/organizations: a new organization, its Owner, and the Owner signed in. */
-  async signUp(input: NewOrganization): Promise<{ organization: Organization; user: User; tokens: TokenResponseDto }> {
+  async signUp(
+    input: NewOrganization,
+  ): Promise<{ organization: Organization; user: User; tokens: TokenResponseDto }> {
     if (!this.config.allowOrganizationSignup) {
-      throw new ProblemException(HttpStatus.FORBIDDEN, 'Organization sign-up is disabled on this Warden (ALLOW_ORGANIZATION_SIGNUP).');
+      throw new ProblemException(
+        HttpStatus.FORBIDDEN,
+        'Organization sign-up is disabled on this Warden (ALLOW_ORGANIZATION_SIGNUP).',
+      );
     }
     const { organization, user } = await this.create(input, { checkPassword: true });
     const tokens = await this.auth.signIn(organization, user, 'registration', NO_REQUEST, null);
@@ -72,11 +79,17 @@ export class OnboardingService implements OnApplicationBootstrap {
 
   private async create(input: NewOrganization, options: { checkPassword: boolean }) {
     if (options.checkPassword) {
-      this.users.assertPassword(input.owner.password, input.owner, { name: input.name, settings: {} } as Organization);
+      this.users.assertPassword(input.owner.password, input.owner, {
+        name: input.name,
+        settings: {},
+      } as Organization);
     }
     const passwordHash = await this.hasher.hash(input.owner.password);
     return this.em.fork().transactional(async (em) => {
-      const organization = await this.organizations.create(em, { slug: input.slug, name: input.name });
+      const organization = await this.organizations.create(em, {
+        slug: input.slug,
+        name: input.name,
+      });
       const user = await this.users.createSelf(
         organization,
         {

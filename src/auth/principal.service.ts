@@ -31,7 +31,9 @@ interface SessionSnapshot {
 const SNAPSHOT_TTL_SECONDS = 60;
 
 export const unauthenticated = (detail = 'The access token is invalid, expired or revoked.') =>
-  new ProblemException(HttpStatus.UNAUTHORIZED, detail, { headers: { 'www-authenticate': 'Bearer' } });
+  new ProblemException(HttpStatus.UNAUTHORIZED, detail, {
+    headers: { 'www-authenticate': 'Bearer' },
+  });
 
 /**
  * Turns a verified access token into a Principal. Every request checks that
@@ -56,7 +58,11 @@ export class PrincipalService {
     const cached = await this.readCache(claims);
     const userVersion = cached.userVersion;
     let snapshot = cached.snapshot;
-    if (snapshot === null || snapshot.userVersion !== userVersion || snapshot.userId !== claims.sub) {
+    if (
+      snapshot === null ||
+      snapshot.userVersion !== userVersion ||
+      snapshot.userId !== claims.sub
+    ) {
       snapshot = await this.loadSnapshot(claims, userVersion);
       if (cached.available) {
         await this.redis
@@ -65,7 +71,12 @@ export class PrincipalService {
       }
     }
     const now = this.clock.now().getTime();
-    if (snapshot.revoked || !snapshot.active || now >= snapshot.expiresAt || now >= snapshot.idleExpiresAt) {
+    if (
+      snapshot.revoked ||
+      !snapshot.active ||
+      now >= snapshot.expiresAt ||
+      now >= snapshot.idleExpiresAt
+    ) {
       throw unauthenticated();
     }
     const cacheKey = `${snapshot.sessionId}:${userVersion}:${cached.rolesVersion}`;
@@ -97,7 +108,10 @@ export class PrincipalService {
     }
   }
 
-  private async loadSnapshot(claims: { sub: string; sid: string; org: string }, userVersion: string): Promise<SessionSnapshot> {
+  private async loadSnapshot(
+    claims: { sub: string; sid: string; org: string },
+    userVersion: string,
+  ): Promise<SessionSnapshot> {
     const em = this.em.fork();
     const filters = { filters: { tenant: { organizationId: claims.org } } };
     const session = await em.findOne(Session, { id: claims.sid, userId: claims.sub }, filters);
@@ -121,7 +135,10 @@ export class PrincipalService {
   }
 
   private async build(snapshot: SessionSnapshot, rolesVersion: string): Promise<Principal> {
-    const catalog = await this.roles.catalog(snapshot.organizationId, rolesVersion === '' ? undefined : rolesVersion);
+    const catalog = await this.roles.catalog(
+      snapshot.organizationId,
+      rolesVersion === '' ? undefined : rolesVersion,
+    );
     const effectiveRoles = [...new Set([...snapshot.roles, ...snapshot.groupRoles])];
     const permissions = catalog.permissionsOf(effectiveRoles);
     return {

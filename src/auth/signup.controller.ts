@@ -14,10 +14,16 @@ export class SignupController {
   @Public() // multi-tenant sign-up; refused with 403 unless ALLOW_ORGANIZATION_SIGNUP=true
   @Post()
   @Header('cache-control', 'no-store')
-  @ApiOperation({ summary: 'Create an organization and its Owner (only when ALLOW_ORGANIZATION_SIGNUP=true)' })
+  @ApiOperation({
+    summary: 'Create an organization and its Owner (only when ALLOW_ORGANIZATION_SIGNUP=true)',
+  })
   @ApiCreatedResponse({ type: SignupResponseDto })
   async signUp(@Body() body: SignupDto): Promise<SignupResponseDto> {
     const { organization, user, tokens } = await this.onboarding.signUp(body);
-    return { organization: OrganizationResponseDto.from(organization), user: UserResponseDto.from(user), tokens };
+    return {
+      organization: OrganizationResponseDto.from(organization),
+      user: UserResponseDto.from(user),
+      tokens,
+    };
   }
 }

@@ -31,7 +31,10 @@ export class TokenService {
     this.issuer = config.publicUrl;
   }
 
-  signAccessToken(claims: Omit<AccessTokenClaims, 'token_use'>, ttlSeconds: number): Promise<string> {
+  signAccessToken(
+    claims: Omit<AccessTokenClaims, 'token_use'>,
+    ttlSeconds: number,
+  ): Promise<string> {
     return this.jwt.signAsync(
       { ...claims, token_use: ACCESS_TOKEN_USE },
       {

@@ -1,8 +1,16 @@
-import { createMongoAbility, type MongoAbility, type MongoQuery, type RawRuleOf } from '@casl/ability';
+import {
+  createMongoAbility,
+  type MongoAbility,
+  type MongoQuery,
+  type RawRuleOf,
+} from '@casl/ability';
 import type { Action, Permission, Scope, SubjectName } from './vocabulary';
 
 /** Subjects are entity instances (matched by class name) or plain objects tagged with CASL's subject(). */
-export type AppAbility = MongoAbility<[Action, SubjectName | Record<string, unknown> | object], MongoQuery>;
+export type AppAbility = MongoAbility<
+  [Action, SubjectName | Record<string, unknown> | object],
+  MongoQuery
+>;
 export type AppRawRule = RawRuleOf<AppAbility>;
 
 /** Who the conditions are about: the caller, their organization, roles and groups. */
@@ -29,7 +37,11 @@ function scopeConditions(subject: SubjectName, scope: Scope, ctx: AbilityContext
       return { id: { $in: [...ctx.groupIds] } };
     case 'Application':
       return {
-        $or: [{ ownerId: self }, { assignedUserIds: self }, { assignedGroupIds: { $in: [...ctx.groupIds] } }],
+        $or: [
+          { ownerId: self },
+          { assignedUserIds: self },
+          { assignedGroupIds: { $in: [...ctx.groupIds] } },
+        ],
       };
     case 'Invite':
     case 'Policy':
@@ -43,7 +55,9 @@ function scopeConditions(subject: SubjectName, scope: Scope, ctx: AbilityContext
 
 /** Every rule carries the caller's organization: another organization's objects never match. */
 function tenantCondition(subject: SubjectName, ctx: AbilityContext): MongoQuery {
-  return subject === 'Organization' ? { id: ctx.organizationId } : { organizationId: ctx.organizationId };
+  return subject === 'Organization'
+    ? { id: ctx.organizationId }
+    : { organizationId: ctx.organizationId };
 }
 
 export function toRawRules(permissions: readonly Permission[], ctx: AbilityContext): AppRawRule[] {
@@ -51,7 +65,7 @@ export function toRawRules(permissions: readonly Permission[], ctx: AbilityConte
     action: permission.action,
     subject: permission.subject,
     conditions: {
-      ...(permission.conditions as MongoQuery | undefined),
+      ...permission.conditions,
       ...scopeConditions(permission.subject, permission.scope ?? 'all', ctx),
       ...tenantCondition(permission.subject, ctx),
     },

@@ -35,7 +35,12 @@ export class AuthzService {
   }
 
   /** Throws 403 (and records the refusal) unless the caller may act on this object. */
-  async assert(principal: Principal, action: Action, object: object, field?: string): Promise<void> {
+  async assert(
+    principal: Principal,
+    action: Action,
+    object: object,
+    field?: string,
+  ): Promise<void> {
     if (this.can(principal, action, object, field)) return;
     const type = subjectName(object);
     const id = (object as { id?: unknown }).id;
@@ -49,10 +54,21 @@ export class AuthzService {
    * Rule 1, no privilege escalation: throws 403 unless every permission of
    * every granted role is also the caller's.
    */
-  async assertCanGrant(principal: Principal, grantedRoleKeys: readonly string[], permissionsOf: (key: string) => Permission[]): Promise<void> {
-    const beyond = grantedRoleKeys.filter((key) => !coversAll(principal.permissions, permissionsOf(key)));
+  async assertCanGrant(
+    principal: Principal,
+    grantedRoleKeys: readonly string[],
+    permissionsOf: (key: string) => Permission[],
+  ): Promise<void> {
+    const beyond = grantedRoleKeys.filter(
+      (key) => !coversAll(principal.permissions, permissionsOf(key)),
+    );
     if (beyond.length === 0) return;
-    await this.deny(principal, `grant role(s) ${beyond.join(', ')}`, { type: 'Role', id: null }, `You cannot grant a role with permissions you do not have: ${beyond.join(', ')}.`);
+    await this.deny(
+      principal,
+      `grant role(s) ${beyond.join(', ')}`,
+      { type: 'Role', id: null },
+      `You cannot grant a role with permissions you do not have: ${beyond.join(', ')}.`,
+    );
   }
 
   /**
@@ -65,17 +81,30 @@ export class AuthzService {
     permissionsOf: (key: string) => Permission[],
   ): Promise<void> {
     if (target.id === principal.userId) return;
-    const above = target.roles.filter((key) => !coversAll(principal.permissions, permissionsOf(key)));
+    const above = target.roles.filter(
+      (key) => !coversAll(principal.permissions, permissionsOf(key)),
+    );
     if (above.length === 0) return;
-    await this.deny(principal, 'act on a user with more permissions', { type: 'User', id: target.id }, 'You cannot change a user who holds permissions you do not have.');
+    await this.deny(
+      principal,
+      'act on a user with more permissions',
+      { type: 'User', id: target.id },
+      'You cannot change a user who holds permissions you do not have.',
+    );
   }
 
   /** The MikroORM condition for "rows this caller may <action>", or null when none. */
-  where(principal: Principal, action: Action, subject: SubjectName): Record<string, unknown> | null {
+  where(
+    principal: Principal,
+    action: Action,
+    subject: SubjectName,
+  ): Record<string, unknown> | null {
     return rulesToCondition(
       principal.ability.rulesFor(action, subject),
       (rule): Record<string, unknown> =>
-        rule.inverted ? { $not: rule.conditions ?? {} } : ((rule.conditions as Record<string, unknown>) ?? {}),
+        rule.inverted
+          ? { $not: rule.conditions ?? {} }
+          : ((rule.conditions as Record<string, unknown>) ?? {}),
       {
         and: (conditions) => ({ $and: conditions }),
         or: (conditions) => ({ $or: conditions }),

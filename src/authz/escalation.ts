@@ -10,7 +10,8 @@ interface Atom {
 
 function atomsOf(permissions: readonly Permission[]): Atom[] {
   return permissions.flatMap((permission) => {
-    const actions: ActionName[] = permission.action === 'manage' ? [...ACTIONS] : [permission.action];
+    const actions: ActionName[] =
+      permission.action === 'manage' ? [...ACTIONS] : [permission.action];
     return actions.map((action) => ({
       action,
       subject: permission.subject,
@@ -24,7 +25,8 @@ function atomsOf(permissions: readonly Permission[]): Atom[] {
 function atomCovers(held: Atom, wanted: Atom): boolean {
   if (held.action !== wanted.action || held.subject !== wanted.subject) return false;
   if (held.scope !== 'all' && held.scope !== wanted.scope) return false;
-  if (held.fields && !(wanted.fields ?? []).every((field) => held.fields?.includes(field))) return false;
+  if (held.fields && !(wanted.fields ?? []).every((field) => held.fields?.includes(field)))
+    return false;
   if (held.fields && wanted.fields === undefined) return false;
   if (held.conditions !== undefined && held.conditions !== wanted.conditions) return false;
   return true;

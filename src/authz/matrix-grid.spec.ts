@@ -53,7 +53,9 @@ describe('the permission matrix data', () => {
 
   it('exports CSV with a header row and one row per permission', () => {
     const lines = matrixCsv().trimEnd().split('\r\n');
-    expect(lines[0]).toBe('subject,action,owner,security,compliance,it_admin,governance,developer,user');
+    expect(lines[0]).toBe(
+      'subject,action,owner,security,compliance,it_admin,governance,developer,user',
+    );
     expect(lines).toHaveLength(matrixGrid().length + 1);
     expect(lines).toContain('User,update,Y,Y,Y,Y,Y,Y,own [displayName]');
   });

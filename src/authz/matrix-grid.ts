@@ -1,7 +1,14 @@
 import { BUILT_IN_ROLES, SELF_SERVICE } from './matrix';
-import { type ActionName, type Permission, SUBJECT_ACTIONS, SUBJECTS, type SubjectName } from './vocabulary';
+import {
+  type ActionName,
+  type Permission,
+  SUBJECT_ACTIONS,
+  SUBJECTS,
+  type SubjectName,
+} from './vocabulary';
 
-export type Cell = 'Y' | 'own' | 'assigned' | '-' | string;
+/** Y, own, assigned or -, optionally followed by a field limit: `own [displayName]`. */
+export type Cell = string;
 
 export interface MatrixRow {
   subject: SubjectName;
@@ -10,26 +17,39 @@ export interface MatrixRow {
   cells: Record<string, Cell>;
 }
 
-function cellFor(permissions: readonly Permission[], subject: SubjectName, action: ActionName): Cell {
+function cellFor(
+  permissions: readonly Permission[],
+  subject: SubjectName,
+  action: ActionName,
+): Cell {
   const matching = permissions.filter(
-    (permission) => permission.subject === subject && (permission.action === action || permission.action === 'manage'),
+    (permission) =>
+      permission.subject === subject &&
+      (permission.action === action || permission.action === 'manage'),
   );
   if (matching.length === 0) return '-';
-  const broadest = matching.find((permission) => (permission.scope ?? 'all') === 'all' && !permission.fields);
+  const broadest = matching.find(
+    (permission) => (permission.scope ?? 'all') === 'all' && !permission.fields,
+  );
   if (broadest) return 'Y';
-  const first = matching[0] as Permission;
+  const first = matching[0];
   const scope = first.scope === undefined || first.scope === 'all' ? 'Y' : first.scope;
   return first.fields ? `${scope} [${first.fields.join(', ')}]` : scope;
 }
 
 /** The permission matrix as a grid, computed from matrix.ts: what GET /roles/matrix and docs/permissions.md show. */
 export function matrixGrid(): MatrixRow[] {
-  const effective = BUILT_IN_ROLES.map((role) => ({ key: role.key, permissions: [...SELF_SERVICE, ...role.permissions] }));
+  const effective = BUILT_IN_ROLES.map((role) => ({
+    key: role.key,
+    permissions: [...SELF_SERVICE, ...role.permissions],
+  }));
   return SUBJECTS.flatMap((subject) =>
     SUBJECT_ACTIONS[subject].map((action) => ({
       subject,
       action,
-      cells: Object.fromEntries(effective.map((role) => [role.key, cellFor(role.permissions, subject, action)])),
+      cells: Object.fromEntries(
+        effective.map((role) => [role.key, cellFor(role.permissions, subject, action)]),
+      ),
     })),
   );
 }
@@ -42,7 +62,9 @@ export function matrixCsv(): string {
   const keys = BUILT_IN_ROLES.map((role) => role.key);
   const lines = [['subject', 'action', ...keys].join(',')];
   for (const row of matrixGrid()) {
-    lines.push([row.subject, row.action, ...keys.map((key) => csvCell(row.cells[key] ?? '-'))].join(','));
+    lines.push(
+      [row.subject, row.action, ...keys.map((key) => csvCell(row.cells[key] ?? '-'))].join(','),
+    );
   }
   return `${lines.join('\r\n')}\r\n`;
 }
@@ -53,7 +75,9 @@ export function matrixMarkdown(): string {
     `${row.subject} ${row.action}`,
     ...BUILT_IN_ROLES.map((role) => row.cells[role.key] ?? '-'),
   ]);
-  const table = [header, header.map(() => '---'), ...rows].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
+  const table = [header, header.map(() => '---'), ...rows]
+    .map((cells) => `| ${cells.join(' | ')} |`)
+    .join('\n');
   return [
     '# Permission matrix',
     '',

@@ -116,12 +116,19 @@ export const BUILT_IN_ROLES: readonly BuiltInRole[] = [
     name: 'Security',
     description:
       'Manage and view user profiles; manage application policies; access and view reports; view user and group details.',
-    permissions: [...MANAGE_USERS, ...MANAGE_POLICIES, ...REPORTS, ...READ_GROUPS, ...SECURITY_OPERATIONS],
+    permissions: [
+      ...MANAGE_USERS,
+      ...MANAGE_POLICIES,
+      ...REPORTS,
+      ...READ_GROUPS,
+      ...SECURITY_OPERATIONS,
+    ],
   },
   {
     key: 'compliance',
     name: 'Compliance',
-    description: 'Manage user profiles; manage application policies; access reports; view user and group details.',
+    description:
+      'Manage user profiles; manage application policies; access reports; view user and group details.',
     permissions: [...MANAGE_USERS, ...MANAGE_POLICIES, ...REPORTS, ...READ_GROUPS],
   },
   {
@@ -149,12 +156,16 @@ export const BUILT_IN_ROLES: readonly BuiltInRole[] = [
   {
     key: 'developer',
     name: 'Developer',
-    description: 'Manage user profiles; manage their applications; set application policies; access reports.',
+    description:
+      'Manage user profiles; manage their applications; set application policies; access reports.',
     permissions: [
       ...MANAGE_USERS,
       ...MANAGE_POLICIES,
       ...REPORTS,
-      ...MANAGE_APPLICATIONS.map((permission): Permission => ({ ...permission, scope: 'assigned' })),
+      ...MANAGE_APPLICATIONS.map((permission): Permission => ({
+        ...permission,
+        scope: 'assigned',
+      })),
     ],
   },
   {

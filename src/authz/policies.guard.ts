@@ -21,14 +21,25 @@ export class PoliciesGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
-    const principal = context.switchToHttp().getRequest<FastifyRequest & { user?: Principal }>().user;
+    const principal = context
+      .switchToHttp()
+      .getRequest<FastifyRequest & { user?: Principal }>().user;
     if (principal === undefined) return false;
     if (this.reflector.getAllAndOverride<boolean>(AUTHENTICATED_ONLY, targets)) return true;
-    const required = this.reflector.getAllAndOverride<RequiredPermission | undefined>(REQUIRED_PERMISSION, targets);
+    const required = this.reflector.getAllAndOverride<RequiredPermission | undefined>(
+      REQUIRED_PERMISSION,
+      targets,
+    );
     if (required === undefined) {
-      return this.authz.deny(principal, 'use a route without a declared policy', { type: 'Route', id: null });
+      return this.authz.deny(principal, 'use a route without a declared policy', {
+        type: 'Route',
+        id: null,
+      });
     }
     if (principal.ability.can(required.action, required.subject)) return true;
-    return this.authz.deny(principal, `${required.action} ${required.subject}`, { type: required.subject, id: null });
+    return this.authz.deny(principal, `${required.action} ${required.subject}`, {
+      type: required.subject,
+      id: null,
+    });
   }
 }

@@ -15,7 +15,16 @@ export const SUBJECTS = [
 export type SubjectName = (typeof SUBJECTS)[number];
 
 /** `assign` grants or removes a role; `revoke` ends sessions, keys, invites; `check` asks the decision endpoint about a user. */
-export const ACTIONS = ['create', 'read', 'update', 'delete', 'assign', 'revoke', 'export', 'check'] as const;
+export const ACTIONS = [
+  'create',
+  'read',
+  'update',
+  'delete',
+  'assign',
+  'revoke',
+  'export',
+  'check',
+] as const;
 export type ActionName = (typeof ACTIONS)[number];
 export type Action = ActionName | 'manage';
 

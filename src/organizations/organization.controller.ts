@@ -21,7 +21,10 @@ export class OrganizationController {
   @Can('update', 'Organization', 'Change the organization’s name or settings')
   @Patch()
   @ApiOkResponse({ type: OrganizationResponseDto })
-  async update(@CurrentPrincipal() principal: Principal, @Body() body: UpdateOrganizationDto): Promise<OrganizationResponseDto> {
+  async update(
+    @CurrentPrincipal() principal: Principal,
+    @Body() body: UpdateOrganizationDto,
+  ): Promise<OrganizationResponseDto> {
     return OrganizationResponseDto.from(await this.organizations.update(principal, body));
   }
 }

@@ -26,7 +26,9 @@ export class OrganizationsService {
   }
 
   async getOwn(principal: Principal): Promise<Organization> {
-    const organization = await this.em.fork().findOneOrFail(Organization, { id: principal.organizationId });
+    const organization = await this.em
+      .fork()
+      .findOneOrFail(Organization, { id: principal.organizationId });
     await this.authz.assert(principal, 'read', organization);
     return organization;
   }
@@ -37,12 +39,17 @@ export class OrganizationsService {
 
   /** Creates an organization inside the caller's transaction; a taken slug is a 409. */
   async create(em: EntityManager, input: { slug: string; name: string }): Promise<Organization> {
-    const organization = em.create(Organization, { slug: input.slug.toLowerCase(), name: input.name });
+    const organization = em.create(Organization, {
+      slug: input.slug.toLowerCase(),
+      name: input.name,
+    });
     try {
       await em.flush();
     } catch (error) {
       if (error instanceof UniqueConstraintViolationException) {
-        throw new ProblemException(HttpStatus.CONFLICT, 'Organization slug already exists', { type: 'conflict' });
+        throw new ProblemException(HttpStatus.CONFLICT, 'Organization slug already exists', {
+          type: 'conflict',
+        });
       }
       throw error;
     }
@@ -60,7 +67,8 @@ export class OrganizationsService {
       }
       for (const [key, value] of Object.entries(input.settings ?? {})) {
         const current = (organization.settings as Record<string, unknown>)[key];
-        if (value !== undefined && value !== current) changes[`settings.${key}`] = { from: current ?? null, to: value };
+        if (value !== undefined && value !== current)
+          changes[`settings.${key}`] = { from: current ?? null, to: value };
       }
       organization.settings = { ...organization.settings, ...input.settings };
       await em.flush();

@@ -14,9 +14,11 @@ export class RoleCatalog {
   private readonly byKey: Map<string, RoleDefinition>;
 
   constructor(custom: readonly RoleDefinition[]) {
-    const builtIn = BUILT_IN_ROLES.map(
-      (role): RoleDefinition => ({ ...role, builtIn: true, permissions: [...role.permissions] }),
-    );
+    const builtIn = BUILT_IN_ROLES.map((role): RoleDefinition => ({
+      ...role,
+      builtIn: true,
+      permissions: [...role.permissions],
+    }));
     this.byKey = new Map([...builtIn, ...custom].map((role) => [role.key, role]));
   }
 

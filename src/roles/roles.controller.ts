@@ -1,5 +1,23 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Res } from '@nestjs/common';
-import { ApiCreatedResponse, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  Headers,
+  HttpCode,
+  Param,
+  Patch,
+  Post,
+  Res,
+} from '@nestjs/common';
+import {
+  ApiCreatedResponse,
+  ApiExtraModels,
+  ApiOkResponse,
+  ApiProduces,
+  ApiTags,
+  getSchemaPath,
+} from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Can } from '../authz/can.decorator';
 import { CurrentPrincipal } from '../authz/current-principal.decorator';
@@ -9,18 +27,25 @@ import { CreateRoleDto, RoleResponseDto, UpdateRoleDto } from './dto/role.dto';
 import { RolesService } from './roles.service';
 
 @ApiTags('Roles')
+@ApiExtraModels(RoleResponseDto)
 @Controller('api/v1/roles')
 export class RolesController {
   constructor(private readonly roles: RolesService) {}
 
   @Can('read', 'Role', 'Built-in and custom roles the caller may see (not paginated)')
   @Get()
-  @ApiOkResponse({ type: [RoleResponseDto] })
+  @ApiOkResponse({
+    schema: { type: 'array', maxItems: 1000, items: { $ref: getSchemaPath(RoleResponseDto) } },
+  })
   list(@CurrentPrincipal() principal: Principal): Promise<RoleResponseDto[]> {
     return this.roles.list(principal);
   }
 
-  @Can('read', 'Role', 'The permission matrix of the built-in roles, as JSON or (Accept: text/csv) CSV')
+  @Can(
+    'read',
+    'Role',
+    'The permission matrix of the built-in roles, as JSON or (Accept: text/csv) CSV',
+  )
   @Get('matrix')
   @ApiProduces('application/json', 'text/csv')
   async matrix(
@@ -30,7 +55,9 @@ export class RolesController {
   ): Promise<MatrixRow[] | string> {
     await this.roles.assertCanReadAllRoles(principal);
     if (accept?.includes('text/csv')) {
-      void reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', 'attachment; filename="warden-permission-matrix.csv"');
+      void reply
+        .header('content-type', 'text/csv; charset=utf-8')
+        .header('content-disposition', 'attachment; filename="warden-permission-matrix.csv"');
       return matrixCsv();
     }
     return matrixGrid();
@@ -39,14 +66,21 @@ export class RolesController {
   @Can('create', 'Role', 'Create a custom role (no permission beyond the caller’s own)')
   @Post()
   @ApiCreatedResponse({ type: RoleResponseDto })
-  create(@CurrentPrincipal() principal: Principal, @Body() body: CreateRoleDto): Promise<RoleResponseDto> {
+  create(
+    @CurrentPrincipal() principal: Principal,
+    @Body() body: CreateRoleDto,
+  ): Promise<RoleResponseDto> {
     return this.roles.create(principal, body);
   }
 
   @Can('update', 'Role', 'Change a custom role; built-in roles answer 403')
   @Patch(':key')
   @ApiOkResponse({ type: RoleResponseDto })
-  update(@CurrentPrincipal() principal: Principal, @Param('key') key: string, @Body() body: UpdateRoleDto): Promise<RoleResponseDto> {
+  update(
+    @CurrentPrincipal() principal: Principal,
+    @Param('key') key: string,
+    @Body() body: UpdateRoleDto,
+  ): Promise<RoleResponseDto> {
     return this.roles.update(principal, key, body);
   }
 

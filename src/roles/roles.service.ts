@@ -49,7 +49,9 @@ export class RolesService {
     const cacheKey = `${organizationId}:${current}`;
     const cached = current === '' ? undefined : this.cache.get(cacheKey);
     if (cached) return cached;
-    const custom = await this.em.fork().find(Role, {}, { filters: { [TENANT_FILTER]: { organizationId } } });
+    const custom = await this.em
+      .fork()
+      .find(Role, {}, { filters: { [TENANT_FILTER]: { organizationId } } });
     const catalog = new RoleCatalog(
       custom.map((role): RoleDefinition => ({
         key: role.key,
@@ -76,18 +78,31 @@ export class RolesService {
 
   /** The matrix shows every role, so it needs read on every role, not only on one's own. */
   async assertCanReadAllRoles(principal: Principal): Promise<void> {
-    await this.authz.assert(principal, 'read', { __caslSubjectType__: 'Role', organizationId: principal.organizationId, key: null });
+    await this.authz.assert(principal, 'read', {
+      __caslSubjectType__: 'Role',
+      organizationId: principal.organizationId,
+      key: null,
+    });
   }
 
   async create(principal: Principal, input: CustomRoleInput): Promise<RoleDefinition> {
     if (isBuiltInRoleKey(input.key)) {
-      throw new ProblemException(HttpStatus.CONFLICT, `"${input.key}" is a built-in role key.`, { type: 'conflict' });
+      throw new ProblemException(HttpStatus.CONFLICT, `"${input.key}" is a built-in role key.`, {
+        type: 'conflict',
+      });
     }
     await this.authz.assert(principal, 'create', this.asRoleSubject(principal, input.key));
     await this.assertGrantable(principal, input.permissions);
     const role = await this.em.transactional(async (em) => {
-      const exists = await em.count(Role, { key: input.key }, { filters: { [TENANT_FILTER]: { organizationId: principal.organizationId } } });
-      if (exists > 0) throw new ProblemException(HttpStatus.CONFLICT, 'Role key already exists', { type: 'conflict' });
+      const exists = await em.count(
+        Role,
+        { key: input.key },
+        { filters: { [TENANT_FILTER]: { organizationId: principal.organizationId } } },
+      );
+      if (exists > 0)
+        throw new ProblemException(HttpStatus.CONFLICT, 'Role key already exists', {
+          type: 'conflict',
+        });
       const created = em.create(Role, {
         organizationId: principal.organizationId,
         key: input.key,
@@ -106,10 +121,20 @@ export class RolesService {
       return created;
     });
     await this.bumpVersion(principal.organizationId);
-    return { key: role.key, name: role.name, description: role.description, builtIn: false, permissions: role.permissions };
+    return {
+      key: role.key,
+      name: role.name,
+      description: role.description,
+      builtIn: false,
+      permissions: role.permissions,
+    };
   }
 
-  async update(principal: Principal, key: string, input: Partial<Omit<CustomRoleInput, 'key'>>): Promise<RoleDefinition> {
+  async update(
+    principal: Principal,
+    key: string,
+    input: Partial<Omit<CustomRoleInput, 'key'>>,
+  ): Promise<RoleDefinition> {
     await this.refuseBuiltIn(principal, key, 'update');
     await this.authz.assert(principal, 'update', this.asRoleSubject(principal, key));
     if (input.permissions) await this.assertGrantable(principal, input.permissions);
@@ -134,7 +159,13 @@ export class RolesService {
       return found;
     });
     await this.bumpVersion(principal.organizationId);
-    return { key: role.key, name: role.name, description: role.description, builtIn: false, permissions: role.permissions };
+    return {
+      key: role.key,
+      name: role.name,
+      description: role.description,
+      builtIn: false,
+      permissions: role.permissions,
+    };
   }
 
   async remove(principal: Principal, key: string): Promise<void> {
@@ -165,14 +196,28 @@ export class RolesService {
     await this.authz.assertCanGrant(principal, ['(custom role)'], () => permissions);
   }
 
-  private async refuseBuiltIn(principal: Principal, key: string, action: 'update' | 'delete'): Promise<void> {
+  private async refuseBuiltIn(
+    principal: Principal,
+    key: string,
+    action: 'update' | 'delete',
+  ): Promise<void> {
     if (!isBuiltInRoleKey(key)) return;
-    await this.authz.deny(principal, `${action} built-in role ${key}`, { type: 'Role', id: key }, `Built-in roles cannot be changed or deleted ("${key}").`);
+    await this.authz.deny(
+      principal,
+      `${action} built-in role ${key}`,
+      { type: 'Role', id: key },
+      `Built-in roles cannot be changed or deleted ("${key}").`,
+    );
   }
 
   private async findCustom(em: EntityManager, principal: Principal, key: string): Promise<Role> {
-    const found = await em.findOne(Role, { key }, { filters: { [TENANT_FILTER]: { organizationId: principal.organizationId } } });
-    if (found === null) throw new ProblemException(HttpStatus.NOT_FOUND, `No role "${key}" in this organization.`);
+    const found = await em.findOne(
+      Role,
+      { key },
+      { filters: { [TENANT_FILTER]: { organizationId: principal.organizationId } } },
+    );
+    if (found === null)
+      throw new ProblemException(HttpStatus.NOT_FOUND, `No role "${key}" in this organization.`);
     return found;
   }
 

@@ -14,15 +14,24 @@ export class SessionsController {
   @Can('read', 'Session', 'Sessions the caller may see: their own, or the organization’s')
   @Get()
   @ApiOkResponse({ type: SessionListDto })
-  async list(@CurrentPrincipal() principal: Principal, @Query() query: ListSessionsQueryDto): Promise<SessionListDto> {
+  async list(
+    @CurrentPrincipal() principal: Principal,
+    @Query() query: ListSessionsQueryDto,
+  ): Promise<SessionListDto> {
     const sessions = await this.sessions.list(principal, query);
-    return { items: sessions.map((session) => SessionResponseDto.from(session, principal.sessionId)), nextCursor: null };
+    return {
+      items: sessions.map((session) => SessionResponseDto.from(session, principal.sessionId)),
+      nextCursor: null,
+    };
   }
 
   @Can('revoke', 'Session', 'Revoke a session: its access tokens stop working at once')
   @Delete(':id')
   @HttpCode(204)
-  revoke(@CurrentPrincipal() principal: Principal, @Param('id', ParseUUIDPipe) id: string): Promise<void> {
+  revoke(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id', ParseUUIDPipe) id: string,
+  ): Promise<void> {
     return this.sessions.revokeById(principal, id);
   }
 }

@@ -25,7 +25,10 @@ export interface OpenedSession {
 }
 
 const invalidRefresh = () =>
-  new ProblemException(HttpStatus.UNAUTHORIZED, 'The refresh token is invalid or expired. Sign in again.');
+  new ProblemException(
+    HttpStatus.UNAUTHORIZED,
+    'The refresh token is invalid or expired. Sign in again.',
+  );
 
 /**
  * Sessions and their refresh tokens. A refresh token is 256 random bits,
@@ -66,7 +69,11 @@ export class SessionsService {
     });
     await em.flush(); // the session row first: refresh_tokens references it
     const refreshToken = randomSecret();
-    em.create(RefreshToken, { tokenHash: sha256Hex(refreshToken), sessionId: session.id, createdAt: now });
+    em.create(RefreshToken, {
+      tokenHash: sha256Hex(refreshToken),
+      sessionId: session.id,
+      createdAt: now,
+    });
     await em.flush();
     return { session, refreshToken };
   }
@@ -75,7 +82,10 @@ export class SessionsService {
    * Exchanges a refresh token for the next one. A token already used revokes
    * its session (someone else holds a copy) and is recorded as such.
    */
-  async rotate(refreshToken: string, lifetimes: (organizationId: string) => Promise<SessionLifetimes>): Promise<OpenedSession> {
+  async rotate(
+    refreshToken: string,
+    lifetimes: (organizationId: string) => Promise<SessionLifetimes>,
+  ): Promise<OpenedSession> {
     const tokenHash = sha256Hex(refreshToken);
     const outcome = await this.em.fork().transactional(async (em) => {
       const stored = await em.findOne(RefreshToken, { tokenHash });
@@ -83,10 +93,17 @@ export class SessionsService {
       const session = await em.findOne(Session, { id: stored.sessionId }, { filters: false });
       if (session === null) return { kind: 'unknown' as const };
       const now = this.clock.now();
-      const claimed = await em.nativeUpdate(RefreshToken, { tokenHash, usedAt: null }, { usedAt: now });
+      const claimed = await em.nativeUpdate(
+        RefreshToken,
+        { tokenHash, usedAt: null },
+        { usedAt: now },
+      );
       if (claimed === 0) {
         if (session.revokedAt === null) {
-          await this.revokeInTransaction(em, session, 'refresh token reuse', { type: 'system', id: null });
+          await this.revokeInTransaction(em, session, 'refresh token reuse', {
+            type: 'system',
+            id: null,
+          });
           await this.audit.record(em, {
             organizationId: session.organizationId,
             actor: { type: 'anonymous', id: null },
@@ -100,9 +117,17 @@ export class SessionsService {
       }
       if (!session.isLiveAt(now)) return { kind: 'expired' as const };
       const next = randomSecret();
-      em.create(RefreshToken, { tokenHash: sha256Hex(next), sessionId: session.id, createdAt: now });
+      em.create(RefreshToken, {
+        tokenHash: sha256Hex(next),
+        sessionId: session.id,
+        createdAt: now,
+      });
       session.lastSeenAt = now;
-      session.idleExpiresAt = this.idleExpiry(now, session.expiresAt, await lifetimes(session.organizationId));
+      session.idleExpiresAt = this.idleExpiry(
+        now,
+        session.expiresAt,
+        await lifetimes(session.organizationId),
+      );
       await em.flush();
       return { kind: 'rotated' as const, session, refreshToken: next };
     });
@@ -112,13 +137,22 @@ export class SessionsService {
   }
 
   /** Sessions the caller may read, newest first; `userId` and `status=active` narrow the list. */
-  async list(principal: Principal, query: { userId?: string; status?: 'active' }): Promise<Session[]> {
+  async list(
+    principal: Principal,
+    query: { userId?: string; status?: 'active' },
+  ): Promise<Session[]> {
     const visible = this.authz.where(principal, 'read', 'Session');
     if (visible === null) return [];
     const now = this.clock.now();
-    const where: Record<string, unknown> = { $and: [visible, ...(query.userId ? [{ userId: query.userId }] : [])] };
+    const where: Record<string, unknown> = {
+      $and: [visible, ...(query.userId ? [{ userId: query.userId }] : [])],
+    };
     if (query.status === 'active') {
-      (where.$and as object[]).push({ revokedAt: null, idleExpiresAt: { $gt: now }, expiresAt: { $gt: now } });
+      (where.$and as object[]).push({
+        revokedAt: null,
+        idleExpiresAt: { $gt: now },
+        expiresAt: { $gt: now },
+      });
     }
     return this.em.find(Session, where, {
       orderBy: { createdAt: 'desc' },
@@ -130,18 +164,32 @@ export class SessionsService {
   /** DELETE /sessions/:id: the caller's own, or anyone's for roles that may revoke sessions. */
   async revokeById(principal: Principal, sessionId: string): Promise<void> {
     await this.em.fork().transactional(async (em) => {
-      const session = await em.findOne(Session, { id: sessionId }, { filters: { [TENANT_FILTER]: { organizationId: principal.organizationId } } });
+      const session = await em.findOne(
+        Session,
+        { id: sessionId },
+        { filters: { [TENANT_FILTER]: { organizationId: principal.organizationId } } },
+      );
       if (session === null || !this.authz.can(principal, 'read', session)) {
         throw new ProblemException(HttpStatus.NOT_FOUND, 'No such session in this organization.');
       }
       await this.authz.assert(principal, 'revoke', session);
-      await this.revokeInTransaction(em, session, 'revoked', { type: 'user', id: principal.userId, username: principal.username, email: principal.email });
+      await this.revokeInTransaction(em, session, 'revoked', {
+        type: 'user',
+        id: principal.userId,
+        username: principal.username,
+        email: principal.email,
+      });
     });
     await this.forget([sessionId]);
   }
 
   /** Revokes one session inside the caller's transaction and records it. */
-  async revokeInTransaction(em: EntityManager, session: Session, reason: string, actor: AuditActor): Promise<void> {
+  async revokeInTransaction(
+    em: EntityManager,
+    session: Session,
+    reason: string,
+    actor: AuditActor,
+  ): Promise<void> {
     if (session.revokedAt !== null) return;
     session.revokedAt = this.clock.now();
     session.revokedReason = reason.slice(0, 64);
@@ -157,7 +205,12 @@ export class SessionsService {
   }
 
   /** Every live session of a user, optionally sparing one (the caller's own). */
-  async liveSessionsOf(em: EntityManager, organizationId: string, userId: string, except?: string): Promise<Session[]> {
+  async liveSessionsOf(
+    em: EntityManager,
+    organizationId: string,
+    userId: string,
+    except?: string,
+  ): Promise<Session[]> {
     const sessions = await em.find(
       Session,
       { userId, revokedAt: null, ...(except ? { id: { $ne: except } } : {}) },
@@ -182,10 +235,14 @@ export class SessionsService {
   }
 
   async findById(organizationId: string, sessionId: string): Promise<Session | null> {
-    return this.em.fork().findOne(Session, { id: sessionId }, { filters: { [TENANT_FILTER]: { organizationId } } });
+    return this.em
+      .fork()
+      .findOne(Session, { id: sessionId }, { filters: { [TENANT_FILTER]: { organizationId } } });
   }
 
   private idleExpiry(now: Date, expiresAt: Date, lifetimes: SessionLifetimes): Date {
-    return new Date(Math.min(now.getTime() + lifetimes.sessionIdleTtlSeconds * 1000, expiresAt.getTime()));
+    return new Date(
+      Math.min(now.getTime() + lifetimes.sessionIdleTtlSeconds * 1000, expiresAt.getTime()),
+    );
   }
 }

@@ -14,18 +14,28 @@ export class UsersController {
   @Can('create', 'User', 'Create a user with an initial password, roles and groups')
   @Post()
   @ApiCreatedResponse({ type: UserResponseDto })
-  async create(@CurrentPrincipal() principal: Principal, @Body() body: CreateUserDto): Promise<UserResponseDto> {
+  async create(
+    @CurrentPrincipal() principal: Principal,
+    @Body() body: CreateUserDto,
+  ): Promise<UserResponseDto> {
     return UserResponseDto.from(await this.users.create(principal, body));
   }
 
   @Can('read', 'User', 'One user')
   @Get(':id')
   @ApiOkResponse({ type: UserResponseDto })
-  async get(@CurrentPrincipal() principal: Principal, @Param('id', ParseUUIDPipe) id: string): Promise<UserResponseDto> {
+  async get(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id', ParseUUIDPipe) id: string,
+  ): Promise<UserResponseDto> {
     return UserResponseDto.from(await this.users.findVisible(principal, id));
   }
 
-  @Can('assign', 'Role', 'Replace a user’s roles (no escalation; the last active Owner keeps the role)')
+  @Can(
+    'assign',
+    'Role',
+    'Replace a user’s roles (no escalation; the last active Owner keeps the role)',
+  )
   @Put(':id/roles')
   @ApiOkResponse({ type: UserResponseDto })
   async setRoles(
@@ -40,7 +50,10 @@ export class UsersController {
   @Post(':id/deactivate')
   @HttpCode(200)
   @ApiOkResponse({ type: UserResponseDto })
-  async deactivate(@CurrentPrincipal() principal: Principal, @Param('id', ParseUUIDPipe) id: string): Promise<UserResponseDto> {
+  async deactivate(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id', ParseUUIDPipe) id: string,
+  ): Promise<UserResponseDto> {
     return UserResponseDto.from(await this.users.setStatus(principal, id, 'inactive'));
   }
 
@@ -48,7 +61,10 @@ export class UsersController {
   @Post(':id/activate')
   @HttpCode(200)
   @ApiOkResponse({ type: UserResponseDto })
-  async activate(@CurrentPrincipal() principal: Principal, @Param('id', ParseUUIDPipe) id: string): Promise<UserResponseDto> {
+  async activate(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id', ParseUUIDPipe) id: string,
+  ): Promise<UserResponseDto> {
     return UserResponseDto.from(await this.users.setStatus(principal, id, 'active'));
   }
 }

@@ -10,7 +10,13 @@ import { UsersService } from './users.service';
 
 /** Users: the lifecycle an IT admin expects. Talks to sessions (revocation) and roles (grants). */
 @Module({
-  imports: [MikroOrmModule.forFeature([User]), PasswordModule, RolesModule, SessionsModule, OrganizationsModule],
+  imports: [
+    MikroOrmModule.forFeature([User]),
+    PasswordModule,
+    RolesModule,
+    SessionsModule,
+    OrganizationsModule,
+  ],
   controllers: [UsersController],
   providers: [UsersService],
   exports: [UsersService],

@@ -23,7 +23,9 @@ const scoped = (organizationId: string) => ({ filters: { [TENANT_FILTER]: { orga
 /** Turns the unique indexes' violations into the messages users expect. */
 function duplicateProblem(error: unknown): ProblemException | undefined {
   if (!(error instanceof UniqueConstraintViolationException)) return undefined;
-  const detail = error.message.includes('users_org_email_unique') ? 'Email already exists' : 'Username already exists';
+  const detail = error.message.includes('users_org_email_unique')
+    ? 'Email already exists'
+    : 'Username already exists';
   return new ProblemException(HttpStatus.CONFLICT, detail, { type: 'conflict' });
 }
 
@@ -58,7 +60,12 @@ export class UsersService {
     const value = login.trim().toLowerCase();
     return this.em.fork().findOne(
       User,
-      { $or: [{ username: { $ilike: value.replace(/[\\%_]/g, '\\$&') } }, { email: { $ilike: value.replace(/[\\%_]/g, '\\$&') } }] },
+      {
+        $or: [
+          { username: { $ilike: value.replace(/[\\%_]/g, '\\$&') } },
+          { email: { $ilike: value.replace(/[\\%_]/g, '\\$&') } },
+        ],
+      },
       scoped(organizationId),
     );
   }
@@ -67,11 +74,18 @@ export class UsersService {
     const roles = [...new Set(input.roles ?? [BASELINE_ROLE])];
     const catalog = await this.roles.catalog(principal.organizationId);
     this.assertKnownRoles(catalog, roles);
-    await this.authz.assert(principal, 'create', { __caslSubjectType__: 'User', organizationId: principal.organizationId });
+    await this.authz.assert(principal, 'create', {
+      __caslSubjectType__: 'User',
+      organizationId: principal.organizationId,
+    });
     await this.authz.assertCanGrant(principal, roles, (key) => catalog.permissionsOf([key]));
     this.assertEmailRule(roles, input.email ?? null);
     const organization = await this.organization(principal.organizationId);
-    this.assertPassword(input.password, { ...input, organizationName: organization.name }, organization);
+    this.assertPassword(
+      input.password,
+      { ...input, organizationName: organization.name },
+      organization,
+    );
     const passwordHash = await this.hasher.hash(input.password);
     try {
       return await this.em.transactional(async (em) => {
@@ -112,20 +126,34 @@ export class UsersService {
    */
   async createSelf(
     organization: Organization,
-    input: { username: string; email: string; displayName: string | null; roles: string[]; passwordHash: string },
+    input: {
+      username: string;
+      email: string;
+      displayName: string | null;
+      roles: string[];
+      passwordHash: string;
+    },
     action: 'user.registered' | 'user.created' = 'user.registered',
     transaction?: EntityManager,
   ): Promise<User> {
     try {
       const work = async (em: EntityManager) => {
-        const user = em.create(User, { organizationId: organization.id, ...input, status: 'active' });
+        const user = em.create(User, {
+          organizationId: organization.id,
+          ...input,
+          status: 'active',
+        });
         await em.flush();
         await this.audit.record(em, {
           organizationId: organization.id,
           actor: { type: 'user', id: user.id, username: user.username, email: user.email },
           action,
           target: { type: 'User', id: user.id },
-          changes: { username: { to: user.username }, email: { to: user.email }, roles: { to: user.roles } },
+          changes: {
+            username: { to: user.username },
+            email: { to: user.email },
+            roles: { to: user.roles },
+          },
         });
         return user;
       };
@@ -142,11 +170,17 @@ export class UsersService {
     this.assertKnownRoles(catalog, roles);
     const user = await this.em.transactional(async (em) => {
       const target = await this.findVisible(principal, id, em);
-      await this.authz.assert(principal, 'assign', { __caslSubjectType__: 'Role', organizationId: principal.organizationId, key: roles[0] ?? BASELINE_ROLE });
+      await this.authz.assert(principal, 'assign', {
+        __caslSubjectType__: 'Role',
+        organizationId: principal.organizationId,
+        key: roles[0] ?? BASELINE_ROLE,
+      });
       await this.authz.assertCanActOnUser(principal, target, (key) => catalog.permissionsOf([key]));
       const added = roles.filter((key) => !target.roles.includes(key));
       const removed = target.roles.filter((key) => !roles.includes(key));
-      await this.authz.assertCanGrant(principal, [...added, ...removed], (key) => catalog.permissionsOf([key]));
+      await this.authz.assertCanGrant(principal, [...added, ...removed], (key) =>
+        catalog.permissionsOf([key]),
+      );
       this.assertEmailRule(roles, target.email);
       if (removed.includes(ACCOUNT_HOLDER_ROLE)) await this.assertAnotherActiveHolder(em, target);
       const before = [...target.roles];
@@ -168,7 +202,12 @@ export class UsersService {
   /** Deactivate (every session revoked at once) or activate a user. */
   async setStatus(principal: Principal, id: string, status: UserStatus): Promise<User> {
     if (id === principal.userId) {
-      return this.authz.deny(principal, `${status === 'inactive' ? 'deactivate' : 'activate'} themselves`, { type: 'User', id }, 'You cannot deactivate or activate your own account.');
+      return this.authz.deny(
+        principal,
+        `${status === 'inactive' ? 'deactivate' : 'activate'} themselves`,
+        { type: 'User', id },
+        'You cannot deactivate or activate your own account.',
+      );
     }
     const catalog = await this.roles.catalog(principal.organizationId);
     const { user, revoked } = await this.em.transactional(async (em) => {
@@ -176,19 +215,31 @@ export class UsersService {
       await this.authz.assert(principal, 'update', target, 'status');
       await this.authz.assertCanActOnUser(principal, target, (key) => catalog.permissionsOf([key]));
       if (target.status === status) return { user: target, revoked: [] as string[] };
-      if (status === 'inactive' && target.roles.includes(ACCOUNT_HOLDER_ROLE)) await this.assertAnotherActiveHolder(em, target);
+      if (status === 'inactive' && target.roles.includes(ACCOUNT_HOLDER_ROLE))
+        await this.assertAnotherActiveHolder(em, target);
       target.status = status;
       await em.flush();
-      const live = status === 'inactive' ? await this.sessions.liveSessionsOf(em, target.organizationId, target.id) : [];
+      const live =
+        status === 'inactive'
+          ? await this.sessions.liveSessionsOf(em, target.organizationId, target.id)
+          : [];
       for (const session of live) {
-        await this.sessions.revokeInTransaction(em, session, 'user deactivated', actorOf(principal));
+        await this.sessions.revokeInTransaction(
+          em,
+          session,
+          'user deactivated',
+          actorOf(principal),
+        );
       }
       await this.audit.record(em, {
         organizationId: principal.organizationId,
         actor: actorOf(principal),
         action: status === 'inactive' ? 'user.deactivated' : 'user.activated',
         target: { type: 'User', id: target.id },
-        changes: { status: { from: status === 'inactive' ? 'active' : 'inactive', to: status }, revokedSessions: live.length },
+        changes: {
+          status: { from: status === 'inactive' ? 'active' : 'inactive', to: status },
+          revokedSessions: live.length,
+        },
       });
       return { user: target, revoked: live.map((session) => session.id) };
     });
@@ -241,17 +292,22 @@ export class UsersService {
 
   async organization(organizationId: string): Promise<Organization> {
     const organization = await this.organizations.findById(organizationId);
-    if (organization === null) throw new ProblemException(HttpStatus.NOT_FOUND, 'No such organization.');
+    if (organization === null)
+      throw new ProblemException(HttpStatus.NOT_FOUND, 'No such organization.');
     return organization;
   }
 
   private assertKnownRoles(catalog: RoleCatalog, roles: string[]): void {
     const unknown = catalog.unknownKeys(roles);
     if (unknown.length > 0) {
-      throw new ProblemException(HttpStatus.BAD_REQUEST, `Unknown role(s): ${unknown.join(', ')}.`, {
-        type: 'validation-failed',
-        errors: unknown.map((key) => ({ field: 'roles', message: `unknown role "${key}"` })),
-      });
+      throw new ProblemException(
+        HttpStatus.BAD_REQUEST,
+        `Unknown role(s): ${unknown.join(', ')}.`,
+        {
+          type: 'validation-failed',
+          errors: unknown.map((key) => ({ field: 'roles', message: `unknown role "${key}"` })),
+        },
+      );
     }
   }
 
@@ -259,9 +315,13 @@ export class UsersService {
   private assertEmailRule(roles: string[], email: string | null): void {
     if (email !== null && email !== '') return;
     if (roles.every((key) => key === BASELINE_ROLE)) return;
-    throw new ProblemException(HttpStatus.UNPROCESSABLE_ENTITY, 'An email address is required for any role other than User.', {
-      errors: [{ field: 'email', message: 'required for any role other than User' }],
-    });
+    throw new ProblemException(
+      HttpStatus.UNPROCESSABLE_ENTITY,
+      'An email address is required for any role other than User.',
+      {
+        errors: [{ field: 'email', message: 'required for any role other than User' }],
+      },
+    );
   }
 
   /** Rule 2: the organization always keeps an active account holder. */
@@ -272,7 +332,11 @@ export class UsersService {
       scoped(target.organizationId),
     );
     if (others === 0) {
-      throw new ProblemException(HttpStatus.CONFLICT, 'The organization must keep at least one active Owner.', { type: 'conflict' });
+      throw new ProblemException(
+        HttpStatus.CONFLICT,
+        'The organization must keep at least one active Owner.',
+        { type: 'conflict' },
+      );
     }
   }
 }

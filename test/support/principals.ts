@@ -21,10 +21,20 @@ export async function login(t: TestApp, organization: string, login: string, pas
 }
 
 /** Signs in and returns the caller's tokens and identity; fails the test when sign-in fails. */
-export async function signIn(t: TestApp, organization: string, username: string, password: string): Promise<SignedIn> {
+export async function signIn(
+  t: TestApp,
+  organization: string,
+  username: string,
+  password: string,
+): Promise<SignedIn> {
   const response = await login(t, organization, username, password);
-  if (response.status !== 200) throw new Error(`sign-in of ${username} failed: ${response.status} ${JSON.stringify(response.body)}`);
-  const me = await t.http.get('/api/v1/me').set('authorization', `Bearer ${response.body.accessToken}`);
+  if (response.status !== 200)
+    throw new Error(
+      `sign-in of ${username} failed: ${response.status} ${JSON.stringify(response.body)}`,
+    );
+  const me = await t.http
+    .get('/api/v1/me')
+    .set('authorization', `Bearer ${response.body.accessToken}`);
   return {
     id: me.body.user.id,
     username,
@@ -39,7 +49,12 @@ export async function signIn(t: TestApp, organization: string, username: string,
 
 /** The bootstrap Owner of the default organization. */
 export function signInOwner(t: TestApp): Promise<SignedIn> {
-  return signIn(t, t.config.bootstrap.orgSlug, t.config.bootstrap.ownerUsername, BOOTSTRAP_PASSWORD);
+  return signIn(
+    t,
+    t.config.bootstrap.orgSlug,
+    t.config.bootstrap.ownerUsername,
+    BOOTSTRAP_PASSWORD,
+  );
 }
 
 let counter = 0;
@@ -57,12 +72,17 @@ export async function createUser(
     .post('/api/v1/users')
     .set('authorization', creator.auth)
     .send({ username, email: `${username}@example.com`, password: TEST_PASSWORD, roles });
-  if (response.status !== 201) throw new Error(`creating ${username} failed: ${response.status} ${JSON.stringify(response.body)}`);
+  if (response.status !== 201)
+    throw new Error(
+      `creating ${username} failed: ${response.status} ${JSON.stringify(response.body)}`,
+    );
   return signIn(t, options.organization ?? t.config.bootstrap.orgSlug, username, TEST_PASSWORD);
 }
 
 /** One signed-in user per built-in role (the Owner is the bootstrap one). */
-export async function principalsForEveryRole(t: TestApp): Promise<Record<BuiltInRoleKey, SignedIn>> {
+export async function principalsForEveryRole(
+  t: TestApp,
+): Promise<Record<BuiltInRoleKey, SignedIn>> {
   const owner = await signInOwner(t);
   const entries: Array<[BuiltInRoleKey, SignedIn]> = [['owner', owner]];
   for (const role of BUILT_IN_ROLE_KEYS.filter((key) => key !== 'owner')) {

@@ -77,7 +77,11 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   const logs = new LogCapture();
   let app: NestFastifyApplication;
   try {
-    app = await createApp(config, { logDestination: logs, imports: options.imports, clock: options.clock });
+    app = await createApp(config, {
+      logDestination: logs,
+      imports: options.imports,
+      clock: options.clock,
+    });
     await app.listen({ port: 0, host: '127.0.0.1' });
   } catch (error) {
     await dropTestDatabase(database.name);

@@ -1,5 +1,8 @@
 import { Entity, Filter, PrimaryKey, Property } from '@mikro-orm/core';
-import { TENANT_FILTER, type TenantFilterArgs } from '../../infra/database/organization-owned.entity';
+import {
+  TENANT_FILTER,
+  type TenantFilterArgs,
+} from '../../infra/database/organization-owned.entity';
 
 export type ActorType = 'user' | 'apiKey' | 'system' | 'anonymous';
 export type Outcome = 'success' | 'failure';

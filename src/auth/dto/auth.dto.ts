@@ -29,6 +29,7 @@ export class RegisterDto {
   @Length(1, 63)
   organization!: string;
 
+  @MaxLength(50)
   @Matches(USERNAME_PATTERN, { message: 'username must be 3-50 letters, digits, ".", "_" or "-"' })
   username!: string;
 
@@ -73,7 +74,11 @@ export class TokenResponseDto {
   @ApiProperty({ enum: ['Bearer'] })
   tokenType!: 'Bearer';
 
-  @ApiProperty({ description: 'Seconds until the access token expires.', minimum: 1, maximum: 86400 })
+  @ApiProperty({
+    description: 'Seconds until the access token expires.',
+    minimum: 1,
+    maximum: 86400,
+  })
   expiresIn!: number;
 
   @ApiProperty({ format: 'uuid' })

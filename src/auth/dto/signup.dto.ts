@@ -1,11 +1,20 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsEmail, IsOptional, IsString, Length, Matches, MaxLength, ValidateNested } from 'class-validator';
+import {
+  IsEmail,
+  IsOptional,
+  IsString,
+  Length,
+  Matches,
+  MaxLength,
+  ValidateNested,
+} from 'class-validator';
 import { OrganizationResponseDto } from '../../organizations/dto/organization.dto';
 import { UserResponseDto, USERNAME_PATTERN } from '../../users/dto/user.dto';
 import { TokenResponseDto } from './auth.dto';
 
 export class SignupOwnerDto {
+  @MaxLength(50)
   @Matches(USERNAME_PATTERN, { message: 'username must be 3-50 letters, digits, ".", "_" or "-"' })
   username!: string;
 
@@ -25,7 +34,10 @@ export class SignupOwnerDto {
 
 export class SignupDto {
   /** Lower-case letters, digits and "-"; what members type to sign in. */
-  @Matches(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, { message: 'slug must be lower-case letters, digits and "-" (at most 63)' })
+  @MaxLength(63)
+  @Matches(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, {
+    message: 'slug must be lower-case letters, digits and "-" (at most 63)',
+  })
   slug!: string;
 
   @IsString()

@@ -36,7 +36,7 @@ export class PasswordHasher {
     try {
       const used = parseOptions(passwordHash);
       return (
-        used.algorithm !== ARGON2ID ||
+        Number(used.algorithm) !== ARGON2ID ||
         used.memoryCost < ARGON2_PARAMETERS.memoryCost ||
         used.timeCost < ARGON2_PARAMETERS.timeCost
       );

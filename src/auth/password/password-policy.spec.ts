@@ -20,12 +20,18 @@ describe('passwordProblems', () => {
 
   it('refuses common passwords whatever their case', () => {
     expect(passwordProblems('Password1')).toEqual(['This password is too common; choose another.']);
-    expect(passwordProblems('QWERTYUIOP')).toEqual(['This password is too common; choose another.']);
+    expect(passwordProblems('QWERTYUIOP')).toEqual([
+      'This password is too common; choose another.',
+    ]);
   });
 
   it('refuses context words: username, email name, organization name', () => {
     expect(passwordProblems('alice-the-great', { username: 'Alice' })[0]).toMatch(/"alice"/);
-    expect(passwordProblems('my bobsmith pass', { email: 'bobsmith@example.com' })[0]).toMatch(/"bobsmith"/);
-    expect(passwordProblems('acmecorp rules!', { organizationName: 'AcmeCorp' })[0]).toMatch(/"acmecorp"/);
+    expect(passwordProblems('my bobsmith pass', { email: 'bobsmith@example.com' })[0]).toMatch(
+      /"bobsmith"/,
+    );
+    expect(passwordProblems('acmecorp rules!', { organizationName: 'AcmeCorp' })[0]).toMatch(
+      /"acmecorp"/,
+    );
   });
 });

@@ -18,7 +18,10 @@ export interface PasswordContext {
  * is wrong, in words a person can act on; empty when the password is fine.
  */
 export function passwordProblems(password: string, context: PasswordContext = {}): string[] {
-  const minLength = Math.max(ABSOLUTE_MIN_PASSWORD_LENGTH, context.minLength ?? DEFAULT_MIN_PASSWORD_LENGTH);
+  const minLength = Math.max(
+    ABSOLUTE_MIN_PASSWORD_LENGTH,
+    context.minLength ?? DEFAULT_MIN_PASSWORD_LENGTH,
+  );
   const length = [...password].length;
   if (length < minLength) return [`Use at least ${minLength} characters.`];
   if (length > MAX_PASSWORD_LENGTH) return [`Use at most ${MAX_PASSWORD_LENGTH} characters.`];
@@ -26,13 +29,11 @@ export function passwordProblems(password: string, context: PasswordContext = {}
   const lower = password.toLowerCase();
   if (commonPasswords().has(lower)) return ['This password is too common; choose another.'];
 
-  const contextWords = [
-    context.username,
-    context.email?.split('@')[0],
-    context.organizationName,
-  ]
+  const contextWords = [context.username, context.email?.split('@')[0], context.organizationName]
     .filter((word): word is string => typeof word === 'string' && word.length >= 3)
     .map((word) => word.toLowerCase());
   const found = contextWords.find((word) => lower.includes(word));
-  return found === undefined ? [] : [`The password must not contain "${found}" (your name, email or organization).`];
+  return found === undefined
+    ? []
+    : [`The password must not contain "${found}" (your name, email or organization).`];
 }

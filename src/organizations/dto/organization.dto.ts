@@ -1,17 +1,51 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsBoolean, IsInt, IsOptional, IsString, Length, Max, Min, ValidateNested } from 'class-validator';
+import {
+  IsBoolean,
+  IsInt,
+  IsOptional,
+  IsString,
+  Length,
+  Max,
+  Min,
+  ValidateNested,
+} from 'class-validator';
 import type { Organization } from '../entities/organization.entity';
 import { effectiveSettings } from '../organization-settings';
 
 export class OrganizationSettingsDto {
   @ApiPropertyOptional() @IsOptional() @IsBoolean() allowRegistration?: boolean;
   /** Never below 6 (ASVS 6.2.1). */
-  @ApiPropertyOptional({ minimum: 6, maximum: 128 }) @IsOptional() @IsInt() @Min(6) @Max(128) passwordMinLength?: number;
-  @ApiPropertyOptional({ minimum: 60, maximum: 86400 }) @IsOptional() @IsInt() @Min(60) @Max(86_400) accessTokenTtlSeconds?: number;
-  @ApiPropertyOptional({ minimum: 300, maximum: 31536000 }) @IsOptional() @IsInt() @Min(300) @Max(31_536_000) sessionIdleTtlSeconds?: number;
-  @ApiPropertyOptional({ minimum: 300, maximum: 31536000 }) @IsOptional() @IsInt() @Min(300) @Max(31_536_000) sessionAbsoluteTtlSeconds?: number;
-  @ApiPropertyOptional({ minimum: 1, maximum: 3650 }) @IsOptional() @IsInt() @Min(1) @Max(3650) auditRetentionDays?: number;
+  @ApiPropertyOptional({ minimum: 6, maximum: 128 })
+  @IsOptional()
+  @IsInt()
+  @Min(6)
+  @Max(128)
+  passwordMinLength?: number;
+  @ApiPropertyOptional({ minimum: 60, maximum: 86400 })
+  @IsOptional()
+  @IsInt()
+  @Min(60)
+  @Max(86_400)
+  accessTokenTtlSeconds?: number;
+  @ApiPropertyOptional({ minimum: 300, maximum: 31536000 })
+  @IsOptional()
+  @IsInt()
+  @Min(300)
+  @Max(31_536_000)
+  sessionIdleTtlSeconds?: number;
+  @ApiPropertyOptional({ minimum: 300, maximum: 31536000 })
+  @IsOptional()
+  @IsInt()
+  @Min(300)
+  @Max(31_536_000)
+  sessionAbsoluteTtlSeconds?: number;
+  @ApiPropertyOptional({ minimum: 1, maximum: 3650 })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  auditRetentionDays?: number;
   @ApiPropertyOptional() @IsOptional() @IsBoolean() ssoEnforced?: boolean;
 }
 
@@ -35,6 +69,11 @@ export class OrganizationResponseDto {
   @ApiProperty({ type: OrganizationSettingsDto }) settings!: OrganizationSettingsDto;
 
   static from(organization: Organization): OrganizationResponseDto {
-    return { id: organization.id, slug: organization.slug, name: organization.name, settings: effectiveSettings(organization.settings) };
+    return {
+      id: organization.id,
+      slug: organization.slug,
+      name: organization.name,
+      settings: effectiveSettings(organization.settings),
+    };
   }
 }

@@ -1,6 +1,17 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsIn, IsObject, IsOptional, IsString, Length, Matches, ValidateNested } from 'class-validator';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsIn,
+  IsObject,
+  IsOptional,
+  IsString,
+  Length,
+  Matches,
+  MaxLength,
+  ValidateNested,
+} from 'class-validator';
 import { ACTIONS, SUBJECTS } from '../../authz/vocabulary';
 import { ROLE_KEY_PATTERN } from '../../users/dto/user.dto';
 
@@ -18,11 +29,12 @@ export class PermissionDto {
   @IsIn(['all', 'own', 'assigned'])
   scope?: 'all' | 'own' | 'assigned';
 
-  @ApiPropertyOptional({ type: [String], maxItems: 50 })
+  @ApiPropertyOptional({ type: 'array', items: { type: 'string', maxLength: 100 }, maxItems: 50 })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(50)
   @IsString({ each: true })
+  @MaxLength(100, { each: true })
   fields?: string[];
 
   @ApiPropertyOptional({ type: 'object', additionalProperties: true })
@@ -33,7 +45,10 @@ export class PermissionDto {
 
 export class CreateRoleDto {
   /** Lower-case key, unique in the organization; built-in keys are taken. */
-  @Matches(ROLE_KEY_PATTERN, { message: 'key must be 2-50 lower-case letters, digits or "_", starting with a letter' })
+  @MaxLength(50)
+  @Matches(ROLE_KEY_PATTERN, {
+    message: 'key must be 2-50 lower-case letters, digits or "_", starting with a letter',
+  })
   key!: string;
 
   @IsString()

@@ -18,6 +18,7 @@ export const ROLE_KEY_PATTERN = /^[a-z][a-z0-9_]{1,49}$/;
 
 export class CreateUserDto {
   /** 3-50 letters, digits, ".", "_" or "-"; unique in the organization, ignoring case. */
+  @MaxLength(50)
   @Matches(USERNAME_PATTERN, { message: 'username must be 3-50 letters, digits, ".", "_" or "-"' })
   username!: string;
 
@@ -41,6 +42,7 @@ export class CreateUserDto {
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(50)
+  @MaxLength(50, { each: true })
   @Matches(ROLE_KEY_PATTERN, { each: true })
   roles?: string[];
 
@@ -48,6 +50,11 @@ export class CreateUserDto {
   @IsArray()
   @ArrayMaxSize(100)
   @IsUUID('4', { each: true })
+  @ApiPropertyOptional({
+    type: 'array',
+    items: { type: 'string', format: 'uuid', maxLength: 36 },
+    maxItems: 100,
+  })
   groupIds?: string[];
 
   @IsOptional()
@@ -58,6 +65,7 @@ export class CreateUserDto {
 export class SetRolesDto {
   @IsArray()
   @ArrayMaxSize(50)
+  @MaxLength(50, { each: true })
   @Matches(ROLE_KEY_PATTERN, { each: true })
   roles!: string[];
 }
@@ -86,7 +94,7 @@ export class UserResponseDto {
   @ApiProperty({ enum: ['active', 'inactive'] })
   status!: 'active' | 'inactive';
 
-  @ApiProperty({ type: [String], maxItems: 50 })
+  @ApiProperty({ type: 'array', items: { type: 'string', maxLength: 50 }, maxItems: 50 })
   roles!: string[];
 
   @ApiProperty({ type: [GroupRefDto], maxItems: 1000 })

@@ -5,7 +5,9 @@ export type UserStatus = 'active' | 'inactive';
 
 /** A person of one organization. Username and email are unique per organization, ignoring case. */
 @Entity({ tableName: 'users' })
-export class User extends OrganizationOwnedEntity<'status' | 'roles' | 'email' | 'displayName' | 'passwordHash'> {
+export class User extends OrganizationOwnedEntity<
+  'status' | 'roles' | 'email' | 'displayName' | 'passwordHash'
+> {
   @Property({ type: 'string', length: 50 })
   username!: string;
 

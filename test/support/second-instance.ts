@@ -1,0 +1,54 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import request from 'supertest';
+import TestAgent from 'supertest/lib/agent';
+import { findFreePort } from '../../src/infra/dev-services/free-port';
+
+export interface SecondInstance {
+  http: TestAgent;
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs src/main.ts in its own process, as another API instance would run
+ * beside the first: same database, same Redis and key prefix, same signing
+ * secret and issuer. Nothing is shared in memory.
+ */
+export async function startSecondInstance(env: Record<string, string>): Promise<SecondInstance> {
+  const port = await findFreePort();
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['-r', 'ts-node/register/transpile-only', 'src/main.ts'],
+    {
+      cwd: join(__dirname, '..', '..'),
+      env: {
+        PATH: process.env.PATH ?? '',
+        NODE_ENV: 'test',
+        LOG_LEVEL: 'warn',
+        HOST: '127.0.0.1',
+        PORT: String(port),
+        ...env,
+      },
+      stdio: 'ignore',
+    },
+  );
+  const http = request(`http://127.0.0.1:${port}`);
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+    });
+  const deadline = Date.now() + 40_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`second instance exited with ${child.exitCode}`);
+    const ready = await http.get('/health/ready').then(
+      (response) => response.status,
+      () => 0,
+    );
+    if (ready === 200) return { http, stop };
+    await new Promise((wait) => setTimeout(wait, 250));
+  }
+  await stop();
+  throw new Error('second instance did not become ready');
+}

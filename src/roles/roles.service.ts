@@ -19,6 +19,16 @@ export interface CustomRoleInput {
   permissions: Permission[];
 }
 
+function definitionOf(role: Role): RoleDefinition {
+  return {
+    key: role.key,
+    name: role.name,
+    description: role.description,
+    builtIn: false,
+    permissions: role.permissions,
+  };
+}
+
 /**
  * Built-in and custom roles. The catalog of an organization is cached in this
  * process per Redis version: changing a custom role bumps the version, so
@@ -121,13 +131,7 @@ export class RolesService {
       return created;
     });
     await this.bumpVersion(principal.organizationId);
-    return {
-      key: role.key,
-      name: role.name,
-      description: role.description,
-      builtIn: false,
-      permissions: role.permissions,
-    };
+    return definitionOf(role);
   }
 
   async update(
@@ -159,13 +163,7 @@ export class RolesService {
       return found;
     });
     await this.bumpVersion(principal.organizationId);
-    return {
-      key: role.key,
-      name: role.name,
-      description: role.description,
-      builtIn: false,
-      permissions: role.permissions,
-    };
+    return definitionOf(role);
   }
 
   async remove(principal: Principal, key: string): Promise<void> {

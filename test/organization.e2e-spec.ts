@@ -78,13 +78,11 @@ describe('Organization settings, roles matrix and session lifetimes', () => {
   });
 
   it('refuses organization sign-up unless ALLOW_ORGANIZATION_SIGNUP is on', async () => {
-    const response = await t.http
-      .post('/api/v1/organizations')
-      .send({
-        slug: 'newco',
-        name: 'NewCo',
-        owner: { username: 'boss', email: 'boss@newco.example', password: 'plum-tangerine-gazebo' },
-      });
+    const response = await t.http.post('/api/v1/organizations').send({
+      slug: 'newco',
+      name: 'NewCo',
+      owner: { username: 'boss', email: 'boss@newco.example', password: 'plum-tangerine-gazebo' },
+    });
     expectProblem(response, 403, /ALLOW_ORGANIZATION_SIGNUP/);
   });
 
@@ -197,10 +195,12 @@ describe('First start without BOOTSTRAP_OWNER_PASSWORD', () => {
     const printed: string[] = [];
     const write = process.stdout.write.bind(process.stdout);
     // stdout is outside the system: watch what reaches it, and still let it through.
-    const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      printed.push(String(chunk));
-      return write(chunk);
-    });
+    const spy = jest
+      .spyOn(process.stdout, 'write')
+      .mockImplementation((chunk: string | Uint8Array) => {
+        printed.push(String(chunk));
+        return write(chunk);
+      });
     let t: TestApp | undefined;
     try {
       t = await startTestApp({ env: { BOOTSTRAP_OWNER_PASSWORD: '' } });

@@ -226,16 +226,34 @@ describe('Sign-in, tokens and sessions', () => {
       ],
       [
         'a wrong audience',
-        () => forge({ alg: 'HS256' }, { ...claims(), aud: 'another-api' }, t.config.jwtSecret),
+        () =>
+          forge(
+            { alg: 'HS256', typ: 'at+jwt' },
+            { ...claims(), aud: 'another-api' },
+            t.config.jwtSecret,
+          ),
       ],
       [
         'a wrong issuer',
         () =>
-          forge({ alg: 'HS256' }, { ...claims(), iss: 'https://evil.example' }, t.config.jwtSecret),
+          forge(
+            { alg: 'HS256', typ: 'at+jwt' },
+            { ...claims(), iss: 'https://evil.example' },
+            t.config.jwtSecret,
+          ),
       ],
       [
         'a token that is not an access token',
-        () => forge({ alg: 'HS256' }, { ...claims(), token_use: 'id' }, t.config.jwtSecret),
+        () =>
+          forge(
+            { alg: 'HS256', typ: 'at+jwt' },
+            { ...claims(), token_use: 'id' },
+            t.config.jwtSecret,
+          ),
+      ],
+      [
+        'a token whose header says it is not an access token',
+        () => forge({ alg: 'HS256', typ: 'JWT' }, claims(), t.config.jwtSecret),
       ],
       ['a refresh token used as an access token', () => owner.refreshToken],
     ])('refuse %s with 401', async (_name, token) => {

@@ -6,6 +6,7 @@ import { PrincipalService, unauthenticated } from './principal.service';
 import {
   ACCESS_TOKEN_ALGORITHM,
   ACCESS_TOKEN_AUDIENCE,
+  ACCESS_TOKEN_TYPE,
   ACCESS_TOKEN_USE,
   type AccessTokenClaims,
   TokenService,
@@ -30,13 +31,19 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
       issuer: tokens.issuer,
       audience: ACCESS_TOKEN_AUDIENCE,
       ignoreExpiration: false,
+      // Hand over the header too, to check the token type (RFC 9068 `typ: at+jwt`).
+      jsonWebTokenOptions: { complete: true },
     });
   }
 
-  async validate(claims: Partial<AccessTokenClaims>): Promise<Principal> {
-    if (claims.token_use !== ACCESS_TOKEN_USE || !claims.sub || !claims.sid || !claims.org) {
+  async validate(token: {
+    header?: { typ?: string };
+    payload?: Partial<AccessTokenClaims>;
+  }): Promise<Principal> {
+    const claims = token.payload ?? {};
+    if (token.header?.typ !== ACCESS_TOKEN_TYPE || claims.token_use !== ACCESS_TOKEN_USE)
       throw unauthenticated();
-    }
+    if (!claims.sub || !claims.sid || !claims.org) throw unauthenticated();
     return this.principals.fromAccessToken({ sub: claims.sub, sid: claims.sid, org: claims.org });
   }
 }

@@ -7,6 +7,7 @@ export const ACCESS_TOKEN_AUDIENCE = 'warden-api';
 export const ACCESS_TOKEN_ALGORITHM = 'HS256';
 /** Access tokens say what they are (RFC 9068 `typ: at+jwt` plus a `token_use` claim). */
 export const ACCESS_TOKEN_USE = 'access';
+export const ACCESS_TOKEN_TYPE = 'at+jwt';
 
 export interface AccessTokenClaims {
   sub: string;
@@ -40,7 +41,7 @@ export class TokenService {
       {
         secret: this.key.export(),
         algorithm: ACCESS_TOKEN_ALGORITHM,
-        header: { alg: ACCESS_TOKEN_ALGORITHM, typ: 'at+jwt' },
+        header: { alg: ACCESS_TOKEN_ALGORITHM, typ: ACCESS_TOKEN_TYPE },
         issuer: this.issuer,
         audience: ACCESS_TOKEN_AUDIENCE,
         expiresIn: ttlSeconds,

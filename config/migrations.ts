@@ -1,6 +1,7 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261122000000CreateOrganizations } from '../migrations/Migration20261122000000CreateOrganizations';
 import { Migration20261122010000IdentityAndAudit } from '../migrations/Migration20261122010000IdentityAndAudit';
+import { Migration20261122020000Groups } from '../migrations/Migration20261122020000Groups';
 
 /**
  * Every migration, in order. Listed explicitly (not discovered by glob) so the
@@ -16,4 +17,5 @@ export const migrationsList: MigrationObject[] = [
     name: 'Migration20261122010000IdentityAndAudit',
     class: Migration20261122010000IdentityAndAudit,
   },
+  { name: 'Migration20261122020000Groups', class: Migration20261122020000Groups },
 ];

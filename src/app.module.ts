@@ -14,6 +14,7 @@ import { AuthzModule } from './authz/authz.module';
 import type { Clock } from './common/clock/clock';
 import { clientIp } from './common/logging/client-ip';
 import type { WardenClsStore } from './common/request-context';
+import { GroupsModule } from './groups/groups.module';
 import { HealthModule } from './health/health.module';
 import { RolesModule } from './roles/roles.module';
 import { SessionsModule } from './sessions/sessions.module';
@@ -81,6 +82,7 @@ export class AppModule {
         RolesModule,
         SessionsModule,
         UsersModule,
+        GroupsModule,
         AuthModule,
         ...(options.imports ?? []),
       ],

@@ -6,7 +6,7 @@ import type { Principal } from '../authz/principal';
 import { Clock } from '../common/clock/clock';
 import { NO_REQUEST, type WardenClsStore } from '../common/request-context';
 import { type ChainedFields, chainHash, GENESIS_HASH } from './audit-chain';
-import type { ActorType, Outcome } from './entities/audit-event.entity';
+import { type ActorType, AuditEvent, type Outcome } from './entities/audit-event.entity';
 
 export interface AuditActor {
   type: ActorType;
@@ -59,7 +59,19 @@ export class AuditService {
   constructor(
     private readonly cls: ClsService<WardenClsStore>,
     private readonly clock: Clock,
+    private readonly em: EntityManager,
   ) {}
+
+  /** Events a user caused or that are about them, oldest first. */
+  async eventsByOrAbout(organizationId: string, userId: string): Promise<AuditEvent[]> {
+    return this.em
+      .fork()
+      .find(
+        AuditEvent,
+        { $or: [{ actorId: userId }, { targetType: 'User', targetId: userId }] },
+        { orderBy: { seq: 'asc' }, filters: { tenant: { organizationId } } },
+      );
+  }
 
   async record(em: EntityManager, entry: AuditEntry): Promise<void> {
     if (!em.isInTransaction()) {

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
 import { PoliciesGuard } from '../authz/policies.guard';
+import { GroupsModule } from '../groups/groups.module';
 import { OrganizationsModule } from '../organizations/organizations.module';
 import { RolesModule } from '../roles/roles.module';
 import { SessionsModule } from '../sessions/sessions.module';
@@ -31,6 +32,7 @@ import { TokenService } from './token.service';
     SessionsModule,
     RolesModule,
     OrganizationsModule,
+    GroupsModule,
   ],
   controllers: [AuthController, MeController, SignupController],
   providers: [

@@ -27,7 +27,7 @@ export class MeController {
       user: UserResponseDto.from(user),
       organization: { id: organization.id, slug: organization.slug, name: organization.name },
       roles: principal.effectiveRoles,
-      groups: [],
+      groups: principal.groupIds,
       permissions: principal.ability.rules,
     };
   }

@@ -5,6 +5,7 @@ import { buildAbility } from '../authz/ability';
 import type { Principal } from '../authz/principal';
 import { Clock } from '../common/clock/clock';
 import { ProblemException } from '../common/problem/problem';
+import { GroupsService } from '../groups/groups.service';
 import { REDIS } from '../infra/redis/redis.module';
 import { sessionCacheKey, versionKey } from '../infra/redis/versions';
 import { RolesService } from '../roles/roles.service';
@@ -52,6 +53,7 @@ export class PrincipalService {
     @Inject(REDIS) private readonly redis: Redis,
     private readonly roles: RolesService,
     private readonly clock: Clock,
+    private readonly groups: GroupsService,
   ) {}
 
   async fromAccessToken(claims: { sub: string; sid: string; org: string }): Promise<Principal> {
@@ -117,6 +119,7 @@ export class PrincipalService {
     const session = await em.findOne(Session, { id: claims.sid, userId: claims.sub }, filters);
     const user = session ? await em.findOne(User, { id: claims.sub }, filters) : null;
     if (session === null || user === null) throw unauthenticated();
+    const memberships = await this.groups.membershipsOf(claims.org, user.id);
     return {
       sessionId: session.id,
       organizationId: session.organizationId,
@@ -125,8 +128,8 @@ export class PrincipalService {
       email: user.email,
       active: user.status === 'active',
       roles: user.roles,
-      groupIds: [],
-      groupRoles: [],
+      groupIds: memberships.groupIds,
+      groupRoles: memberships.groupRoles,
       revoked: session.revokedAt !== null,
       idleExpiresAt: session.idleExpiresAt.getTime(),
       expiresAt: session.expiresAt.getTime(),

@@ -220,6 +220,17 @@ export class SessionsService {
     return sessions.filter((session) => session.isLiveAt(now));
   }
 
+  /** Every session of a user, newest first (for the offboarding export). */
+  async allOfUser(organizationId: string, userId: string): Promise<Session[]> {
+    return this.em
+      .fork()
+      .find(
+        Session,
+        { userId },
+        { orderBy: { createdAt: 'desc' }, filters: { [TENANT_FILTER]: { organizationId } } },
+      );
+  }
+
   /** Drops cached session snapshots so every API instance sees the change on the next request. */
   async forget(sessionIds: readonly string[]): Promise<void> {
     if (sessionIds.length === 0) return;

@@ -1,15 +1,45 @@
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Put } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Param,
+  ParseUUIDPipe,
+  Patch,
+  Post,
+  Put,
+  Query,
+} from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Can } from '../authz/can.decorator';
 import { CurrentPrincipal } from '../authz/current-principal.decorator';
 import type { Principal } from '../authz/principal';
-import { CreateUserDto, SetRolesDto, UserResponseDto } from './dto/user.dto';
+import { SessionListDto, SessionResponseDto } from '../sessions/dto/session.dto';
+import {
+  BulkResponseDto,
+  BulkUsersDto,
+  CreateUserDto,
+  ListUsersQueryDto,
+  ResetPasswordDto,
+  SetRolesDto,
+  UpdateUserDto,
+  UserListDto,
+  UserResponseDto,
+} from './dto/user.dto';
+import type { User } from './entities/user.entity';
+import { UserBulkService } from './user-bulk.service';
+import { UserQueryService } from './user-query.service';
 import { UsersService } from './users.service';
 
 @ApiTags('Users')
 @Controller('api/v1/users')
 export class UsersController {
-  constructor(private readonly users: UsersService) {}
+  constructor(
+    private readonly users: UsersService,
+    private readonly queries: UserQueryService,
+    private readonly bulkService: UserBulkService,
+  ) {}
 
   @Can('create', 'User', 'Create a user with an initial password, roles and groups')
   @Post()

@@ -1,14 +1,17 @@
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { Module } from '@nestjs/common';
 import { PasswordModule } from '../auth/password/password.module';
+import { GroupsModule } from '../groups/groups.module';
 import { OrganizationsModule } from '../organizations/organizations.module';
 import { RolesModule } from '../roles/roles.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { User } from './entities/user.entity';
 import { UsersController } from './users.controller';
+import { UserBulkService } from './user-bulk.service';
+import { UserQueryService } from './user-query.service';
 import { UsersService } from './users.service';
 
-/** Users: the lifecycle an IT admin expects. Talks to sessions (revocation) and roles (grants). */
+/** Users: the lifecycle an IT admin expects. Talks to sessions (revocation), roles (grants) and groups (memberships). */
 @Module({
   imports: [
     MikroOrmModule.forFeature([User]),
@@ -16,9 +19,10 @@ import { UsersService } from './users.service';
     RolesModule,
     SessionsModule,
     OrganizationsModule,
+    GroupsModule,
   ],
   controllers: [UsersController],
-  providers: [UsersService],
+  providers: [UsersService, UserQueryService, UserBulkService],
   exports: [UsersService],
 })
 export class UsersModule {}

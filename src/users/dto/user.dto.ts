@@ -1,7 +1,13 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
+  ArrayMinSize,
   IsArray,
+  IsBoolean,
+  IsInt,
+  Max,
+  Min,
   IsEmail,
   IsIn,
   IsOptional,
@@ -78,6 +84,13 @@ export class GroupRefDto {
   name!: string;
 }
 
+export class UserStatsDto {
+  @ApiProperty({ minimum: 0 }) activeSessions!: number;
+  @ApiProperty({ minimum: 0 }) apiKeys!: number;
+  @ApiProperty({ minimum: 0 }) groups!: number;
+  @ApiProperty({ minimum: 0 }) applications!: number;
+}
+
 export class UserResponseDto {
   @ApiProperty({ format: 'uuid' })
   id!: string;
@@ -115,7 +128,10 @@ export class UserResponseDto {
   @ApiPropertyOptional({ type: String, nullable: true, format: 'date-time' })
   lastActivityAt!: string | null;
 
-  static from(user: User): UserResponseDto {
+  @ApiPropertyOptional({ type: UserStatsDto })
+  stats?: UserStatsDto;
+
+  static from(user: User, groups: GroupRefDto[] = [], stats?: UserStatsDto): UserResponseDto {
     return {
       id: user.id,
       username: user.username,
@@ -123,12 +139,146 @@ export class UserResponseDto {
       displayName: user.displayName,
       status: user.status,
       roles: [...user.roles],
-      groups: [],
+      groups,
       createdAt: user.createdAt.toISOString(),
       updatedAt: user.updatedAt.toISOString(),
       lastLoginAt: user.lastLoginAt?.toISOString() ?? null,
       lastLoginIp: user.lastLoginIp,
       lastActivityAt: user.lastActivityAt?.toISOString() ?? null,
+      ...(stats ? { stats } : {}),
     };
   }
+}
+
+export const USER_SORTS = [
+  'createdAt',
+  '-createdAt',
+  'username',
+  '-username',
+  'lastLoginAt',
+  '-lastLoginAt',
+] as const;
+export type UserSort = (typeof USER_SORTS)[number];
+
+export class ListUsersQueryDto {
+  /** Text in the username, email or display name (case-insensitive). */
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  q?: string;
+
+  @IsOptional()
+  @MaxLength(50)
+  @Matches(ROLE_KEY_PATTERN)
+  role?: string;
+
+  @IsOptional()
+  @IsIn(['active', 'inactive'])
+  status?: 'active' | 'inactive';
+
+  @IsOptional()
+  @IsUUID('4')
+  groupId?: string;
+
+  @IsOptional()
+  @IsIn(USER_SORTS)
+  sort?: UserSort;
+
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  limit?: number;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(300)
+  cursor?: string;
+}
+
+export class UpdateUserDto {
+  @IsOptional()
+  @MaxLength(50)
+  @Matches(USERNAME_PATTERN, { message: 'username must be 3-50 letters, digits, ".", "_" or "-"' })
+  username?: string;
+
+  @IsOptional()
+  @IsEmail()
+  @MaxLength(254)
+  email?: string;
+
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  displayName?: string;
+
+  @IsOptional()
+  @IsIn(['active', 'inactive'])
+  status?: 'active' | 'inactive';
+}
+
+export class ResetPasswordDto {
+  @IsString()
+  @MaxLength(1024)
+  password!: string;
+
+  /** Also end every session of the user (default true). */
+  @IsOptional()
+  @IsBoolean()
+  revokeSessions?: boolean;
+}
+
+export const BULK_ACTIONS = [
+  'activate',
+  'deactivate',
+  'delete',
+  'addRole',
+  'removeRole',
+  'addToGroup',
+] as const;
+export type BulkAction = (typeof BULK_ACTIONS)[number];
+
+export class BulkUsersDto {
+  @IsIn(BULK_ACTIONS)
+  action!: BulkAction;
+
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(500)
+  @IsUUID('4', { each: true })
+  @ApiProperty({
+    type: 'array',
+    items: { type: 'string', format: 'uuid', maxLength: 36 },
+    minItems: 1,
+    maxItems: 500,
+  })
+  userIds!: string[];
+
+  /** For addRole and removeRole. */
+  @IsOptional()
+  @MaxLength(50)
+  @Matches(ROLE_KEY_PATTERN)
+  role?: string;
+
+  /** For addToGroup. */
+  @IsOptional()
+  @IsUUID('4')
+  groupId?: string;
+}
+
+export class BulkResultDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty() ok!: boolean;
+  @ApiPropertyOptional({ maxLength: 500 }) error?: string;
+}
+
+export class BulkResponseDto {
+  @ApiProperty({ type: [BulkResultDto], maxItems: 500 }) results!: BulkResultDto[];
+}
+
+
+export class UserListDto {
+  @ApiProperty({ type: [UserResponseDto], maxItems: 200 }) items!: UserResponseDto[];
+  @ApiProperty({ type: String, nullable: true, maxLength: 300 }) nextCursor!: string | null;
 }

@@ -1,0 +1,104 @@
+import { ApiProperty } from '@nestjs/swagger';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Length,
+  Matches,
+  MaxLength,
+} from 'class-validator';
+import { ROLE_KEY_PATTERN } from '../../users/dto/user.dto';
+import type { Group } from '../entities/group.entity';
+
+export class CreateGroupDto {
+  @IsString()
+  @Length(1, 100)
+  name!: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
+  description?: string;
+
+  /** Roles every member inherits (no role beyond the caller's own permissions). */
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(50)
+  @MaxLength(50, { each: true })
+  @Matches(ROLE_KEY_PATTERN, { each: true })
+  @ApiProperty({
+    type: 'array',
+    items: { type: 'string', maxLength: 50 },
+    maxItems: 50,
+    required: false,
+  })
+  roles?: string[];
+}
+
+export class UpdateGroupDto {
+  @IsOptional()
+  @IsString()
+  @Length(1, 100)
+  name?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
+  description?: string;
+
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(50)
+  @MaxLength(50, { each: true })
+  @Matches(ROLE_KEY_PATTERN, { each: true })
+  @ApiProperty({
+    type: 'array',
+    items: { type: 'string', maxLength: 50 },
+    maxItems: 50,
+    required: false,
+  })
+  roles?: string[];
+}
+
+export class AddMembersDto {
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(500)
+  @IsUUID('4', { each: true })
+  @ApiProperty({
+    type: 'array',
+    items: { type: 'string', format: 'uuid', maxLength: 36 },
+    minItems: 1,
+    maxItems: 500,
+  })
+  userIds!: string[];
+}
+
+export class GroupResponseDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ maxLength: 100 }) name!: string;
+  @ApiProperty({ type: String, nullable: true, maxLength: 500 }) description!: string | null;
+  @ApiProperty({ type: 'array', items: { type: 'string', maxLength: 50 }, maxItems: 50 })
+  roles!: string[];
+  @ApiProperty({ minimum: 0 }) memberCount!: number;
+  @ApiProperty({ format: 'date-time' }) createdAt!: string;
+
+  static from(group: Group, memberCount: number): GroupResponseDto {
+    return {
+      id: group.id,
+      name: group.name,
+      description: group.description,
+      roles: [...group.roles],
+      memberCount,
+      createdAt: group.createdAt.toISOString(),
+    };
+  }
+}
+
+export class GroupListDto {
+  @ApiProperty({ type: [GroupResponseDto], maxItems: 200 }) items!: GroupResponseDto[];
+  @ApiProperty({ type: String, nullable: true, maxLength: 200 }) nextCursor!: string | null;
+}

@@ -1,0 +1,68 @@
+import { HttpException, HttpStatus, Injectable } from '@nestjs/common';
+import type { Principal } from '../authz/principal';
+import { ProblemException } from '../common/problem/problem';
+import { GroupsService } from '../groups/groups.service';
+import type { BulkResultDto, BulkUsersDto } from './dto/user.dto';
+import { UsersService } from './users.service';
+
+function needs(field: 'role' | 'groupId', value: string | undefined): string {
+  if (value === undefined) {
+    throw new ProblemException(HttpStatus.BAD_REQUEST, `This bulk action needs "${field}".`, {
+      type: 'validation-failed',
+      errors: [{ field, message: 'is required for this action' }],
+    });
+  }
+  return value;
+}
+
+/**
+ * POST /users/bulk: the single-user operations, one id at a time, each in its
+ * own transaction with its own audit event, so one failure undoes nothing else.
+ */
+@Injectable()
+export class UserBulkService {
+  constructor(
+    private readonly users: UsersService,
+    private readonly groups: GroupsService,
+  ) {}
+
+  async run(principal: Principal, input: BulkUsersDto): Promise<BulkResultDto[]> {
+    const role =
+      input.action === 'addRole' || input.action === 'removeRole'
+        ? needs('role', input.role)
+        : undefined;
+    const groupId = input.action === 'addToGroup' ? needs('groupId', input.groupId) : undefined;
+    const results: BulkResultDto[] = [];
+    for (const id of [...new Set(input.userIds)]) {
+      try {
+        switch (input.action) {
+          case 'activate':
+            await this.users.setStatus(principal, id, 'active');
+            break;
+          case 'deactivate':
+            await this.users.setStatus(principal, id, 'inactive');
+            break;
+          case 'delete':
+            await this.users.remove(principal, id);
+            break;
+          case 'addRole':
+            await this.users.changeRole(principal, id, role ?? '', 'add');
+            break;
+          case 'removeRole':
+            await this.users.changeRole(principal, id, role ?? '', 'remove');
+            break;
+          case 'addToGroup':
+            await this.users.findVisible(principal, id);
+            await this.groups.addMembers(principal, groupId ?? '', [id]);
+            break;
+        }
+        results.push({ id, ok: true });
+      } catch (error) {
+        if (!(error instanceof HttpException)) throw error;
+        const detail = error instanceof ProblemException ? error.detail : error.message;
+        results.push({ id, ok: false, error: `${error.getStatus()}: ${detail}` });
+      }
+    }
+    return results;
+  }
+}

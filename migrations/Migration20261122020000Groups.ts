@@ -13,7 +13,9 @@ export class Migration20261122020000Groups extends Migration {
         created_at timestamptz not null default now(),
         updated_at timestamptz not null default now()
       )`);
-    this.addSql('create unique index groups_org_name_unique on groups (organization_id, lower(name))');
+    this.addSql(
+      'create unique index groups_org_name_unique on groups (organization_id, lower(name))',
+    );
     this.addSql(`
       create table group_members (
         group_id uuid not null references groups (id) on delete cascade,
@@ -28,8 +30,12 @@ export class Migration20261122020000Groups extends Migration {
     this.addSql(
       "create index users_search_trgm_idx on users using gin ((lower(username || ' ' || coalesce(email, '') || ' ' || coalesce(display_name, ''))) gin_trgm_ops)",
     );
-    this.addSql('create index users_org_username_sort_idx on users (organization_id, lower(username), id)');
-    this.addSql('create index users_org_last_login_idx on users (organization_id, last_login_at desc nulls last, id desc)');
+    this.addSql(
+      'create index users_org_username_sort_idx on users (organization_id, lower(username), id)',
+    );
+    this.addSql(
+      'create index users_org_last_login_idx on users (organization_id, last_login_at desc nulls last, id desc)',
+    );
   }
 
   override down(): void {

@@ -268,7 +268,7 @@ export class GroupsService {
       .getConnection()
       .execute<Array<{ user_id: string; id: string; name: string }>>(
         `select m.user_id, g.id, g.name from group_members m join groups g on g.id = m.group_id
-        where g.organization_id = ? and m.user_id = any(?) order by g.name`,
+        where g.organization_id = ? and m.user_id in (?) order by g.name`,
         [organizationId, userIds],
       );
     for (const row of rows)
@@ -290,7 +290,7 @@ export class GroupsService {
     const rows = await em
       .getConnection()
       .execute<Array<{ group_id: string; count: string }>>(
-        'select group_id, count(*) as count from group_members where group_id = any(?) group by group_id',
+        'select group_id, count(*) as count from group_members where group_id in (?) group by group_id',
         [groupIds],
       );
     return new Map(rows.map((row) => [row.group_id, Number(row.count)]));

@@ -147,12 +147,12 @@ export class UserQueryService {
     const [sessions, memberships] = await Promise.all([
       connection.execute<Array<{ user_id: string; count: string }>>(
         `select user_id, count(*) as count from sessions
-          where organization_id = ? and user_id = any(?) and revoked_at is null and expires_at > now() and idle_expires_at > now()
+          where organization_id = ? and user_id in (?) and revoked_at is null and expires_at > now() and idle_expires_at > now()
           group by user_id`,
         [organizationId, userIds],
       ),
       connection.execute<Array<{ user_id: string; count: string }>>(
-        'select user_id, count(*) as count from group_members where organization_id = ? and user_id = any(?) group by user_id',
+        'select user_id, count(*) as count from group_members where organization_id = ? and user_id in (?) group by user_id',
         [organizationId, userIds],
       ),
     ]);

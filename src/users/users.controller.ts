@@ -32,6 +32,8 @@ import { UserBulkService } from './user-bulk.service';
 import { UserQueryService } from './user-query.service';
 import { UsersService } from './users.service';
 
+const uuid = new ParseUUIDPipe();
+
 @ApiTags('Users')
 @Controller('api/v1/users')
 export class UsersController {
@@ -41,6 +43,17 @@ export class UsersController {
     private readonly bulkService: UserBulkService,
   ) {}
 
+  @Can('read', 'User', 'Users the caller may see: filter, sort, cursor pages, with statistics')
+  @Get()
+  @ApiOkResponse({ type: UserListDto })
+  async list(
+    @CurrentPrincipal() principal: Principal,
+    @Query() query: ListUsersQueryDto,
+  ): Promise<UserListDto> {
+    const { items, nextCursor } = await this.queries.list(principal, query);
+    return { items: await this.present(principal, items), nextCursor };
+  }
+
   @Can('create', 'User', 'Create a user with an initial password, roles and groups')
   @Post()
   @ApiCreatedResponse({ type: UserResponseDto })
@@ -48,17 +61,39 @@ export class UsersController {
     @CurrentPrincipal() principal: Principal,
     @Body() body: CreateUserDto,
   ): Promise<UserResponseDto> {
-    return UserResponseDto.from(await this.users.create(principal, body));
+    return this.presentOne(principal, await this.users.create(principal, body));
   }
 
-  @Can('read', 'User', 'One user')
+  @Can('update', 'User', 'Many users at once: a result per id; one failure undoes nothing else')
+  @Post('bulk')
+  @HttpCode(200)
+  @ApiOkResponse({ type: BulkResponseDto })
+  async bulk(
+    @CurrentPrincipal() principal: Principal,
+    @Body() body: BulkUsersDto,
+  ): Promise<BulkResponseDto> {
+    return { results: await this.bulkService.run(principal, body) };
+  }
+
+  @Can('read', 'User', 'One user, with statistics')
   @Get(':id')
   @ApiOkResponse({ type: UserResponseDto })
   async get(
     @CurrentPrincipal() principal: Principal,
-    @Param('id', ParseUUIDPipe) id: string,
+    @Param('id', uuid) id: string,
   ): Promise<UserResponseDto> {
-    return UserResponseDto.from(await this.users.findVisible(principal, id));
+    return this.presentOne(principal, await this.users.findVisible(principal, id));
+  }
+
+  @Can('update', 'User', 'Change username, email (old and new are audited), display name or status')
+  @Patch(':id')
+  @ApiOkResponse({ type: UserResponseDto })
+  async update(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id', uuid) id: string,
+    @Body() body: UpdateUserDto,
+  ): Promise<UserResponseDto> {
+    return this.presentOne(principal, await this.users.update(principal, id, body));
   }
 
   @Can(
@@ -70,10 +105,21 @@ export class UsersController {
   @ApiOkResponse({ type: UserResponseDto })
   async setRoles(
     @CurrentPrincipal() principal: Principal,
-    @Param('id', ParseUUIDPipe) id: string,
+    @Param('id', uuid) id: string,
     @Body() body: SetRolesDto,
   ): Promise<UserResponseDto> {
-    return UserResponseDto.from(await this.users.setRoles(principal, id, body.roles));
+    return this.presentOne(principal, await this.users.setRoles(principal, id, body.roles));
+  }
+
+  @Can('update', 'User', 'Set a new password; by default every session of the user ends')
+  @Post(':id/password')
+  @HttpCode(204)
+  resetPassword(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id', uuid) id: string,
+    @Body() body: ResetPasswordDto,
+  ): Promise<void> {
+    return this.users.resetPassword(principal, id, body.password, body.revokeSessions ?? true);
   }
 
   @Can('update', 'User', 'Deactivate a user: sign-in refused, every session revoked at once')
@@ -82,9 +128,9 @@ export class UsersController {
   @ApiOkResponse({ type: UserResponseDto })
   async deactivate(
     @CurrentPrincipal() principal: Principal,
-    @Param('id', ParseUUIDPipe) id: string,
+    @Param('id', uuid) id: string,
   ): Promise<UserResponseDto> {
-    return UserResponseDto.from(await this.users.setStatus(principal, id, 'inactive'));
+    return this.presentOne(principal, await this.users.setStatus(principal, id, 'inactive'));
   }
 
   @Can('update', 'User', 'Activate a deactivated user')
@@ -93,8 +139,73 @@ export class UsersController {
   @ApiOkResponse({ type: UserResponseDto })
   async activate(
     @CurrentPrincipal() principal: Principal,
-    @Param('id', ParseUUIDPipe) id: string,
+    @Param('id', uuid) id: string,
   ): Promise<UserResponseDto> {
-    return UserResponseDto.from(await this.users.setStatus(principal, id, 'active'));
+    return this.presentOne(principal, await this.users.setStatus(principal, id, 'active'));
+  }
+
+  @Can('delete', 'User', 'Delete a user permanently (never yourself; never the last active Owner)')
+  @Delete(':id')
+  @HttpCode(204)
+  remove(@CurrentPrincipal() principal: Principal, @Param('id', uuid) id: string): Promise<void> {
+    return this.users.remove(principal, id);
+  }
+
+  @Can('read', 'User', 'Everything about one user as one JSON document (offboarding)')
+  @Get(':id/export')
+  async export(@CurrentPrincipal() principal: Principal, @Param('id', uuid) id: string) {
+    const exported = await this.queries.export(principal, id);
+    return {
+      exportedAt: new Date().toISOString(),
+      user: UserResponseDto.from(exported.user, exported.groups),
+      roles: exported.user.roles,
+      groups: exported.groups,
+      sessions: exported.sessions.map((session) =>
+        SessionResponseDto.from(session, principal.sessionId),
+      ),
+      apiKeys: exported.apiKeys,
+      auditEvents: exported.auditEvents,
+    };
+  }
+
+  @Can('read', 'Session', 'Sessions of one user')
+  @Get(':id/sessions')
+  @ApiOkResponse({ type: SessionListDto })
+  async sessions(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id', uuid) id: string,
+  ): Promise<SessionListDto> {
+    const sessions = await this.users.sessionsOf(principal, id);
+    return {
+      items: sessions.map((session) => SessionResponseDto.from(session, principal.sessionId)),
+      nextCursor: null,
+    };
+  }
+
+  @Can('revoke', 'Session', 'End every session of one user at once')
+  @Delete(':id/sessions')
+  @HttpCode(204)
+  revokeSessions(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id', uuid) id: string,
+  ): Promise<void> {
+    return this.users.revokeAllSessions(principal, id);
+  }
+
+  private async presentOne(principal: Principal, user: User): Promise<UserResponseDto> {
+    const [presented] = await this.present(principal, [user]);
+    return presented as UserResponseDto;
+  }
+
+  /** User objects with their groups and statistics, in two batched queries for the whole page. */
+  private async present(principal: Principal, users: User[]): Promise<UserResponseDto[]> {
+    const ids = users.map((user) => user.id);
+    const [groups, stats] = await Promise.all([
+      this.queries.groupsOf(principal.organizationId, ids),
+      this.queries.stats(principal.organizationId, ids),
+    ]);
+    return users.map((user) =>
+      UserResponseDto.from(user, groups.get(user.id) ?? [], stats.get(user.id)),
+    );
   }
 }

@@ -277,7 +277,6 @@ export class BulkResponseDto {
   @ApiProperty({ type: [BulkResultDto], maxItems: 500 }) results!: BulkResultDto[];
 }
 
-
 export class UserListDto {
   @ApiProperty({ type: [UserResponseDto], maxItems: 200 }) items!: UserResponseDto[];
   @ApiProperty({ type: String, nullable: true, maxLength: 300 }) nextCursor!: string | null;

@@ -194,7 +194,7 @@ export class UsersController {
 
   private async presentOne(principal: Principal, user: User): Promise<UserResponseDto> {
     const [presented] = await this.present(principal, [user]);
-    return presented as UserResponseDto;
+    return presented;
   }
 
   /** User objects with their groups and statistics, in two batched queries for the whole page. */

@@ -21,6 +21,10 @@ interface World {
   other: SignedIn;
   /** The Owner of another organization. */
   foreign: SignedIn;
+  /** A group the caller belongs to, one they do not, and another organization's. */
+  ownGroupId: string;
+  otherGroupId: string;
+  foreignGroupId: string;
 }
 
 interface Case {
@@ -35,7 +39,7 @@ const abilityOf = (role: BuiltInRoleKey, w: World): AppAbility => {
     organizationId: w.organizationId,
     userId: w.caller.id,
     roleKeys: [role],
-    groupIds: [],
+    groupIds: [w.ownGroupId],
   });
 };
 
@@ -43,6 +47,8 @@ const userSubject = (w: World, id: string) =>
   subject('User', { id, organizationId: w.organizationId });
 const sessionSubject = (w: World, userId: string) =>
   subject('Session', { userId, organizationId: w.organizationId });
+const groupSubject = (w: World, id: string) =>
+  subject('Group', { id, organizationId: w.organizationId });
 const orgSubject = (w: World) => subject('Organization', { id: w.organizationId });
 const anyRole = (w: World) => subject('Role', { key: null, organizationId: w.organizationId });
 const newRole = (w: World) => subject('Role', { key: 'probe', organizationId: w.organizationId });
@@ -221,6 +227,234 @@ const cases: Case[] = [
         .set('authorization', w.caller.auth);
     },
   },
+  {
+    name: 'GET /users',
+    expected: (a) => (a.can('read', 'User') ? 200 : 403),
+    run: (t, w) => t.http.get('/api/v1/users').set('authorization', w.caller.auth),
+  },
+  {
+    name: 'PATCH /users/:id (own display name)',
+    expected: (a, w) =>
+      visibleThen(
+        a.can('read', userSubject(w, w.caller.id)),
+        a.can('update', userSubject(w, w.caller.id), 'displayName'),
+        200,
+      ),
+    run: (t, w) =>
+      t.http
+        .patch(`/api/v1/users/${w.caller.id}`)
+        .set('authorization', w.caller.auth)
+        .send({ displayName: 'Own Name' }),
+  },
+  {
+    name: 'PATCH /users/:id (someone else’s display name)',
+    expected: (a, w) =>
+      visibleThen(
+        a.can('read', userSubject(w, w.other.id)),
+        a.can('update', userSubject(w, w.other.id), 'displayName'),
+        200,
+      ),
+    run: (t, w) =>
+      t.http
+        .patch(`/api/v1/users/${w.other.id}`)
+        .set('authorization', w.caller.auth)
+        .send({ displayName: 'Their Name' }),
+  },
+  {
+    name: 'PATCH /users/:id (another organization’s)',
+    expected: () => 404,
+    run: (t, w) =>
+      t.http
+        .patch(`/api/v1/users/${w.foreign.id}`)
+        .set('authorization', w.caller.auth)
+        .send({ displayName: 'Foreign' }),
+  },
+  {
+    name: 'POST /users/:id/password (someone else’s)',
+    expected: (a, w) =>
+      !a.can('update', 'User')
+        ? 403
+        : visibleThen(
+            a.can('read', userSubject(w, w.other.id)),
+            a.can('update', userSubject(w, w.other.id)),
+            204,
+          ),
+    run: (t, w) =>
+      t.http
+        .post(`/api/v1/users/${w.other.id}/password`)
+        .set('authorization', w.caller.auth)
+        .send({ password: 'plum-tangerine-gazebo-42', revokeSessions: false }),
+  },
+  {
+    name: 'DELETE /users/:id (someone else’s)',
+    expected: (a, w) =>
+      !a.can('delete', 'User')
+        ? 403
+        : visibleThen(
+            a.can('read', userSubject(w, 'victim')),
+            a.can('delete', userSubject(w, 'victim')),
+            204,
+          ),
+    run: async (t, w) => {
+      const victim = await t.http
+        .post('/api/v1/users')
+        .set('authorization', w.owner.auth)
+        .send({
+          username: `victim-${Math.random().toString(36).slice(2, 10)}`,
+          password: 'plum-tangerine-gazebo',
+        })
+        .expect(201);
+      return t.http.delete(`/api/v1/users/${victim.body.id}`).set('authorization', w.caller.auth);
+    },
+  },
+  {
+    name: 'DELETE /users/:id (another organization’s)',
+    expected: (a) => (!a.can('delete', 'User') ? 403 : 404),
+    run: (t, w) =>
+      t.http.delete(`/api/v1/users/${w.foreign.id}`).set('authorization', w.caller.auth),
+  },
+  {
+    name: 'GET /users/:id/export (own)',
+    expected: () => 200,
+    run: (t, w) =>
+      t.http.get(`/api/v1/users/${w.caller.id}/export`).set('authorization', w.caller.auth),
+  },
+  {
+    name: 'GET /users/:id/export (someone else’s)',
+    expected: (a, w) =>
+      visibleThen(
+        a.can('read', userSubject(w, w.other.id)),
+        a.can('read', subject('AuditEvent', { organizationId: w.organizationId })),
+        200,
+      ),
+    run: (t, w) =>
+      t.http.get(`/api/v1/users/${w.other.id}/export`).set('authorization', w.caller.auth),
+  },
+  {
+    name: 'GET /users/:id/sessions (someone else’s)',
+    expected: (a, w) =>
+      !a.can('read', 'Session')
+        ? 403
+        : visibleThen(a.can('read', userSubject(w, w.other.id)), true, 200),
+    run: (t, w) =>
+      t.http.get(`/api/v1/users/${w.other.id}/sessions`).set('authorization', w.caller.auth),
+  },
+  {
+    name: 'DELETE /users/:id/sessions (someone else’s)',
+    expected: (a, w) =>
+      !a.can('revoke', 'Session')
+        ? 403
+        : visibleThen(
+            a.can('read', userSubject(w, w.other.id)),
+            a.can('revoke', sessionSubject(w, w.other.id)),
+            204,
+          ),
+    run: (t, w) =>
+      t.http.delete(`/api/v1/users/${w.other.id}/sessions`).set('authorization', w.caller.auth),
+  },
+  {
+    name: 'POST /users/bulk',
+    expected: (a) => (a.can('update', 'User') ? 200 : 403),
+    run: (t, w) =>
+      t.http
+        .post('/api/v1/users/bulk')
+        .set('authorization', w.caller.auth)
+        .send({ action: 'activate', userIds: [w.other.id] }),
+  },
+  {
+    name: 'GET /groups',
+    expected: (a) => (a.can('read', 'Group') ? 200 : 403),
+    run: (t, w) => t.http.get('/api/v1/groups').set('authorization', w.caller.auth),
+  },
+  {
+    name: 'POST /groups',
+    expected: (a, w) =>
+      a.can('create', subject('Group', { organizationId: w.organizationId })) ? 201 : 403,
+    run: (t, w) =>
+      t.http
+        .post('/api/v1/groups')
+        .set('authorization', w.caller.auth)
+        .send({ name: `made by ${w.caller.username}` }),
+  },
+  {
+    name: 'GET /groups/:id (own)',
+    expected: (a, w) => visibleThen(a.can('read', groupSubject(w, w.ownGroupId)), true, 200),
+    run: (t, w) => t.http.get(`/api/v1/groups/${w.ownGroupId}`).set('authorization', w.caller.auth),
+  },
+  {
+    name: 'GET /groups/:id (someone else’s)',
+    expected: (a, w) => visibleThen(a.can('read', groupSubject(w, w.otherGroupId)), true, 200),
+    run: (t, w) =>
+      t.http.get(`/api/v1/groups/${w.otherGroupId}`).set('authorization', w.caller.auth),
+  },
+  {
+    name: 'GET /groups/:id (another organization’s)',
+    expected: (a) => (a.can('read', 'Group') ? 404 : 403),
+    run: (t, w) =>
+      t.http.get(`/api/v1/groups/${w.foreignGroupId}`).set('authorization', w.caller.auth),
+  },
+  {
+    name: 'GET /groups/:id/members (someone else’s)',
+    expected: (a, w) => visibleThen(a.can('read', groupSubject(w, w.otherGroupId)), true, 200),
+    run: (t, w) =>
+      t.http.get(`/api/v1/groups/${w.otherGroupId}/members`).set('authorization', w.caller.auth),
+  },
+  {
+    name: 'PATCH /groups/:id (someone else’s)',
+    expected: (a, w) =>
+      !a.can('update', 'Group')
+        ? 403
+        : visibleThen(
+            a.can('read', groupSubject(w, w.otherGroupId)),
+            a.can('update', groupSubject(w, w.otherGroupId)),
+            200,
+          ),
+    run: (t, w) =>
+      t.http
+        .patch(`/api/v1/groups/${w.otherGroupId}`)
+        .set('authorization', w.caller.auth)
+        .send({ description: `touched by ${w.caller.username}` }),
+  },
+  {
+    name: 'POST /groups/:id/members and DELETE /groups/:id/members/:userId (someone else’s)',
+    expected: (a, w) =>
+      !a.can('update', 'Group')
+        ? 403
+        : visibleThen(
+            a.can('read', groupSubject(w, w.otherGroupId)),
+            a.can('update', groupSubject(w, w.otherGroupId)),
+            204,
+          ),
+    run: async (t, w) => {
+      const added = await t.http
+        .post(`/api/v1/groups/${w.otherGroupId}/members`)
+        .set('authorization', w.caller.auth)
+        .send({ userIds: [w.other.id] });
+      if (added.status !== 200) return added;
+      return t.http
+        .delete(`/api/v1/groups/${w.otherGroupId}/members/${w.other.id}`)
+        .set('authorization', w.caller.auth);
+    },
+  },
+  {
+    name: 'DELETE /groups/:id (a group of someone else’s)',
+    expected: (a, w) =>
+      !a.can('delete', 'Group')
+        ? 403
+        : visibleThen(
+            a.can('read', groupSubject(w, 'fresh')),
+            a.can('delete', groupSubject(w, 'fresh')),
+            204,
+          ),
+    run: async (t, w) => {
+      const group = await t.http
+        .post('/api/v1/groups')
+        .set('authorization', w.owner.auth)
+        .send({ name: `doomed ${Math.random()}` })
+        .expect(201);
+      return t.http.delete(`/api/v1/groups/${group.body.id}`).set('authorization', w.caller.auth);
+    },
+  },
 ];
 
 describe('Authorization matrix over HTTP, derived from src/authz/matrix.ts', () => {
@@ -228,6 +462,8 @@ describe('Authorization matrix over HTTP, derived from src/authz/matrix.ts', () 
   let principals: Record<BuiltInRoleKey, SignedIn>;
   let organizationId: string;
   let foreign: SignedIn;
+  let otherGroupId: string;
+  let foreignGroupId: string;
 
   beforeAll(async () => {
     t = await startTestApp({ env: { ALLOW_ORGANIZATION_SIGNUP: 'true' } });
@@ -246,6 +482,20 @@ describe('Authorization matrix over HTTP, derived from src/authz/matrix.ts', () 
     });
     expect(signup.status).toBe(201);
     foreign = await signIn(t, 'elsewhere', 'foreign-owner', 'plum-tangerine-gazebo');
+    otherGroupId = (
+      await t.http
+        .post('/api/v1/groups')
+        .set('authorization', principals.owner.auth)
+        .send({ name: 'Nobody’s' })
+        .expect(201)
+    ).body.id;
+    foreignGroupId = (
+      await t.http
+        .post('/api/v1/groups')
+        .set('authorization', foreign.auth)
+        .send({ name: 'Foreign' })
+        .expect(201)
+    ).body.id;
   }, 60_000);
   afterAll(() => t.close());
 
@@ -254,7 +504,26 @@ describe('Authorization matrix over HTTP, derived from src/authz/matrix.ts', () 
 
     beforeAll(async () => {
       const other = await createUser(t, principals.owner, ['user']);
-      world = { organizationId, caller: principals[role], owner: principals.owner, other, foreign };
+      const ownGroup = await t.http
+        .post('/api/v1/groups')
+        .set('authorization', principals.owner.auth)
+        .send({ name: `${role} members` })
+        .expect(201);
+      await t.http
+        .post(`/api/v1/groups/${ownGroup.body.id}/members`)
+        .set('authorization', principals.owner.auth)
+        .send({ userIds: [principals[role].id] })
+        .expect(200);
+      world = {
+        organizationId,
+        caller: principals[role],
+        owner: principals.owner,
+        other,
+        foreign,
+        ownGroupId: ownGroup.body.id,
+        otherGroupId,
+        foreignGroupId,
+      };
     });
 
     it.each(cases.map((c) => [c.name, c]))('%s', async (_name, c) => {
@@ -278,6 +547,9 @@ describe('Authorization matrix over HTTP, derived from src/authz/matrix.ts', () 
         owner: principals.owner,
         other: principals.user,
         foreign,
+        ownGroupId: otherGroupId,
+        otherGroupId,
+        foreignGroupId,
       };
       const response = await t.http
         .get('/api/v1/sessions')

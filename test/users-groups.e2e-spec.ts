@@ -89,9 +89,10 @@ describe('Users and groups', () => {
         const paged: string[] = [];
         let cursor: string | null = null;
         do {
-          const response = await as(owner)
-            .get(`/api/v1/users?sort=${sort}&limit=2${cursor ? `&cursor=${cursor}` : ''}`)
-            .expect(200);
+          const response: { body: { items: Array<{ id: string }>; nextCursor: string | null } } =
+            await as(owner)
+              .get(`/api/v1/users?sort=${sort}&limit=2${cursor ? `&cursor=${cursor}` : ''}`)
+              .expect(200);
           paged.push(...response.body.items.map((u: { id: string }) => u.id));
           cursor = response.body.nextCursor;
         } while (cursor !== null);
@@ -106,7 +107,7 @@ describe('Users and groups', () => {
     });
 
     it('shows a User only themselves', async () => {
-      const plain = created[0] as SignedIn;
+      const plain = created[0];
       const response = await as(plain).get('/api/v1/users?limit=200').expect(200);
       expect(response.body.items.map((u: { id: string }) => u.id)).toEqual([plain.id]);
     });

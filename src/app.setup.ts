@@ -1,5 +1,4 @@
 import helmet from '@fastify/helmet';
-import { ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SwaggerModule } from '@nestjs/swagger';
@@ -8,7 +7,7 @@ import { Logger } from 'nestjs-pino';
 import { AppConfig } from '../config/app-config';
 import { AppModule, type AppModuleOptions } from './app.module';
 import { requestIdFrom } from './common/logging/request-id';
-import { validationProblem } from './common/problem/validation';
+import { StrictValidationPipe } from './common/problem/strict-validation.pipe';
 import { MetricsService } from './metrics/metrics.service';
 import { buildOpenApiDocument } from './openapi';
 
@@ -64,15 +63,7 @@ export async function createApp(
     });
   }
 
-  app.useGlobalPipes(
-    new ValidationPipe({
-      whitelist: true,
-      forbidNonWhitelisted: true,
-      forbidUnknownValues: true,
-      transform: true,
-      exceptionFactory: validationProblem,
-    }),
-  );
+  app.useGlobalPipes(new StrictValidationPipe());
 
   SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app), {
     jsonDocumentUrl: 'openapi.json',

@@ -54,6 +54,17 @@ describe('Errors are RFC 9457 problem documents', () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
+  it('refuses keys that shadow Object.prototype, which class-transformer would drop silently', async () => {
+    const response = await t.http
+      .post('/test-probe/echo')
+      .send({ name: 'abc', count: 1, valueOf: 0, owner: { username: 'abc', toString: 'x' } });
+    const body = expectProblem(response, 400);
+    expect(body.errors).toEqual([
+      { field: 'valueOf', message: 'property valueOf should not exist' },
+      { field: 'owner.toString', message: 'property toString should not exist' },
+    ]);
+  });
+
   it('answers an unknown route with 404', async () => {
     const response = await t.http.get('/api/v1/no-such-thing');
     expectProblem(response, 404);

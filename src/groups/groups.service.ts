@@ -127,6 +127,7 @@ export class GroupsService {
           }
         }
         await em.flush();
+        if (Object.keys(changes).length === 0) return { group, memberCount };
         await this.audit.record(em, {
           organizationId: principal.organizationId,
           actor: actorOf(principal),

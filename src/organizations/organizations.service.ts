@@ -72,6 +72,7 @@ export class OrganizationsService {
       }
       organization.settings = { ...organization.settings, ...input.settings };
       await em.flush();
+      if (Object.keys(changes).length === 0) return organization;
       await this.audit.record(em, {
         organizationId: organization.id,
         actor: actorOf(principal),

@@ -153,6 +153,7 @@ export class RolesService {
       }
       em.assign(found, input);
       await em.flush();
+      if (Object.keys(changes).length === 0) return found;
       await this.audit.record(em, {
         organizationId: principal.organizationId,
         actor: actorOf(principal),

@@ -221,6 +221,39 @@ describe('Users and groups', () => {
       ).toBe(0);
     });
 
+    it('checks transferOwnershipTo: another visible, active user of the organization', async () => {
+      const user = await createUser(t, owner, ['user']);
+      expectProblem(
+        await as(owner).delete(`/api/v1/users/${user.id}?transferOwnershipTo=${user.id}`),
+        400,
+      );
+      expectProblem(
+        await as(owner).delete(
+          `/api/v1/users/${user.id}?transferOwnershipTo=5f0c6f0e-6f51-4f7a-9d39-0c1b8f1f2a3b`,
+        ),
+        404,
+      );
+      expectProblem(
+        await as(owner).delete(`/api/v1/users/${user.id}?transferOwnershipTo=not-a-uuid`),
+        400,
+      );
+      await as(owner)
+        .delete(`/api/v1/users/${user.id}?transferOwnershipTo=${owner.id}`)
+        .expect(204);
+    });
+
+    it('records activity when tokens are refreshed', async () => {
+      const user = await createUser(t, owner, ['user']);
+      const before = (await as(owner).get(`/api/v1/users/${user.id}`)).body.lastActivityAt;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      await t.http
+        .post('/api/v1/auth/refresh')
+        .send({ refreshToken: user.refreshToken })
+        .expect(200);
+      const after = (await as(owner).get(`/api/v1/users/${user.id}`)).body.lastActivityAt;
+      expect(new Date(after).getTime()).toBeGreaterThan(new Date(before).getTime());
+    });
+
     it('ends every session of a user with DELETE /users/:id/sessions', async () => {
       const user = await createUser(t, owner, ['user']);
       const sessions = await as(owner).get(`/api/v1/users/${user.id}/sessions`).expect(200);

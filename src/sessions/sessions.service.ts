@@ -123,6 +123,15 @@ export class SessionsService {
         createdAt: now,
       });
       session.lastSeenAt = now;
+      // Activity is recorded when tokens are refreshed, not on every request.
+      await em
+        .getConnection()
+        .execute(
+          'update users set last_activity_at = ? where id = ?',
+          [now, session.userId],
+          'run',
+          em.getTransactionContext(),
+        );
       session.idleExpiresAt = this.idleExpiry(
         now,
         session.expiresAt,

@@ -3,6 +3,7 @@ import type { Principal } from '../authz/principal';
 import { ProblemException } from '../common/problem/problem';
 import { GroupsService } from '../groups/groups.service';
 import type { BulkResultDto, BulkUsersDto } from './dto/user.dto';
+import { UserLifecycleService } from './user-lifecycle.service';
 import { UsersService } from './users.service';
 
 function needs(field: 'role' | 'groupId', value: string | undefined): string {
@@ -23,6 +24,7 @@ function needs(field: 'role' | 'groupId', value: string | undefined): string {
 export class UserBulkService {
   constructor(
     private readonly users: UsersService,
+    private readonly lifecycle: UserLifecycleService,
     private readonly groups: GroupsService,
   ) {}
 
@@ -37,19 +39,19 @@ export class UserBulkService {
       try {
         switch (input.action) {
           case 'activate':
-            await this.users.setStatus(principal, id, 'active');
+            await this.lifecycle.setStatus(principal, id, 'active');
             break;
           case 'deactivate':
-            await this.users.setStatus(principal, id, 'inactive');
+            await this.lifecycle.setStatus(principal, id, 'inactive');
             break;
           case 'delete':
-            await this.users.remove(principal, id);
+            await this.lifecycle.remove(principal, id);
             break;
           case 'addRole':
-            await this.users.changeRole(principal, id, role ?? '', 'add');
+            await this.lifecycle.changeRole(principal, id, role ?? '', 'add');
             break;
           case 'removeRole':
-            await this.users.changeRole(principal, id, role ?? '', 'remove');
+            await this.lifecycle.changeRole(principal, id, role ?? '', 'remove');
             break;
           case 'addToGroup':
             await this.users.findVisible(principal, id);

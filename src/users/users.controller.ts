@@ -20,6 +20,7 @@ import {
   BulkResponseDto,
   BulkUsersDto,
   CreateUserDto,
+  DeleteUserQueryDto,
   ListUsersQueryDto,
   ResetPasswordDto,
   SetRolesDto,
@@ -29,6 +30,7 @@ import {
 } from './dto/user.dto';
 import type { User } from './entities/user.entity';
 import { UserBulkService } from './user-bulk.service';
+import { UserLifecycleService } from './user-lifecycle.service';
 import { UserQueryService } from './user-query.service';
 import { UsersService } from './users.service';
 
@@ -39,6 +41,7 @@ const uuid = new ParseUUIDPipe();
 export class UsersController {
   constructor(
     private readonly users: UsersService,
+    private readonly lifecycle: UserLifecycleService,
     private readonly queries: UserQueryService,
     private readonly bulkService: UserBulkService,
   ) {}
@@ -93,7 +96,7 @@ export class UsersController {
     @Param('id', uuid) id: string,
     @Body() body: UpdateUserDto,
   ): Promise<UserResponseDto> {
-    return this.presentOne(principal, await this.users.update(principal, id, body));
+    return this.presentOne(principal, await this.lifecycle.update(principal, id, body));
   }
 
   @Can(
@@ -108,7 +111,7 @@ export class UsersController {
     @Param('id', uuid) id: string,
     @Body() body: SetRolesDto,
   ): Promise<UserResponseDto> {
-    return this.presentOne(principal, await this.users.setRoles(principal, id, body.roles));
+    return this.presentOne(principal, await this.lifecycle.setRoles(principal, id, body.roles));
   }
 
   @Can('update', 'User', 'Set a new password; by default every session of the user ends')
@@ -119,7 +122,7 @@ export class UsersController {
     @Param('id', uuid) id: string,
     @Body() body: ResetPasswordDto,
   ): Promise<void> {
-    return this.users.resetPassword(principal, id, body.password, body.revokeSessions ?? true);
+    return this.lifecycle.resetPassword(principal, id, body.password, body.revokeSessions ?? true);
   }
 
   @Can('update', 'User', 'Deactivate a user: sign-in refused, every session revoked at once')
@@ -130,7 +133,7 @@ export class UsersController {
     @CurrentPrincipal() principal: Principal,
     @Param('id', uuid) id: string,
   ): Promise<UserResponseDto> {
-    return this.presentOne(principal, await this.users.setStatus(principal, id, 'inactive'));
+    return this.presentOne(principal, await this.lifecycle.setStatus(principal, id, 'inactive'));
   }
 
   @Can('update', 'User', 'Activate a deactivated user')
@@ -141,14 +144,18 @@ export class UsersController {
     @CurrentPrincipal() principal: Principal,
     @Param('id', uuid) id: string,
   ): Promise<UserResponseDto> {
-    return this.presentOne(principal, await this.users.setStatus(principal, id, 'active'));
+    return this.presentOne(principal, await this.lifecycle.setStatus(principal, id, 'active'));
   }
 
   @Can('delete', 'User', 'Delete a user permanently (never yourself; never the last active Owner)')
   @Delete(':id')
   @HttpCode(204)
-  remove(@CurrentPrincipal() principal: Principal, @Param('id', uuid) id: string): Promise<void> {
-    return this.users.remove(principal, id);
+  remove(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id', uuid) id: string,
+    @Query() query: DeleteUserQueryDto,
+  ): Promise<void> {
+    return this.lifecycle.remove(principal, id, query.transferOwnershipTo);
   }
 
   @Can('read', 'User', 'Everything about one user as one JSON document (offboarding)')
@@ -175,7 +182,7 @@ export class UsersController {
     @CurrentPrincipal() principal: Principal,
     @Param('id', uuid) id: string,
   ): Promise<SessionListDto> {
-    const sessions = await this.users.sessionsOf(principal, id);
+    const sessions = await this.lifecycle.sessionsOf(principal, id);
     return {
       items: sessions.map((session) => SessionResponseDto.from(session, principal.sessionId)),
       nextCursor: null,
@@ -189,7 +196,7 @@ export class UsersController {
     @CurrentPrincipal() principal: Principal,
     @Param('id', uuid) id: string,
   ): Promise<void> {
-    return this.users.revokeAllSessions(principal, id);
+    return this.lifecycle.revokeAllSessions(principal, id);
   }
 
   private async presentOne(principal: Principal, user: User): Promise<UserResponseDto> {

@@ -8,6 +8,7 @@ import { SessionsModule } from '../sessions/sessions.module';
 import { User } from './entities/user.entity';
 import { UsersController } from './users.controller';
 import { UserBulkService } from './user-bulk.service';
+import { UserLifecycleService } from './user-lifecycle.service';
 import { UserQueryService } from './user-query.service';
 import { UsersService } from './users.service';
 
@@ -22,7 +23,7 @@ import { UsersService } from './users.service';
     GroupsModule,
   ],
   controllers: [UsersController],
-  providers: [UsersService, UserQueryService, UserBulkService],
+  providers: [UsersService, UserLifecycleService, UserQueryService, UserBulkService],
   exports: [UsersService],
 })
 export class UsersModule {}

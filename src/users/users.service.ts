@@ -15,13 +15,13 @@ import { effectiveSettings } from '../organizations/organization-settings';
 import type { RoleCatalog } from '../roles/role-catalog';
 import { RolesService } from '../roles/roles.service';
 import { SessionsService } from '../sessions/sessions.service';
-import type { CreateUserDto, UpdateUserDto } from './dto/user.dto';
-import { User, type UserStatus } from './entities/user.entity';
+import type { CreateUserDto } from './dto/user.dto';
+import { User } from './entities/user.entity';
 
 const scoped = (organizationId: string) => ({ filters: { [TENANT_FILTER]: { organizationId } } });
 
 /** Turns the unique indexes' violations into the messages users expect. */
-function duplicateProblem(error: unknown): ProblemException | undefined {
+export function duplicateProblem(error: unknown): ProblemException | undefined {
   if (!(error instanceof UniqueConstraintViolationException)) return undefined;
   const detail = error.message.includes('users_org_email_unique')
     ? 'Email already exists'
@@ -163,274 +163,6 @@ export class UsersService {
     }
   }
 
-  /** PUT /users/:id/roles: the caller must be able to grant every added and every removed role. */
-  async setRoles(principal: Principal, id: string, requested: string[]): Promise<User> {
-    const roles = [...new Set(requested)];
-    const catalog = await this.roles.catalog(principal.organizationId);
-    this.assertKnownRoles(catalog, roles);
-    const user = await this.em.transactional(async (em) => {
-      const target = await this.findVisible(principal, id, em);
-      await this.authz.assert(principal, 'assign', {
-        __caslSubjectType__: 'Role',
-        organizationId: principal.organizationId,
-        key: roles[0] ?? BASELINE_ROLE,
-      });
-      await this.authz.assertCanActOnUser(principal, target, (key) => catalog.permissionsOf([key]));
-      const added = roles.filter((key) => !target.roles.includes(key));
-      const removed = target.roles.filter((key) => !roles.includes(key));
-      await this.authz.assertCanGrant(principal, [...added, ...removed], (key) =>
-        catalog.permissionsOf([key]),
-      );
-      this.assertEmailRule(roles, target.email);
-      if (removed.includes(ACCOUNT_HOLDER_ROLE)) await this.assertAnotherActiveHolder(em, target);
-      const before = [...target.roles];
-      target.roles = roles;
-      await em.flush();
-      await this.audit.record(em, {
-        organizationId: principal.organizationId,
-        actor: actorOf(principal),
-        action: 'user.rolesChanged',
-        target: { type: 'User', id: target.id },
-        changes: { roles: { from: before, to: roles } },
-      });
-      return target;
-    });
-    await this.sessions.invalidateUser(user.id);
-    return user;
-  }
-
-  /** Deactivate (every session revoked at once) or activate a user. */
-  async setStatus(principal: Principal, id: string, status: UserStatus): Promise<User> {
-    if (id === principal.userId) {
-      return this.authz.deny(
-        principal,
-        `${status === 'inactive' ? 'deactivate' : 'activate'} themselves`,
-        { type: 'User', id },
-        'You cannot deactivate or activate your own account.',
-      );
-    }
-    const catalog = await this.roles.catalog(principal.organizationId);
-    const { user, revoked } = await this.em.transactional(async (em) => {
-      const target = await this.findVisible(principal, id, em);
-      await this.authz.assert(principal, 'update', target, 'status');
-      await this.authz.assertCanActOnUser(principal, target, (key) => catalog.permissionsOf([key]));
-      if (target.status === status) return { user: target, revoked: [] as string[] };
-      if (status === 'inactive' && target.roles.includes(ACCOUNT_HOLDER_ROLE))
-        await this.assertAnotherActiveHolder(em, target);
-      target.status = status;
-      await em.flush();
-      const live =
-        status === 'inactive'
-          ? await this.sessions.liveSessionsOf(em, target.organizationId, target.id)
-          : [];
-      for (const session of live) {
-        await this.sessions.revokeInTransaction(
-          em,
-          session,
-          'user deactivated',
-          actorOf(principal),
-        );
-      }
-      await this.audit.record(em, {
-        organizationId: principal.organizationId,
-        actor: actorOf(principal),
-        action: status === 'inactive' ? 'user.deactivated' : 'user.activated',
-        target: { type: 'User', id: target.id },
-        changes: {
-          status: { from: status === 'inactive' ? 'active' : 'inactive', to: status },
-          revokedSessions: live.length,
-        },
-      });
-      return { user: target, revoked: live.map((session) => session.id) };
-    });
-    await this.sessions.forget(revoked);
-    await this.sessions.invalidateUser(user.id);
-    return user;
-  }
-
-  /** PATCH /users/:id: each changed field needs update on that field; an email change keeps old and new. */
-  async update(principal: Principal, id: string, input: UpdateUserDto): Promise<User> {
-    if (input.status !== undefined && id === principal.userId) {
-      return this.authz.deny(
-        principal,
-        'change their own status',
-        { type: 'User', id },
-        'You cannot deactivate or activate your own account.',
-      );
-    }
-    const catalog = await this.roles.catalog(principal.organizationId);
-    try {
-      const { user, revoked } = await this.em.transactional(async (em) => {
-        const target = await this.findVisible(principal, id, em);
-        await this.authz.assertCanActOnUser(principal, target, (key) =>
-          catalog.permissionsOf([key]),
-        );
-        const changes: Record<string, { from: unknown; to: unknown }> = {};
-        for (const field of ['username', 'email', 'displayName', 'status'] as const) {
-          const next = input[field];
-          if (next === undefined || next === target[field]) continue;
-          await this.authz.assert(principal, 'update', target, field);
-          changes[field] = { from: target[field], to: next };
-        }
-        if (changes.email && (input.email ?? '') === '') this.assertEmailRule(target.roles, null);
-        if (changes.status?.to === 'inactive' && target.roles.includes(ACCOUNT_HOLDER_ROLE))
-          await this.assertAnotherActiveHolder(em, target);
-        em.assign(
-          target,
-          Object.fromEntries(Object.entries(changes).map(([field, change]) => [field, change.to])),
-        );
-        await em.flush();
-        const live =
-          changes.status?.to === 'inactive'
-            ? await this.sessions.liveSessionsOf(em, target.organizationId, target.id)
-            : [];
-        for (const session of live)
-          await this.sessions.revokeInTransaction(
-            em,
-            session,
-            'user deactivated',
-            actorOf(principal),
-          );
-        if (Object.keys(changes).length > 0) {
-          await this.audit.record(em, {
-            organizationId: principal.organizationId,
-            actor: actorOf(principal),
-            action: 'user.updated',
-            target: { type: 'User', id: target.id },
-            changes,
-          });
-        }
-        return { user: target, revoked: live.map((session) => session.id) };
-      });
-      await this.sessions.forget(revoked);
-      if (input.status !== undefined) await this.sessions.invalidateUser(user.id);
-      return user;
-    } catch (error) {
-      throw duplicateProblem(error) ?? error;
-    }
-  }
-
-  /** An administrator sets a new password; by default every session of the user ends. */
-  async resetPassword(
-    principal: Principal,
-    id: string,
-    password: string,
-    revokeSessions = true,
-  ): Promise<void> {
-    const catalog = await this.roles.catalog(principal.organizationId);
-    const target = await this.findVisible(principal, id, this.em.fork());
-    await this.authz.assert(principal, 'update', target);
-    await this.authz.assertCanActOnUser(principal, target, (key) => catalog.permissionsOf([key]));
-    this.assertPassword(password, target, await this.organization(principal.organizationId));
-    const passwordHash = await this.hasher.hash(password);
-    const revoked = await this.em.fork().transactional(async (em) => {
-      const managed = await this.findVisible(principal, id, em);
-      managed.passwordHash = passwordHash;
-      await em.flush();
-      const live = revokeSessions
-        ? await this.sessions.liveSessionsOf(em, managed.organizationId, managed.id)
-        : [];
-      for (const session of live)
-        await this.sessions.revokeInTransaction(em, session, 'password reset', actorOf(principal));
-      await this.audit.record(em, {
-        organizationId: principal.organizationId,
-        actor: actorOf(principal),
-        action: 'user.passwordReset',
-        target: { type: 'User', id: managed.id },
-        changes: { revokedSessions: live.length },
-      });
-      return live.map((session) => session.id);
-    });
-    await this.sessions.forget(revoked);
-  }
-
-  /**
-   * Permanent deletion; sessions, refresh tokens and memberships go with the
-   * user (foreign keys), audit events stay with their snapshot of the actor.
-   * Applications arrive with their own module, which will refuse while any
-   * are owned and none is named in transferOwnershipTo.
-   */
-  async remove(principal: Principal, id: string): Promise<void> {
-    if (id === principal.userId) {
-      return this.authz.deny(
-        principal,
-        'delete themselves',
-        { type: 'User', id },
-        'You cannot delete your own account',
-      );
-    }
-    const catalog = await this.roles.catalog(principal.organizationId);
-    const sessionIds = await this.em.fork().transactional(async (em) => {
-      const target = await this.findVisible(principal, id, em);
-      await this.authz.assert(principal, 'delete', target);
-      await this.authz.assertCanActOnUser(principal, target, (key) => catalog.permissionsOf([key]));
-      if (target.roles.includes(ACCOUNT_HOLDER_ROLE) && target.status === 'active')
-        await this.assertAnotherActiveHolder(em, target);
-      const sessions = await this.sessions.allOfUser(target.organizationId, target.id);
-      em.remove(target);
-      await em.flush();
-      await this.audit.record(em, {
-        organizationId: principal.organizationId,
-        actor: actorOf(principal),
-        action: 'user.deleted',
-        target: { type: 'User', id: target.id },
-        changes: {
-          username: { from: target.username },
-          email: { from: target.email },
-          roles: { from: target.roles },
-        },
-      });
-      return sessions.map((session) => session.id);
-    });
-    await this.sessions.forget(sessionIds);
-    await this.sessions.invalidateUser(id);
-  }
-
-  /** DELETE /users/:id/sessions: every live session of the user ends at once. */
-  async revokeAllSessions(principal: Principal, id: string): Promise<void> {
-    const catalog = await this.roles.catalog(principal.organizationId);
-    const revoked = await this.em.fork().transactional(async (em) => {
-      const target = await this.findVisible(principal, id, em);
-      await this.authz.assert(principal, 'revoke', {
-        __caslSubjectType__: 'Session',
-        organizationId: target.organizationId,
-        userId: target.id,
-      });
-      await this.authz.assertCanActOnUser(principal, target, (key) => catalog.permissionsOf([key]));
-      const live = await this.sessions.liveSessionsOf(em, target.organizationId, target.id);
-      for (const session of live)
-        await this.sessions.revokeInTransaction(
-          em,
-          session,
-          'revoked by an administrator',
-          actorOf(principal),
-        );
-      return live.map((session) => session.id);
-    });
-    await this.sessions.forget(revoked);
-  }
-
-  /** Sessions of a user the caller may see. */
-  async sessionsOf(principal: Principal, id: string) {
-    const target = await this.findVisible(principal, id);
-    return this.sessions.list(principal, { userId: target.id });
-  }
-
-  /** Adds or removes one role, keeping the others. */
-  async changeRole(
-    principal: Principal,
-    id: string,
-    role: string,
-    change: 'add' | 'remove',
-  ): Promise<User> {
-    const target = await this.findVisible(principal, id);
-    const roles =
-      change === 'add'
-        ? [...new Set([...target.roles, role])]
-        : target.roles.filter((key) => key !== role);
-    return this.setRoles(principal, id, roles);
-  }
-
   /** Profile fields a user may change on themselves (field-level rule: displayName). */
   async updateOwnProfile(principal: Principal, changes: { displayName?: string }): Promise<User> {
     return this.em.transactional(async (em) => {
@@ -480,7 +212,7 @@ export class UsersService {
     return organization;
   }
 
-  private assertKnownRoles(catalog: RoleCatalog, roles: string[]): void {
+  assertKnownRoles(catalog: RoleCatalog, roles: string[]): void {
     const unknown = catalog.unknownKeys(roles);
     if (unknown.length > 0) {
       throw new ProblemException(
@@ -495,7 +227,7 @@ export class UsersService {
   }
 
   /** Every role but the baseline one needs an email address. */
-  private assertEmailRule(roles: string[], email: string | null): void {
+  assertEmailRule(roles: string[], email: string | null): void {
     if (email !== null && email !== '') return;
     if (roles.every((key) => key === BASELINE_ROLE)) return;
     throw new ProblemException(
@@ -508,7 +240,7 @@ export class UsersService {
   }
 
   /** Rule 2: the organization always keeps an active account holder. */
-  private async assertAnotherActiveHolder(em: EntityManager, target: User): Promise<void> {
+  async assertAnotherActiveHolder(em: EntityManager, target: User): Promise<void> {
     const others = await em.count(
       User,
       { id: { $ne: target.id }, status: 'active', roles: { $contains: [ACCOUNT_HOLDER_ROLE] } },

@@ -281,3 +281,10 @@ export class UserListDto {
   @ApiProperty({ type: [UserResponseDto], maxItems: 200 }) items!: UserResponseDto[];
   @ApiProperty({ type: String, nullable: true, maxLength: 300 }) nextCursor!: string | null;
 }
+
+export class DeleteUserQueryDto {
+  /** Who receives what the deleted user owns (applications, once they exist). */
+  @IsOptional()
+  @IsUUID('4')
+  transferOwnershipTo?: string;
+}

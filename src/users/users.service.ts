@@ -14,7 +14,6 @@ import { OrganizationsService } from '../organizations/organizations.service';
 import { effectiveSettings } from '../organizations/organization-settings';
 import type { RoleCatalog } from '../roles/role-catalog';
 import { RolesService } from '../roles/roles.service';
-import { SessionsService } from '../sessions/sessions.service';
 import type { CreateUserDto } from './dto/user.dto';
 import { User } from './entities/user.entity';
 
@@ -41,7 +40,6 @@ export class UsersService {
     private readonly authz: AuthzService,
     private readonly audit: AuditService,
     private readonly roles: RolesService,
-    private readonly sessions: SessionsService,
     private readonly hasher: PasswordHasher,
     private readonly organizations: OrganizationsService,
   ) {}

@@ -2,6 +2,7 @@ import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261122000000CreateOrganizations } from '../migrations/Migration20261122000000CreateOrganizations';
 import { Migration20261122010000IdentityAndAudit } from '../migrations/Migration20261122010000IdentityAndAudit';
 import { Migration20261122020000Groups } from '../migrations/Migration20261122020000Groups';
+import { Migration20261122030000ApiKeys } from '../migrations/Migration20261122030000ApiKeys';
 
 /**
  * Every migration, in order. Listed explicitly (not discovered by glob) so the
@@ -18,4 +19,5 @@ export const migrationsList: MigrationObject[] = [
     class: Migration20261122010000IdentityAndAudit,
   },
   { name: 'Migration20261122020000Groups', class: Migration20261122020000Groups },
+  { name: 'Migration20261122030000ApiKeys', class: Migration20261122030000ApiKeys },
 ];

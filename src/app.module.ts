@@ -8,6 +8,7 @@ import type { Options as PinoHttpOptions } from 'pino-http';
 import { AppConfig } from '../config/app-config';
 import { ProblemDetailsFilter } from './common/problem/problem-details.filter';
 import { REDACT_PATHS, REDACTED } from './common/logging/redaction';
+import { ApiKeysModule } from './api-keys/api-keys.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { AuthzModule } from './authz/authz.module';
@@ -83,6 +84,7 @@ export class AppModule {
         SessionsModule,
         UsersModule,
         GroupsModule,
+        ApiKeysModule,
         AuthModule,
         ...(options.imports ?? []),
       ],

@@ -7,6 +7,7 @@ import { OrganizationsModule } from '../organizations/organizations.module';
 import { RolesModule } from '../roles/roles.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { UsersModule } from '../users/users.module';
+import { ApiKeyAuthenticator } from './api-key-authenticator.service';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { AuthenticationGuard } from './authentication.guard';
@@ -41,6 +42,7 @@ import { TokenService } from './token.service';
     JwtStrategy,
     PrincipalService,
     LoginThrottle,
+    ApiKeyAuthenticator,
     OnboardingService,
     { provide: APP_GUARD, useClass: AuthenticationGuard },
     { provide: APP_GUARD, useExisting: PoliciesGuard },

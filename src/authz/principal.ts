@@ -3,7 +3,10 @@ import type { Permission } from './vocabulary';
 
 /** The authenticated caller of a request, as every service receives it. */
 export interface Principal {
-  kind: 'user';
+  /** A person with a session, or a personal API key acting as its owner. */
+  kind: 'user' | 'apiKey';
+  /** The key behind the request, for kind 'apiKey'. */
+  apiKeyId?: string;
   organizationId: string;
   userId: string;
   username: string;

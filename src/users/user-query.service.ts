@@ -144,7 +144,7 @@ export class UserQueryService {
     );
     if (userIds.length === 0) return result;
     const connection = this.em.getConnection();
-    const [sessions, memberships] = await Promise.all([
+    const [sessions, memberships, keys] = await Promise.all([
       connection.execute<Array<{ user_id: string; count: string }>>(
         `select user_id, count(*) as count from sessions
           where organization_id = ? and user_id in (?) and revoked_at is null and expires_at > now() and idle_expires_at > now()
@@ -155,7 +155,17 @@ export class UserQueryService {
         'select user_id, count(*) as count from group_members where organization_id = ? and user_id in (?) group by user_id',
         [organizationId, userIds],
       ),
+      connection.execute<Array<{ user_id: string; count: string }>>(
+        `select user_id, count(*) as count from api_keys
+          where organization_id = ? and user_id in (?) and revoked_at is null and (expires_at is null or expires_at > now())
+          group by user_id`,
+        [organizationId, userIds],
+      ),
     ]);
+    for (const row of keys) {
+      const stats = result.get(row.user_id);
+      if (stats) stats.apiKeys = Number(row.count);
+    }
     for (const row of sessions) {
       const stats = result.get(row.user_id);
       if (stats) stats.activeSessions = Number(row.count);

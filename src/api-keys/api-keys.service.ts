@@ -1,0 +1,136 @@
+import { EntityManager } from '@mikro-orm/postgresql';
+import { HttpStatus, Injectable } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import { actorOf, AuditService } from '../audit/audit.service';
+import { AuthzService } from '../authz/authz.service';
+import type { Principal } from '../authz/principal';
+import { Clock } from '../common/clock/clock';
+import { randomSecret, sha256Hex } from '../common/crypto/tokens';
+import { ProblemException } from '../common/problem/problem';
+import { TENANT_FILTER } from '../infra/database/organization-owned.entity';
+import { RolesService } from '../roles/roles.service';
+import type { CreateApiKeyDto, ListApiKeysQueryDto } from './dto/api-key.dto';
+import { ApiKey } from './entities/api-key.entity';
+
+/** Every key starts with this, so leaked keys are recognisable (secret scanners, logs). */
+export const API_KEY_PREFIX = 'wdn_';
+
+const scoped = (organizationId: string) => ({ filters: { [TENANT_FILTER]: { organizationId } } });
+
+/**
+ * Personal API keys: `wdn_<public id>_<256 random bits>`, returned once,
+ * stored only as SHA-256 so a request finds its key with one indexed lookup
+ * (no KDF on the request path: the secret has full entropy).
+ */
+@Injectable()
+export class ApiKeysService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly authz: AuthzService,
+    private readonly audit: AuditService,
+    private readonly roles: RolesService,
+    private readonly clock: Clock,
+  ) {}
+
+  async create(
+    principal: Principal,
+    input: CreateApiKeyDto,
+  ): Promise<{ key: ApiKey; secret: string }> {
+    await this.authz.assert(principal, 'create', {
+      __caslSubjectType__: 'ApiKey',
+      organizationId: principal.organizationId,
+      userId: principal.userId,
+      type: 'personal',
+    });
+    const roles = input.roles ? [...new Set(input.roles)] : null;
+    if (roles) {
+      const catalog = await this.roles.catalog(principal.organizationId);
+      const unknown = catalog.unknownKeys(roles);
+      if (unknown.length > 0) {
+        throw new ProblemException(
+          HttpStatus.BAD_REQUEST,
+          `Unknown role(s): ${unknown.join(', ')}.`,
+          { type: 'validation-failed' },
+        );
+      }
+      // A key never holds more than its owner: each role must be one the owner could grant.
+      await this.authz.assertCanGrant(principal, roles, (key) => catalog.permissionsOf([key]));
+    }
+    const expiresAt = input.expiresAt ? new Date(input.expiresAt) : null;
+    if (expiresAt && expiresAt <= this.clock.now()) {
+      throw new ProblemException(
+        HttpStatus.UNPROCESSABLE_ENTITY,
+        'expiresAt must be in the future.',
+        {
+          errors: [{ field: 'expiresAt', message: 'must be in the future' }],
+        },
+      );
+    }
+    const publicId = randomBytes(6).toString('hex');
+    const secret = `${API_KEY_PREFIX}${publicId}_${randomSecret()}`;
+    const key = await this.em.transactional(async (em) => {
+      const created = em.create(ApiKey, {
+        organizationId: principal.organizationId,
+        userId: principal.userId,
+        type: 'personal',
+        name: input.name,
+        prefix: `${API_KEY_PREFIX}${publicId}`,
+        secretHash: sha256Hex(secret),
+        roles,
+        expiresAt,
+      });
+      await em.flush();
+      await this.audit.record(em, {
+        organizationId: principal.organizationId,
+        actor: actorOf(principal),
+        action: 'apiKey.created',
+        target: { type: 'ApiKey', id: created.id },
+        changes: {
+          name: { to: created.name },
+          type: { to: created.type },
+          prefix: { to: created.prefix },
+          roles: { to: roles },
+          expiresAt: { to: expiresAt },
+        },
+      });
+      return created;
+    });
+    return { key, secret };
+  }
+
+  /** Keys the caller may see: their own, or all of the organization's for roles that may. */
+  async list(principal: Principal, query: ListApiKeysQueryDto): Promise<ApiKey[]> {
+    const visible = this.authz.where(principal, 'read', 'ApiKey');
+    if (visible === null) return [];
+    const filters = [
+      visible,
+      ...(query.userId ? [{ userId: query.userId }] : []),
+      ...(query.type ? [{ type: query.type }] : []),
+    ];
+    return this.em.find(
+      ApiKey,
+      { $and: filters },
+      { ...scoped(principal.organizationId), orderBy: { createdAt: 'desc' }, limit: 200 },
+    );
+  }
+
+  async revoke(principal: Principal, id: string): Promise<void> {
+    await this.em.transactional(async (em) => {
+      const key = await em.findOne(ApiKey, { id }, scoped(principal.organizationId));
+      if (key === null || !this.authz.can(principal, 'read', key)) {
+        throw new ProblemException(HttpStatus.NOT_FOUND, 'No such API key in this organization.');
+      }
+      await this.authz.assert(principal, 'revoke', key);
+      if (key.revokedAt !== null) return;
+      key.revokedAt = this.clock.now();
+      await em.flush();
+      await this.audit.record(em, {
+        organizationId: principal.organizationId,
+        actor: actorOf(principal),
+        action: 'apiKey.revoked',
+        target: { type: 'ApiKey', id: key.id },
+        changes: { prefix: key.prefix, userId: key.userId },
+      });
+    });
+  }
+}

@@ -1,0 +1,97 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsDateString,
+  IsIn,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Length,
+  Matches,
+  MaxLength,
+} from 'class-validator';
+import { ROLE_KEY_PATTERN } from '../../users/dto/user.dto';
+import type { ApiKey } from '../entities/api-key.entity';
+
+export class CreateApiKeyDto {
+  @IsString()
+  @Length(1, 100)
+  name!: string;
+
+  /** `personal` (acts as you). Organization (`system`) keys are not available yet. */
+  @IsOptional()
+  @IsIn(['personal'])
+  type?: 'personal';
+
+  /** Narrow the key to these roles (each must be one you could grant); omitted = all your permissions. */
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(50)
+  @MaxLength(50, { each: true })
+  @Matches(ROLE_KEY_PATTERN, { each: true })
+  @ApiPropertyOptional({ type: 'array', items: { type: 'string', maxLength: 50 }, maxItems: 50 })
+  roles?: string[];
+
+  @IsOptional()
+  @IsDateString({ strict: true })
+  @MaxLength(35)
+  expiresAt?: string;
+}
+
+export class ListApiKeysQueryDto {
+  @IsOptional()
+  @IsUUID('4')
+  userId?: string;
+
+  @IsOptional()
+  @IsIn(['personal', 'system'])
+  type?: 'personal' | 'system';
+}
+
+export class ApiKeyResponseDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ maxLength: 100 }) name!: string;
+  @ApiProperty({ enum: ['personal', 'system'] }) type!: 'personal' | 'system';
+  @ApiProperty({ maxLength: 32, description: 'The visible start of the key, to recognise it.' })
+  prefix!: string;
+  @ApiProperty({ type: String, nullable: true, format: 'uuid' }) userId!: string | null;
+  @ApiProperty({
+    type: 'array',
+    items: { type: 'string', maxLength: 50 },
+    maxItems: 50,
+    nullable: true,
+  })
+  roles!: string[] | null;
+  @ApiProperty({ format: 'date-time' }) createdAt!: string;
+  @ApiProperty({ type: String, nullable: true, format: 'date-time' }) expiresAt!: string | null;
+  @ApiProperty({ type: String, nullable: true, format: 'date-time' }) lastUsedAt!: string | null;
+  @ApiProperty({ type: String, nullable: true, maxLength: 64 }) lastUsedIp!: string | null;
+  @ApiProperty({ type: String, nullable: true, format: 'date-time' }) revokedAt!: string | null;
+
+  static from(key: ApiKey): ApiKeyResponseDto {
+    return {
+      id: key.id,
+      name: key.name,
+      type: key.type,
+      prefix: key.prefix,
+      userId: key.userId,
+      roles: key.roles,
+      createdAt: key.createdAt.toISOString(),
+      expiresAt: key.expiresAt?.toISOString() ?? null,
+      lastUsedAt: key.lastUsedAt?.toISOString() ?? null,
+      lastUsedIp: key.lastUsedIp,
+      revokedAt: key.revokedAt?.toISOString() ?? null,
+    };
+  }
+}
+
+export class CreatedApiKeyDto extends ApiKeyResponseDto {
+  /** The secret. Shown only in this response: store it now. */
+  @ApiProperty({ maxLength: 100 }) key!: string;
+}
+
+export class ApiKeyListDto {
+  @ApiProperty({ type: [ApiKeyResponseDto], maxItems: 200 }) items!: ApiKeyResponseDto[];
+  @ApiProperty({ type: String, nullable: true, maxLength: 200 }) nextCursor!: string | null;
+}

@@ -13,6 +13,7 @@ export class Migration20261122030000ApiKeys extends Migration {
         prefix varchar(32) not null,
         secret_hash char(64) not null,
         roles text[],
+        scim boolean not null default false,
         created_at timestamptz not null default now(),
         updated_at timestamptz not null default now(),
         expires_at timestamptz,
@@ -20,7 +21,8 @@ export class Migration20261122030000ApiKeys extends Migration {
         last_used_ip varchar(64),
         revoked_at timestamptz,
         constraint api_keys_secret_hash_unique unique (secret_hash),
-        constraint api_keys_owner_by_type check ((type = 'personal') = (user_id is not null))
+        constraint api_keys_owner_by_type check ((type = 'personal') = (user_id is not null)),
+        constraint api_keys_scim_only_system check (not scim or type = 'system')
       )`);
     this.addSql(
       'create index api_keys_org_user_idx on api_keys (organization_id, user_id, created_at desc)',

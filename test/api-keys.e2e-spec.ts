@@ -184,4 +184,60 @@ describe('API keys', () => {
     );
     expect(audited.rows).toEqual([{ actor_type: 'user' }]);
   });
+
+  describe('organization (system) keys', () => {
+    it('are created by Owners only, act with their own roles, and have no user', async () => {
+      const itAdmin = await createUser(t, owner, ['it_admin']);
+      expectProblem(
+        await createKey(itAdmin, { name: 'org key', type: 'system', roles: ['security'] }),
+        403,
+      );
+      const created = await createKey(owner, { name: 'Okta', type: 'system', roles: ['security'] });
+      expect(created.status).toBe(201);
+      expect(created.body).toMatchObject({
+        type: 'system',
+        userId: null,
+        roles: ['security'],
+        scim: false,
+      });
+      const key: string = created.body.key;
+      await t.http.get('/api/v1/roles/matrix').set('x-api-key', key).expect(200);
+      expectProblem(
+        await t.http.patch('/api/v1/organization').set('x-api-key', key).send({ name: 'Nope' }),
+        403,
+      );
+      expectProblem(
+        await t.http.get('/api/v1/me').set('x-api-key', key),
+        403,
+        /no user of its own/,
+      );
+      const { rows } = await db.query(
+        "select actor_type, actor_username from audit_events where action = 'authz.denied' and actor_id = $1",
+        [created.body.id],
+      );
+      expect(rows).toEqual([{ actor_type: 'apiKey', actor_username: 'Okta' }]);
+    });
+
+    it('may hold SCIM provisioning, which no personal key and no role can', async () => {
+      const scim = await createKey(owner, { name: 'SCIM', type: 'system', scim: true });
+      expect(scim.status).toBe(201);
+      expect(scim.body.scim).toBe(true);
+      await t.http.get('/api/v1/organization').set('x-api-key', scim.body.key).expect(200);
+      expectProblem(
+        await createKey(owner, { name: 'personal scim', scim: true }),
+        400,
+        /Only organization/,
+      );
+      expectProblem(await createKey(owner, { name: 'empty', type: 'system' }), 400);
+      const role = await t.http
+        .post('/api/v1/roles')
+        .set('authorization', owner.auth)
+        .send({
+          key: 'provisioner',
+          name: 'Provisioner',
+          permissions: [{ action: 'manage', subject: 'Scim' }],
+        });
+      expectProblem(role, 400, /never by a role/);
+    });
+  });
 });

@@ -2,7 +2,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { HttpStatus, Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { actorOf, AuditService } from '../audit/audit.service';
-import { AuthzService } from '../authz/authz.service';
+import { AuthzService, selfOf } from '../authz/authz.service';
 import type { Principal } from '../authz/principal';
 import { Clock } from '../common/clock/clock';
 import { randomSecret, sha256Hex } from '../common/crypto/tokens';
@@ -36,11 +36,33 @@ export class ApiKeysService {
     principal: Principal,
     input: CreateApiKeyDto,
   ): Promise<{ key: ApiKey; secret: string }> {
+    const type = input.type ?? 'personal';
+    if (input.scim && type !== 'system') {
+      throw new ProblemException(
+        HttpStatus.BAD_REQUEST,
+        'Only organization (system) keys can hold SCIM provisioning.',
+        {
+          type: 'validation-failed',
+          errors: [{ field: 'scim', message: 'requires type "system"' }],
+        },
+      );
+    }
+    if (type === 'system' && (input.roles ?? []).length === 0 && !input.scim) {
+      throw new ProblemException(
+        HttpStatus.BAD_REQUEST,
+        'An organization key needs roles or SCIM provisioning.',
+        {
+          type: 'validation-failed',
+          errors: [{ field: 'roles', message: 'required for a system key without scim' }],
+        },
+      );
+    }
+    const ownerId = type === 'system' ? null : selfOf(principal);
     await this.authz.assert(principal, 'create', {
       __caslSubjectType__: 'ApiKey',
       organizationId: principal.organizationId,
-      userId: principal.userId,
-      type: 'personal',
+      userId: ownerId,
+      type,
     });
     const roles = input.roles ? [...new Set(input.roles)] : null;
     if (roles) {
@@ -71,8 +93,9 @@ export class ApiKeysService {
     const key = await this.em.transactional(async (em) => {
       const created = em.create(ApiKey, {
         organizationId: principal.organizationId,
-        userId: principal.userId,
-        type: 'personal',
+        userId: ownerId,
+        type,
+        scim: input.scim ?? false,
         name: input.name,
         prefix: `${API_KEY_PREFIX}${publicId}`,
         secretHash: sha256Hex(secret),
@@ -88,6 +111,7 @@ export class ApiKeysService {
         changes: {
           name: { to: created.name },
           type: { to: created.type },
+          scim: { to: created.scim },
           prefix: { to: created.prefix },
           roles: { to: roles },
           expiresAt: { to: expiresAt },

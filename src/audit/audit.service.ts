@@ -40,7 +40,16 @@ function withoutSecrets(value: unknown): unknown {
   );
 }
 
+/** Who acted, as audit events record it: a user, or an API key (with its owner's name, or its own). */
 export function actorOf(principal: Principal): AuditActor {
+  if (principal.kind === 'apiKey') {
+    return {
+      type: 'apiKey',
+      id: principal.apiKeyId ?? null,
+      username: principal.username,
+      email: principal.email,
+    };
+  }
   return {
     type: 'user',
     id: principal.userId,

@@ -6,6 +6,7 @@ import { AuditService } from '../audit/audit.service';
 import { buildAbility } from '../authz/ability';
 import { coversAll } from '../authz/escalation';
 import type { Principal } from '../authz/principal';
+import { SCIM_PROVISIONING } from '../authz/vocabulary';
 import { Clock } from '../common/clock/clock';
 import { sha256Hex } from '../common/crypto/tokens';
 import { NO_REQUEST, type WardenClsStore } from '../common/request-context';
@@ -17,15 +18,17 @@ import { unauthenticated } from './principal.service';
 interface KeyRow {
   id: string;
   organization_id: string;
-  user_id: string;
+  user_id: string | null;
+  name: string;
+  scim: boolean;
   key_roles: string[] | null;
   /** Raw timestamps: MikroORM's driver hands them over as strings. */
   expires_at: string | null;
   revoked_at: string | null;
-  username: string;
+  username: string | null;
   email: string | null;
-  status: string;
-  user_roles: string[];
+  status: string | null;
+  user_roles: string[] | null;
 }
 
 const LAST_USED_EVERY_SECONDS = 60;
@@ -51,9 +54,9 @@ export class ApiKeyAuthenticator {
 
   async authenticate(presented: string): Promise<Principal> {
     const [row] = await this.em.getConnection().execute<KeyRow[]>(
-      `select k.id, k.organization_id, k.user_id, k.roles as key_roles, k.expires_at, k.revoked_at,
+      `select k.id, k.organization_id, k.user_id, k.name, k.scim, k.roles as key_roles, k.expires_at, k.revoked_at,
               u.username, u.email, u.status, u.roles as user_roles
-         from api_keys k join users u on u.id = k.user_id
+         from api_keys k left join users u on u.id = k.user_id
         where k.secret_hash = ?`,
       [sha256Hex(presented)],
     );
@@ -63,13 +66,13 @@ export class ApiKeyAuthenticator {
         ? 'revoked'
         : row.expires_at !== null && new Date(row.expires_at) <= this.clock.now()
           ? 'expired'
-          : row.status !== 'active'
+          : row.user_id !== null && row.status !== 'active'
             ? 'owner inactive'
             : null;
     if (refusal !== null) {
       await this.audit.record(this.em.fork(), {
         organizationId: row.organization_id,
-        actor: { type: 'apiKey', id: row.id, username: row.username, email: row.email },
+        actor: { type: 'apiKey', id: row.id, username: row.username ?? row.name, email: row.email },
         action: 'apiKey.refused',
         target: { type: 'ApiKey', id: row.id },
         outcome: 'failure',
@@ -82,12 +85,42 @@ export class ApiKeyAuthenticator {
   }
 
   private async principalOf(row: KeyRow): Promise<Principal> {
-    const [catalog, memberships] = await Promise.all([
-      this.roles.catalog(row.organization_id),
-      this.groups.membershipsOf(row.organization_id, row.user_id),
-    ]);
-    const ownerRoles = [...new Set([...row.user_roles, ...memberships.groupRoles])];
+    const catalog = await this.roles.catalog(row.organization_id);
+    const base = {
+      kind: 'apiKey' as const,
+      apiKeyId: row.id,
+      organizationId: row.organization_id,
+      sessionId: null,
+    };
+    if (row.user_id === null) {
+      // An organization key: its own roles, plus SCIM provisioning when issued with it.
+      const roles = row.key_roles ?? [];
+      const permissions = [
+        ...catalog.permissionsOf(roles),
+        ...(row.scim ? [SCIM_PROVISIONING] : []),
+      ];
+      return {
+        ...base,
+        userId: null,
+        username: row.name,
+        email: null,
+        roles,
+        effectiveRoles: roles,
+        groupIds: [],
+        permissions,
+        ability: buildAbility(permissions, {
+          organizationId: row.organization_id,
+          userId: null,
+          roleKeys: roles,
+          groupIds: [],
+        }),
+      };
+    }
+    const memberships = await this.groups.membershipsOf(row.organization_id, row.user_id);
+    const userRoles = row.user_roles ?? [];
+    const ownerRoles = [...new Set([...userRoles, ...memberships.groupRoles])];
     const ownerPermissions = catalog.permissionsOf(ownerRoles);
+    // A personal key is the intersection of its roles and what its owner holds now.
     const permissions = row.key_roles
       ? catalog
           .permissionsOf(row.key_roles)
@@ -95,14 +128,11 @@ export class ApiKeyAuthenticator {
       : ownerPermissions;
     const effectiveRoles = row.key_roles ?? ownerRoles;
     return {
-      kind: 'apiKey',
-      apiKeyId: row.id,
-      organizationId: row.organization_id,
+      ...base,
       userId: row.user_id,
-      username: row.username,
+      username: row.username ?? row.name,
       email: row.email,
-      sessionId: null,
-      roles: row.user_roles,
+      roles: userRoles,
       effectiveRoles,
       groupIds: memberships.groupIds,
       permissions,

@@ -3,6 +3,7 @@ import { HttpStatus, Injectable } from '@nestjs/common';
 import { ClsService } from 'nestjs-cls';
 import { AuditService, actorOf } from '../audit/audit.service';
 import { BASELINE_ROLE } from '../authz/matrix';
+import { selfOf } from '../authz/authz.service';
 import type { Principal } from '../authz/principal';
 import { Clock } from '../common/clock/clock';
 import { ProblemException } from '../common/problem/problem';
@@ -166,7 +167,7 @@ export class AuthService {
   }
 
   async changeOwnPassword(principal: Principal, input: ChangePasswordDto): Promise<void> {
-    const user = await this.users.findVisible(principal, principal.userId, this.em.fork());
+    const user = await this.users.findVisible(principal, selfOf(principal), this.em.fork());
     if (!(await this.hasher.verify(user.passwordHash, input.currentPassword))) {
       throw new ProblemException(
         HttpStatus.UNPROCESSABLE_ENTITY,
@@ -180,13 +181,13 @@ export class AuthService {
     this.users.assertPassword(input.newPassword, user, organization);
     const passwordHash = await this.hasher.hash(input.newPassword);
     const revoked = await this.em.fork().transactional(async (em) => {
-      const managed = await this.users.findVisible(principal, principal.userId, em);
+      const managed = await this.users.findVisible(principal, selfOf(principal), em);
       managed.passwordHash = passwordHash;
       await em.flush();
       const others = await this.sessions.liveSessionsOf(
         em,
         principal.organizationId,
-        principal.userId,
+        selfOf(principal),
         principal.sessionId ?? undefined,
       );
       for (const session of others)

@@ -2,6 +2,7 @@ import { Body, Controller, Get, HttpCode, Patch, Put } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Authenticated } from '../authz/can.decorator';
 import { CurrentPrincipal } from '../authz/current-principal.decorator';
+import { selfOf } from '../authz/authz.service';
 import type { Principal } from '../authz/principal';
 import { UserResponseDto } from '../users/dto/user.dto';
 import { UsersService } from '../users/users.service';
@@ -21,7 +22,7 @@ export class MeController {
   )
   @Get()
   async me(@CurrentPrincipal() principal: Principal) {
-    const user = await this.users.findVisible(principal, principal.userId);
+    const user = await this.users.findVisible(principal, selfOf(principal));
     const organization = await this.users.organization(principal.organizationId);
     return {
       user: UserResponseDto.from(user),

@@ -49,6 +49,7 @@ function scopeConditions(subject: SubjectName, scope: Scope, ctx: AbilityContext
       return { createdById: self };
     case 'Organization':
     case 'SsoConnection':
+    case 'Scim':
       return { id: '00000000-0000-0000-0000-000000000000' };
   }
 }

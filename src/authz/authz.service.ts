@@ -131,3 +131,12 @@ export class AuthzService {
     throw new ProblemException(HttpStatus.FORBIDDEN, message);
   }
 }
+
+/** The user behind the caller, for self-service routes; an organization key has none (403). */
+export function selfOf(principal: Principal): string {
+  if (principal.userId !== null) return principal.userId;
+  throw new ProblemException(
+    HttpStatus.FORBIDDEN,
+    'This credential is an organization key: it has no user of its own.',
+  );
+}

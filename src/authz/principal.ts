@@ -8,7 +8,7 @@ export interface Principal {
   /** The key behind the request, for kind 'apiKey'. */
   apiKeyId?: string;
   organizationId: string;
-  userId: string;
+  userId: string | null;
   username: string;
   email: string | null;
   /** The session behind an access token. */

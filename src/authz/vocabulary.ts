@@ -11,6 +11,7 @@ export const SUBJECTS = [
   'Application',
   'Policy',
   'SsoConnection',
+  'Scim',
 ] as const;
 export type SubjectName = (typeof SUBJECTS)[number];
 
@@ -74,4 +75,12 @@ export const SUBJECT_ACTIONS: Readonly<Record<SubjectName, readonly ActionName[]
   Invite: ['create', 'read', 'update', 'revoke'],
   Application: ['create', 'read', 'update', 'delete', 'assign'],
   Policy: ['create', 'read', 'update', 'delete'],
+  Scim: ['create', 'read', 'update', 'delete'],
 };
+
+/**
+ * SCIM provisioning (creating, changing and removing users and groups from an
+ * identity provider) is held only by organization API keys that were issued
+ * with it; no role, built-in or custom, can carry it.
+ */
+export const SCIM_PROVISIONING: Permission = { action: 'manage', subject: 'Scim' };

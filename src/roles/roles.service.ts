@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import { actorOf, AuditService } from '../audit/audit.service';
 import { AuthzService } from '../authz/authz.service';
 import type { Principal } from '../authz/principal';
-import { isBuiltInRoleKey, type Permission } from '../authz/vocabulary';
+import { isBuiltInRoleKey, type Permission, SCIM_PROVISIONING } from '../authz/vocabulary';
 import { ProblemException } from '../common/problem/problem';
 import { TENANT_FILTER } from '../infra/database/organization-owned.entity';
 import { REDIS } from '../infra/redis/redis.module';
@@ -192,6 +192,16 @@ export class RolesService {
 
   /** A custom role may not hold more than its author (rule 1 applies to custom roles too). */
   private async assertGrantable(principal: Principal, permissions: Permission[]): Promise<void> {
+    if (permissions.some((permission) => permission.subject === SCIM_PROVISIONING.subject)) {
+      throw new ProblemException(
+        HttpStatus.BAD_REQUEST,
+        'SCIM provisioning is held by organization API keys only, never by a role.',
+        {
+          type: 'validation-failed',
+          errors: [{ field: 'permissions', message: 'subject Scim is not allowed in a role' }],
+        },
+      );
+    }
     await this.authz.assertCanGrant(principal, ['(custom role)'], () => permissions);
   }
 

@@ -4,7 +4,7 @@ import { HttpStatus, Injectable } from '@nestjs/common';
 import { actorOf, AuditService } from '../audit/audit.service';
 import { PasswordHasher } from '../auth/password/password-hasher';
 import { passwordProblems } from '../auth/password/password-policy';
-import { AuthzService } from '../authz/authz.service';
+import { AuthzService, selfOf } from '../authz/authz.service';
 import { ACCOUNT_HOLDER_ROLE, BASELINE_ROLE } from '../authz/matrix';
 import type { Principal } from '../authz/principal';
 import { ProblemException } from '../common/problem/problem';
@@ -164,7 +164,7 @@ export class UsersService {
   /** Profile fields a user may change on themselves (field-level rule: displayName). */
   async updateOwnProfile(principal: Principal, changes: { displayName?: string }): Promise<User> {
     return this.em.transactional(async (em) => {
-      const user = await this.findVisible(principal, principal.userId, em);
+      const user = await this.findVisible(principal, selfOf(principal), em);
       const diff: Record<string, { from: unknown; to: unknown }> = {};
       if (changes.displayName !== undefined && changes.displayName !== user.displayName) {
         await this.authz.assert(principal, 'update', user, 'displayName');

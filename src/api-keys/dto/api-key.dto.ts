@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
   ArrayMaxSize,
   IsArray,
+  IsBoolean,
   IsDateString,
   IsIn,
   IsOptional,
@@ -19,10 +20,15 @@ export class CreateApiKeyDto {
   @Length(1, 100)
   name!: string;
 
-  /** `personal` (acts as you). Organization (`system`) keys are not available yet. */
+  /** `personal` (acts as you, the default) or `system` (an organization key: no user, its own roles). */
   @IsOptional()
-  @IsIn(['personal'])
-  type?: 'personal';
+  @IsIn(['personal', 'system'])
+  type?: 'personal' | 'system';
+
+  /** SCIM provisioning; only for system keys. */
+  @IsOptional()
+  @IsBoolean()
+  scim?: boolean;
 
   /** Narrow the key to these roles (each must be one you could grant); omitted = all your permissions. */
   @IsOptional()
@@ -63,6 +69,7 @@ export class ApiKeyResponseDto {
     nullable: true,
   })
   roles!: string[] | null;
+  @ApiProperty() scim!: boolean;
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
   @ApiProperty({ type: String, nullable: true, format: 'date-time' }) expiresAt!: string | null;
   @ApiProperty({ type: String, nullable: true, format: 'date-time' }) lastUsedAt!: string | null;
@@ -77,6 +84,7 @@ export class ApiKeyResponseDto {
       prefix: key.prefix,
       userId: key.userId,
       roles: key.roles,
+      scim: key.scim,
       createdAt: key.createdAt.toISOString(),
       expiresAt: key.expiresAt?.toISOString() ?? null,
       lastUsedAt: key.lastUsedAt?.toISOString() ?? null,

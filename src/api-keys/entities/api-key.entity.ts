@@ -6,7 +6,7 @@ export type ApiKeyType = 'personal' | 'system';
 /** An API key. The secret itself is never stored: only its SHA-256. */
 @Entity({ tableName: 'api_keys' })
 export class ApiKey extends OrganizationOwnedEntity<
-  'roles' | 'expiresAt' | 'lastUsedAt' | 'lastUsedIp' | 'revokedAt'
+  'roles' | 'scim' | 'expiresAt' | 'lastUsedAt' | 'lastUsedIp' | 'revokedAt'
 > {
   /** The owner a personal key acts as; null for organization (system) keys. */
   @Property({ type: 'uuid', nullable: true })
@@ -28,6 +28,10 @@ export class ApiKey extends OrganizationOwnedEntity<
   /** Narrowing of a personal key, or the whole scope of a system key; null = all of the owner's permissions. */
   @Property({ type: 'string[]', columnType: 'text[]', nullable: true })
   roles: string[] | null = null;
+
+  /** SCIM provisioning: organization keys only. */
+  @Property({ type: 'boolean' })
+  scim: boolean = false;
 
   @Property({ type: 'Date', columnType: 'timestamptz', nullable: true })
   expiresAt: Date | null = null;

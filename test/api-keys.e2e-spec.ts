@@ -78,6 +78,13 @@ describe('API keys', () => {
     await t.http.get('/api/v1/roles/matrix').set('authorization', owner.auth).expect(200);
   });
 
+  it('narrowed to User, cannot read audit events; unnarrowed, it can', async () => {
+    const narrow = (await createKey(owner, { name: 'narrow audit', roles: ['user'] })).body.key;
+    const full = (await createKey(owner, { name: 'full audit' })).body.key;
+    expectProblem(await t.http.get('/api/v1/audit-events').set('x-api-key', narrow), 403);
+    await t.http.get('/api/v1/audit-events').set('x-api-key', full).expect(200);
+  });
+
   it('refuses (403) a key asking for more than its owner', async () => {
     const developer = await createUser(t, owner, ['developer']);
     expectProblem(await createKey(developer, { name: 'greedy', roles: ['owner'] }), 403);

@@ -1,0 +1,28 @@
+import { Controller, Get, Query } from '@nestjs/common';
+import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Can } from '../authz/can.decorator';
+import { CurrentPrincipal } from '../authz/current-principal.decorator';
+import type { Principal } from '../authz/principal';
+import { AuditQueryService } from './audit-query.service';
+import {
+  AuditEventListDto,
+  AuditEventResponseDto,
+  ListAuditEventsQueryDto,
+} from './dto/audit-event.dto';
+
+@ApiTags('Audit')
+@Controller('api/v1/audit-events')
+export class AuditController {
+  constructor(private readonly queries: AuditQueryService) {}
+
+  @Can('read', 'AuditEvent', 'Audit events, newest first, with filters and cursor pages')
+  @Get()
+  @ApiOkResponse({ type: AuditEventListDto })
+  async list(
+    @CurrentPrincipal() principal: Principal,
+    @Query() query: ListAuditEventsQueryDto,
+  ): Promise<AuditEventListDto> {
+    const { items, nextCursor } = await this.queries.list(principal, query);
+    return { items: items.map((event) => AuditEventResponseDto.from(event)), nextCursor };
+  }
+}

@@ -67,14 +67,7 @@ export class ApiKeysService {
     const roles = input.roles ? [...new Set(input.roles)] : null;
     if (roles) {
       const catalog = await this.roles.catalog(principal.organizationId);
-      const unknown = catalog.unknownKeys(roles);
-      if (unknown.length > 0) {
-        throw new ProblemException(
-          HttpStatus.BAD_REQUEST,
-          `Unknown role(s): ${unknown.join(', ')}.`,
-          { type: 'validation-failed' },
-        );
-      }
+      catalog.assertKnown(roles);
       // A key never holds more than its owner: each role must be one the owner could grant.
       await this.authz.assertCanGrant(principal, roles, (key) => catalog.permissionsOf([key]));
     }

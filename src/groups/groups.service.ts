@@ -300,17 +300,7 @@ export class GroupsService {
   private async assertGrantable(principal: Principal, roleKeys: string[]): Promise<void> {
     if (roleKeys.length === 0) return;
     const catalog = await this.roles.catalog(principal.organizationId);
-    const unknown = catalog.unknownKeys(roleKeys);
-    if (unknown.length > 0) {
-      throw new ProblemException(
-        HttpStatus.BAD_REQUEST,
-        `Unknown role(s): ${unknown.join(', ')}.`,
-        {
-          type: 'validation-failed',
-          errors: unknown.map((key) => ({ field: 'roles', message: `unknown role "${key}"` })),
-        },
-      );
-    }
+    catalog.assertKnown(roleKeys);
     await this.authz.assertCanGrant(principal, roleKeys, (key) => catalog.permissionsOf([key]));
   }
 

@@ -1,5 +1,7 @@
+import { HttpStatus } from '@nestjs/common';
 import { BUILT_IN_ROLES, SELF_SERVICE } from '../authz/matrix';
 import type { Permission } from '../authz/vocabulary';
+import { ProblemException } from '../common/problem/problem';
 
 export interface RoleDefinition {
   key: string;
@@ -32,6 +34,16 @@ export class RoleCatalog {
 
   unknownKeys(keys: readonly string[]): string[] {
     return keys.filter((key) => !this.byKey.has(key));
+  }
+
+  /** Refuses (400) role keys this organization does not have. */
+  assertKnown(keys: readonly string[]): void {
+    const unknown = this.unknownKeys(keys);
+    if (unknown.length === 0) return;
+    throw new ProblemException(HttpStatus.BAD_REQUEST, `Unknown role(s): ${unknown.join(', ')}.`, {
+      type: 'validation-failed',
+      errors: unknown.map((key) => ({ field: 'roles', message: `unknown role "${key}"` })),
+    });
   }
 
   /** Self-service plus every named role's permissions (unknown keys grant nothing). */

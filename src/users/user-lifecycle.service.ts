@@ -33,7 +33,7 @@ export class UserLifecycleService {
   async setRoles(principal: Principal, id: string, requested: string[]): Promise<User> {
     const roles = [...new Set(requested)];
     const catalog = await this.roles.catalog(principal.organizationId);
-    this.users.assertKnownRoles(catalog, roles);
+    catalog.assertKnown(roles);
     const user = await this.em.transactional(async (em) => {
       const target = await this.users.findVisible(principal, id, em);
       await this.authz.assert(principal, 'assign', {

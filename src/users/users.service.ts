@@ -12,7 +12,6 @@ import { TENANT_FILTER } from '../infra/database/organization-owned.entity';
 import type { Organization } from '../organizations/entities/organization.entity';
 import { OrganizationsService } from '../organizations/organizations.service';
 import { effectiveSettings } from '../organizations/organization-settings';
-import type { RoleCatalog } from '../roles/role-catalog';
 import { RolesService } from '../roles/roles.service';
 import type { CreateUserDto } from './dto/user.dto';
 import { User } from './entities/user.entity';
@@ -71,7 +70,7 @@ export class UsersService {
   async create(principal: Principal, input: CreateUserDto): Promise<User> {
     const roles = [...new Set(input.roles ?? [BASELINE_ROLE])];
     const catalog = await this.roles.catalog(principal.organizationId);
-    this.assertKnownRoles(catalog, roles);
+    catalog.assertKnown(roles);
     await this.authz.assert(principal, 'create', {
       __caslSubjectType__: 'User',
       organizationId: principal.organizationId,
@@ -208,20 +207,6 @@ export class UsersService {
     if (organization === null)
       throw new ProblemException(HttpStatus.NOT_FOUND, 'No such organization.');
     return organization;
-  }
-
-  assertKnownRoles(catalog: RoleCatalog, roles: string[]): void {
-    const unknown = catalog.unknownKeys(roles);
-    if (unknown.length > 0) {
-      throw new ProblemException(
-        HttpStatus.BAD_REQUEST,
-        `Unknown role(s): ${unknown.join(', ')}.`,
-        {
-          type: 'validation-failed',
-          errors: unknown.map((key) => ({ field: 'roles', message: `unknown role "${key}"` })),
-        },
-      );
-    }
   }
 
   /** Every role but the baseline one needs an email address. */

@@ -127,6 +127,14 @@ describe('API keys', () => {
     ]);
   });
 
+  it('stops working once its owner is deleted', async () => {
+    const user = await createUser(t, owner, ['user']);
+    const { key } = (await createKey(user)).body;
+    await t.http.get('/api/v1/me').set('x-api-key', key).expect(200);
+    await t.http.delete(`/api/v1/users/${user.id}`).set('authorization', owner.auth).expect(204);
+    expectProblem(await t.http.get('/api/v1/me').set('x-api-key', key), 401);
+  });
+
   it('refuses an unknown key and a past expiry', async () => {
     expectProblem(
       await t.http.get('/api/v1/me').set('x-api-key', 'wdn_000000000000_not-a-real-key'),

@@ -24,8 +24,13 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .setContact('Warden', 'https://github.com/warden-iam/warden', 'security@warden.invalid')
     .setLicense('Proprietary', 'https://github.com/warden-iam/warden/blob/main/LICENSE')
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT or API key' }, 'bearer')
-    // Deny by default: every operation needs a bearer credential unless @Public() says otherwise.
+    .addApiKey(
+      { type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'An API key (wdn_...)' },
+      'apiKey',
+    )
+    // Deny by default: every operation needs a credential (either scheme) unless @Public() says otherwise.
     .addSecurityRequirements('bearer')
+    .addSecurityRequirements('apiKey')
     .addTag('Service', 'Health probes and service metadata');
   for (const response of PROBLEM_RESPONSES) {
     builder.addGlobalResponse({

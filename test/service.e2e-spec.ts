@@ -82,6 +82,13 @@ describe('Service endpoints and cross-cutting behaviour', () => {
       type: 'http',
       scheme: 'bearer',
     });
+    expect(document.body.components.securitySchemes.apiKey).toMatchObject({
+      type: 'apiKey',
+      in: 'header',
+      name: 'X-API-Key',
+    });
+    expect(document.body.security).toEqual([{ bearer: [] }, { apiKey: [] }]);
+    expect(document.body.paths['/health/live'].get.security).toEqual([{}]);
     expect(document.body.components.schemas.ProblemDocumentDto).toBeDefined();
     const ui = await t.http.get('/docs');
     expect(ui.status).toBe(200);

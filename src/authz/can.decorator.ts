@@ -2,6 +2,10 @@ import { applyDecorators, SetMetadata } from '@nestjs/common';
 import { ApiForbiddenResponse, ApiOperation, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import type { Action, SubjectName } from './vocabulary';
 
+const PROBLEM_CONTENT = {
+  'application/problem+json': { schema: { $ref: '#/components/schemas/ProblemDocumentDto' } },
+};
+
 export const REQUIRED_PERMISSION = 'warden:requiredPermission';
 
 export interface RequiredPermission {
@@ -20,8 +24,11 @@ export const Can = (action: Action, subject: SubjectName, summary?: string) =>
   applyDecorators(
     SetMetadata(REQUIRED_PERMISSION, { action, subject } satisfies RequiredPermission),
     ApiOperation({ summary, description: `Requires permission \`${action}\` on \`${subject}\`.` }),
-    ApiUnauthorizedResponse({ description: 'No valid credentials.' }),
-    ApiForbiddenResponse({ description: `The caller may not ${action} ${subject}.` }),
+    ApiUnauthorizedResponse({ description: 'No valid credentials.', content: PROBLEM_CONTENT }),
+    ApiForbiddenResponse({
+      description: `The caller may not ${action} ${subject}.`,
+      content: PROBLEM_CONTENT,
+    }),
   );
 
 export const AUTHENTICATED_ONLY = 'warden:authenticatedOnly';
@@ -31,5 +38,5 @@ export const Authenticated = (summary?: string) =>
   applyDecorators(
     SetMetadata(AUTHENTICATED_ONLY, true),
     ApiOperation({ summary, description: 'Any authenticated caller, on their own behalf.' }),
-    ApiUnauthorizedResponse({ description: 'No valid credentials.' }),
+    ApiUnauthorizedResponse({ description: 'No valid credentials.', content: PROBLEM_CONTENT }),
   );

@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import { expectProblem } from './support/problem';
 import { createUser, login, signInOwner, type SignedIn } from './support/principals';
 import { startTestApp, type TestApp } from './support/test-app';
@@ -68,5 +69,87 @@ describe('GET /api/v1/audit-events', () => {
     expectProblem(await t.http.get('/api/v1/audit-events').set('authorization', user.auth), 403);
     expectProblem(await list('?from=yesterday'), 400);
     expectProblem(await list('?cursor=abc'), 400);
+  });
+});
+
+describe('GET /api/v1/audit-events/verify', () => {
+  let t: TestApp;
+  let owner: SignedIn;
+  let db: Client;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    owner = await signInOwner(t);
+    for (let i = 0; i < 4; i++) await createUser(t, owner, ['user']);
+    db = new Client({ connectionString: t.databaseUrl });
+    await db.connect();
+  });
+  afterAll(async () => {
+    await db.end();
+    await t.close();
+  });
+
+  const verify = (query = '') =>
+    t.http.get(`/api/v1/audit-events/verify${query}`).set('authorization', owner.auth);
+  const seqs = async () =>
+    (await db.query<{ id: string; seq: string }>('select id, seq from audit_events order by seq'))
+      .rows;
+
+  /** What a database superuser could do: switch the append-only trigger off, change history, switch it on. */
+  const tamper = async (sql: string, params: unknown[]) => {
+    await db.query('alter table audit_events disable trigger audit_events_append_only');
+    try {
+      await db.query(sql, params);
+    } finally {
+      await db.query('alter table audit_events enable trigger audit_events_append_only');
+    }
+  };
+
+  it('finds an intact chain valid and counts what it checked', async () => {
+    const response = await verify().expect(200);
+    expect(response.body).toEqual({ valid: true, checked: (await seqs()).length });
+  });
+
+  it('names the first altered event', async () => {
+    const rows = await seqs();
+    const victim = rows[3];
+    const original =
+      (
+        await db.query<{ reason: string | null }>('select reason from audit_events where id = $1', [
+          victim?.id,
+        ])
+      ).rows[0]?.reason ?? null;
+    await tamper("update audit_events set reason = 'nothing to see' where id = $1", [victim?.id]);
+    const response = await verify().expect(200);
+    expect(response.body).toEqual({
+      valid: false,
+      checked: 3,
+      firstInvalid: { id: victim?.id, seq: victim?.seq, reason: 'altered' },
+    });
+    await tamper('update audit_events set reason = $2 where id = $1', [victim?.id, original]);
+    expect((await verify().expect(200)).body.valid).toBe(true);
+  });
+
+  it('names the event after a removed one', async () => {
+    const rows = await seqs();
+    const removed = rows[5];
+    const next = rows[6];
+    await tamper('delete from audit_events where id = $1', [removed?.id]);
+    const response = await verify().expect(200);
+    expect(response.body.valid).toBe(false);
+    expect(response.body.firstInvalid).toEqual({
+      id: next?.id,
+      seq: next?.seq,
+      reason: 'broken link',
+    });
+  });
+
+  it('refuses a User (403) and a malformed range (400)', async () => {
+    const user = await createUser(t, owner, ['user']);
+    expectProblem(
+      await t.http.get('/api/v1/audit-events/verify').set('authorization', user.auth),
+      403,
+    );
+    expectProblem(await verify('?from=last-week'), 400);
   });
 });

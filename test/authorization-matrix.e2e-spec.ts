@@ -59,6 +59,12 @@ const visibleThen = (canRead: boolean, canAct: boolean, ok: number) =>
 
 const cases: Case[] = [
   {
+    name: 'GET /audit-events/verify',
+    expected: (a, w) =>
+      a.can('read', subject('AuditEvent', { organizationId: w.organizationId })) ? 200 : 403,
+    run: (t, w) => t.http.get('/api/v1/audit-events/verify').set('authorization', w.caller.auth),
+  },
+  {
     name: 'GET /audit-events',
     expected: (a, w) =>
       a.can('read', subject('AuditEvent', { organizationId: w.organizationId })) ? 200 : 403,

@@ -1,6 +1,7 @@
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { Global, Module } from '@nestjs/common';
 import { AuditQueryService } from './audit-query.service';
+import { AuditVerifierService } from './audit-verifier.service';
 import { AuditController } from './audit.controller';
 import { AuditService } from './audit.service';
 import { AuditEvent } from './entities/audit-event.entity';
@@ -14,7 +15,7 @@ import { AuditEvent } from './entities/audit-event.entity';
 @Module({
   imports: [MikroOrmModule.forFeature([AuditEvent])],
   controllers: [AuditController],
-  providers: [AuditService, AuditQueryService],
+  providers: [AuditService, AuditQueryService, AuditVerifierService],
   exports: [AuditService],
 })
 export class AuditModule {}

@@ -30,6 +30,23 @@ export class ListAuditEventsQueryDto {
   cursor?: string;
 }
 
+export class VerifyAuditQueryDto {
+  @IsOptional() @IsDateString({ strict: true }) @MaxLength(35) from?: string;
+  @IsOptional() @IsDateString({ strict: true }) @MaxLength(35) to?: string;
+}
+
+export class FirstInvalidDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ maxLength: 40 }) seq!: string;
+  @ApiProperty({ enum: ['altered', 'missing predecessor', 'broken link'] }) reason!: string;
+}
+
+export class VerificationDto {
+  @ApiProperty() valid!: boolean;
+  @ApiProperty({ minimum: 0 }) checked!: number;
+  @ApiPropertyOptional({ type: FirstInvalidDto }) firstInvalid?: FirstInvalidDto;
+}
+
 export class AuditActorDto {
   @ApiProperty({ enum: ['user', 'apiKey', 'system', 'anonymous'] }) type!: string;
   @ApiProperty({ type: String, nullable: true, format: 'uuid' }) id!: string | null;

@@ -1,56 +1,21 @@
 import { Client } from 'pg';
-import { chainHash, GENESIS_HASH } from '../src/audit/audit-chain';
+import {
+  type AuditEventRow,
+  chainedFieldsOf,
+  chainHash,
+  GENESIS_HASH,
+} from '../src/audit/audit-chain';
 import { createUser, signInOwner, type SignedIn } from './support/principals';
 import { startTestApp, type TestApp } from './support/test-app';
 
-interface Row {
-  id: string;
-  organization_id: string;
-  seq: string;
-  occurred_at: Date;
-  actor_type: string;
-  actor_id: string | null;
-  actor_username: string | null;
-  actor_email: string | null;
-  action: string;
-  target_type: string | null;
-  target_id: string | null;
-  outcome: string;
-  reason: string | null;
-  changes: Record<string, unknown> | null;
-  ip: string | null;
-  user_agent: string | null;
-  request_id: string | null;
-  prev_hash: string;
-  hash: string;
-}
+type Row = AuditEventRow & { occurred_at: Date };
 
 /** Recomputes an organization's chain from the stored rows; returns the first broken seq, or null. */
 function firstBrokenLink(rows: Row[]): string | null {
   let prev = GENESIS_HASH;
   let expectedSeq = 1n;
   for (const row of rows) {
-    const recomputed = chainHash({
-      id: row.id,
-      organizationId: row.organization_id,
-      seq: row.seq,
-      occurredAt: row.occurred_at,
-      actor: {
-        type: row.actor_type,
-        id: row.actor_id,
-        username: row.actor_username,
-        email: row.actor_email,
-      },
-      action: row.action,
-      target: { type: row.target_type, id: row.target_id },
-      outcome: row.outcome,
-      reason: row.reason,
-      changes: row.changes,
-      ip: row.ip,
-      userAgent: row.user_agent,
-      requestId: row.request_id,
-      prevHash: row.prev_hash,
-    });
+    const recomputed = chainHash(chainedFieldsOf(row));
     if (BigInt(row.seq) !== expectedSeq || row.prev_hash !== prev || recomputed !== row.hash)
       return row.seq;
     prev = row.hash;

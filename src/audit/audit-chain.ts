@@ -26,3 +26,51 @@ export interface ChainedFields {
 export function chainHash(fields: ChainedFields): string {
   return createHash('sha256').update(canonicalJson(fields)).digest('hex');
 }
+
+/** An audit_events row as PostgreSQL returns it (timestamps as Date or text, depending on the driver). */
+export interface AuditEventRow {
+  id: string;
+  organization_id: string;
+  seq: string;
+  occurred_at: Date | string;
+  actor_type: string;
+  actor_id: string | null;
+  actor_username: string | null;
+  actor_email: string | null;
+  action: string;
+  target_type: string | null;
+  target_id: string | null;
+  outcome: string;
+  reason: string | null;
+  changes: Record<string, unknown> | null;
+  ip: string | null;
+  user_agent: string | null;
+  request_id: string | null;
+  prev_hash: string;
+  hash: string;
+}
+
+/** The fields a stored row's hash was computed over. */
+export function chainedFieldsOf(row: AuditEventRow): ChainedFields {
+  return {
+    id: row.id,
+    organizationId: row.organization_id,
+    seq: row.seq,
+    occurredAt: new Date(row.occurred_at),
+    actor: {
+      type: row.actor_type,
+      id: row.actor_id,
+      username: row.actor_username,
+      email: row.actor_email,
+    },
+    action: row.action,
+    target: { type: row.target_type, id: row.target_id },
+    outcome: row.outcome,
+    reason: row.reason,
+    changes: row.changes,
+    ip: row.ip,
+    userAgent: row.user_agent,
+    requestId: row.request_id,
+    prevHash: row.prev_hash,
+  };
+}

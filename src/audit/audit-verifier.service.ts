@@ -2,28 +2,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { AuthzService } from '../authz/authz.service';
 import type { Principal } from '../authz/principal';
-import { type ChainedFields, chainHash, GENESIS_HASH } from './audit-chain';
-
-interface ChainRow {
-  id: string;
-  seq: string;
-  occurred_at: string;
-  actor_type: string;
-  actor_id: string | null;
-  actor_username: string | null;
-  actor_email: string | null;
-  action: string;
-  target_type: string | null;
-  target_id: string | null;
-  outcome: string;
-  reason: string | null;
-  changes: Record<string, unknown> | null;
-  ip: string | null;
-  user_agent: string | null;
-  request_id: string | null;
-  prev_hash: string;
-  hash: string;
-}
+import { type AuditEventRow, chainedFieldsOf, chainHash, GENESIS_HASH } from './audit-chain';
 
 export interface VerificationResult {
   valid: boolean;
@@ -74,7 +53,7 @@ export class AuditVerifierService {
     let expectedSeq: bigint | null = null;
     let after = '0';
     for (;;) {
-      const rows = await connection.execute<ChainRow[]>(
+      const rows = await connection.execute<AuditEventRow[]>(
         `select * from audit_events where organization_id = ? and seq > ? ${bounds.join(' ')}
           order by seq limit ${BATCH}`,
         [organizationId, after, ...boundValues],
@@ -92,7 +71,7 @@ export class AuditVerifierService {
         }
         if (BigInt(row.seq) !== expectedSeq || row.prev_hash !== expectedPrev)
           return this.invalid(checked, row, 'broken link');
-        if (chainHash(this.fieldsOf(row, organizationId)) !== row.hash)
+        if (chainHash(chainedFieldsOf(row)) !== row.hash)
           return this.invalid(checked, row, 'altered');
         checked += 1;
         expectedPrev = row.hash;
@@ -105,33 +84,9 @@ export class AuditVerifierService {
 
   private invalid(
     checked: number,
-    row: ChainRow,
+    row: AuditEventRow,
     reason: NonNullable<VerificationResult['firstInvalid']>['reason'],
   ): VerificationResult {
     return { valid: false, checked, firstInvalid: { id: row.id, seq: row.seq, reason } };
-  }
-
-  private fieldsOf(row: ChainRow, organizationId: string): ChainedFields {
-    return {
-      id: row.id,
-      organizationId,
-      seq: row.seq,
-      occurredAt: new Date(row.occurred_at),
-      actor: {
-        type: row.actor_type,
-        id: row.actor_id,
-        username: row.actor_username,
-        email: row.actor_email,
-      },
-      action: row.action,
-      target: { type: row.target_type, id: row.target_id },
-      outcome: row.outcome,
-      reason: row.reason,
-      changes: row.changes,
-      ip: row.ip,
-      userAgent: row.user_agent,
-      requestId: row.request_id,
-      prevHash: row.prev_hash,
-    };
   }
 }

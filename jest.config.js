@@ -13,6 +13,9 @@ const common = {
 };
 
 module.exports = {
+  // A global option: Jest ignores testTimeout inside a project. E2E hooks boot
+  // and close whole applications, which can outlast the 5 s default.
+  testTimeout: 30000,
   projects: [
     { ...common, displayName: 'unit', rootDir: '.', testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/config/**/*.spec.ts'] },
     {
@@ -21,7 +24,6 @@ module.exports = {
       rootDir: '.',
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
-      testTimeout: 30000,
     },
   ],
 };

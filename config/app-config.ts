@@ -48,6 +48,31 @@ export class AppConfig {
   readonly workersEnabled!: boolean;
   /** Trust X-Forwarded-For from a reverse proxy for the client IP. */
   readonly trustProxy!: boolean;
+  readonly invites!: {
+    /** How long an invite (and the link in its email) stays valid. */
+    readonly ttlHours: number;
+    /** The page of your client that accepts invites; the email links to it with `?token=`. */
+    readonly acceptUrl: string;
+  };
+  readonly mail!: {
+    /** Sending attempts per message before it is marked failed. */
+    readonly maxAttempts: number;
+    /** First retry delay; each further retry doubles it. */
+    readonly backoffMs: number;
+    /** Messages sent at once by one worker process. */
+    readonly concurrency: number;
+  };
+  /** How often undelivered outbox rows are handed to the queue again (after a Redis outage). */
+  readonly outboxPollMs!: number;
+  readonly maintenance!: {
+    readonly sessionsEverySeconds: number;
+    /** Expired and revoked sessions are kept this long (for investigations) before they are purged. */
+    readonly sessionGraceDays: number;
+    readonly invitesEverySeconds: number;
+    /** Expired and revoked invites are kept this long before they are deleted. */
+    readonly inviteGraceDays: number;
+    readonly auditEverySeconds: number;
+  };
   readonly loginThrottle!: {
     /** Failed sign-ins of one account before it is locked. */
     readonly maxFailures: number;
@@ -202,6 +227,25 @@ export function loadConfig(env: Env = process.env): AppConfig {
     dataDir: read.string('DATA_DIR', '.data'),
     workersEnabled: read.bool('WORKERS_ENABLED', true),
     trustProxy: read.bool('TRUST_PROXY', false),
+    invites: {
+      ttlHours: read.int('INVITE_TTL_HOURS', 168, 1, 24 * 90),
+      acceptUrl:
+        read.url('INVITE_ACCEPT_URL', ['http', 'https']) ??
+        `${read.url('PUBLIC_URL', ['http', 'https']) ?? `http://localhost:${port}`}/accept-invite`,
+    },
+    mail: {
+      maxAttempts: read.int('MAIL_MAX_ATTEMPTS', 8, 1, 100),
+      backoffMs: read.int('MAIL_BACKOFF_MS', 10_000, 10, 3_600_000),
+      concurrency: read.int('MAIL_CONCURRENCY', 10, 1, 200),
+    },
+    outboxPollMs: read.int('OUTBOX_POLL_MS', 5_000, 50, 600_000),
+    maintenance: {
+      sessionsEverySeconds: read.int('MAINTENANCE_SESSIONS_EVERY_SECONDS', 3_600, 1, 604_800),
+      sessionGraceDays: read.int('SESSION_PURGE_GRACE_DAYS', 30, 0, 3_650),
+      invitesEverySeconds: read.int('MAINTENANCE_INVITES_EVERY_SECONDS', 3_600, 1, 604_800),
+      inviteGraceDays: read.int('INVITE_PURGE_GRACE_DAYS', 90, 0, 3_650),
+      auditEverySeconds: read.int('MAINTENANCE_AUDIT_EVERY_SECONDS', 86_400, 1, 604_800),
+    },
     loginThrottle: {
       maxFailures: read.int('LOGIN_MAX_FAILURES', 5, 1, 1000),
       lockoutSeconds: read.int('LOGIN_LOCKOUT_SECONDS', 900, 1, 86_400),

@@ -3,6 +3,7 @@ import { Migration20261122000000CreateOrganizations } from '../migrations/Migrat
 import { Migration20261122010000IdentityAndAudit } from '../migrations/Migration20261122010000IdentityAndAudit';
 import { Migration20261122020000Groups } from '../migrations/Migration20261122020000Groups';
 import { Migration20261122030000ApiKeys } from '../migrations/Migration20261122030000ApiKeys';
+import { Migration20261123000000InvitesAndOutbox } from '../migrations/Migration20261123000000InvitesAndOutbox';
 
 /**
  * Every migration, in order. Listed explicitly (not discovered by glob) so the
@@ -20,4 +21,8 @@ export const migrationsList: MigrationObject[] = [
   },
   { name: 'Migration20261122020000Groups', class: Migration20261122020000Groups },
   { name: 'Migration20261122030000ApiKeys', class: Migration20261122030000ApiKeys },
+  {
+    name: 'Migration20261123000000InvitesAndOutbox',
+    class: Migration20261123000000InvitesAndOutbox,
+  },
 ];

@@ -16,6 +16,9 @@ import type { Clock } from './common/clock/clock';
 import { clientIp } from './common/logging/client-ip';
 import type { WardenClsStore } from './common/request-context';
 import { GroupsModule } from './groups/groups.module';
+import { InvitesModule } from './invites/invites.module';
+import { QueuesModule } from './queues/queues.module';
+import { WorkersModule } from './workers.module';
 import { HealthModule } from './health/health.module';
 import { RolesModule } from './roles/roles.module';
 import { SessionsModule } from './sessions/sessions.module';
@@ -86,6 +89,9 @@ export class AppModule {
         GroupsModule,
         ApiKeysModule,
         AuthModule,
+        InvitesModule,
+        QueuesModule,
+        ...(config.workersEnabled ? [WorkersModule] : []),
         ...(options.imports ?? []),
       ],
       providers: [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }],

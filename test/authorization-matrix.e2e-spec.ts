@@ -57,7 +57,81 @@ const newRole = (w: World) => subject('Role', { key: 'probe', organizationId: w.
 const visibleThen = (canRead: boolean, canAct: boolean, ok: number) =>
   !canRead ? 404 : canAct ? ok : 403;
 
+const inviteSubject = (w: World) => subject('Invite', { organizationId: w.organizationId });
+let inviteCounter = 0;
+/** A pending invite (role User) made by `who`; returns its id. */
+const inviteBy = async (t: TestApp, who: SignedIn) => {
+  inviteCounter += 1;
+  const response = await t.http
+    .post('/api/v1/invites')
+    .set('authorization', who.auth)
+    .send({ email: `invitee${inviteCounter}-${who.id.slice(0, 8)}@example.com` });
+  expect(response.status).toBe(201);
+  return response.body.id as string;
+};
+
 const cases: Case[] = [
+  {
+    name: 'GET /invites',
+    expected: (a, w) => (a.can('read', inviteSubject(w)) ? 200 : 403),
+    run: (t, w) => t.http.get('/api/v1/invites').set('authorization', w.caller.auth),
+  },
+  {
+    name: 'POST /invites (role User)',
+    expected: (a, w) => (a.can('create', inviteSubject(w)) ? 201 : 403),
+    run: (t, w) => {
+      inviteCounter += 1;
+      return t.http
+        .post('/api/v1/invites')
+        .set('authorization', w.caller.auth)
+        .send({ email: `self-invite${inviteCounter}@example.com` });
+    },
+  },
+  {
+    name: 'GET /invites/:id (the Owner’s)',
+    expected: (a, w) =>
+      a.can('read', 'Invite') ? visibleThen(a.can('read', inviteSubject(w)), true, 200) : 403,
+    run: async (t, w) =>
+      t.http
+        .get(`/api/v1/invites/${await inviteBy(t, w.owner)}`)
+        .set('authorization', w.caller.auth),
+  },
+  {
+    name: 'GET /invites/:id (another organization’s)',
+    expected: (a) => (a.can('read', 'Invite') ? 404 : 403),
+    run: async (t, w) =>
+      t.http
+        .get(`/api/v1/invites/${await inviteBy(t, w.foreign)}`)
+        .set('authorization', w.caller.auth),
+  },
+  {
+    name: 'POST /invites/:id/resend (the Owner’s)',
+    expected: (a, w) =>
+      a.can('update', 'Invite')
+        ? visibleThen(a.can('read', inviteSubject(w)), a.can('update', inviteSubject(w)), 202)
+        : 403,
+    run: async (t, w) =>
+      t.http
+        .post(`/api/v1/invites/${await inviteBy(t, w.owner)}/resend`)
+        .set('authorization', w.caller.auth),
+  },
+  {
+    name: 'DELETE /invites/:id (the Owner’s)',
+    expected: (a, w) =>
+      a.can('revoke', 'Invite')
+        ? visibleThen(a.can('read', inviteSubject(w)), a.can('revoke', inviteSubject(w)), 204)
+        : 403,
+    run: async (t, w) =>
+      t.http
+        .delete(`/api/v1/invites/${await inviteBy(t, w.owner)}`)
+        .set('authorization', w.caller.auth),
+  },
+  {
+    name: 'GET /queues',
+    expected: (a, w) =>
+      a.can('read', subject('Queue', { organizationId: w.organizationId })) ? 200 : 403,
+    run: (t, w) => t.http.get('/api/v1/queues').set('authorization', w.caller.auth),
+  },
   {
     name: 'GET /audit-events/verify',
     expected: (a, w) =>

@@ -341,6 +341,50 @@ describe('Users and groups', () => {
     });
   });
 
+  describe('POST /api/v1/users with groupIds', () => {
+    it('places the new user in the groups, within the creator’s rights', async () => {
+      const admins = (
+        await as(owner)
+          .post('/api/v1/groups', { name: 'Placed', roles: ['governance'] })
+          .expect(201)
+      ).body;
+      const created = await as(owner)
+        .post('/api/v1/users', {
+          username: 'placed-user',
+          email: 'placed@example.com',
+          password: TEST_PASSWORD,
+          groupIds: [admins.id],
+        })
+        .expect(201);
+      expect(created.body.groups).toEqual([{ id: admins.id, name: 'Placed' }]);
+      const members = await as(owner).get(`/api/v1/groups/${admins.id}/members`).expect(200);
+      expect(JSON.stringify(members.body)).toContain(created.body.id);
+      // A Developer may create users but may not change group members.
+      const developer = await createUser(t, owner, ['developer']);
+      expectProblem(
+        await as(developer).post('/api/v1/users', {
+          username: 'sneaky-user',
+          email: 'sneaky@example.com',
+          password: TEST_PASSWORD,
+          groupIds: [admins.id],
+        }),
+        403,
+      );
+      expectProblem(
+        await as(owner).post('/api/v1/users', {
+          username: 'lost-user',
+          password: TEST_PASSWORD,
+          groupIds: ['5f0c6f0e-6f51-4f7a-9d39-0c1b8f1f2a3b'],
+        }),
+        404,
+      );
+      const count = await db.query(
+        `select count(*)::int as n from users where username in ('sneaky-user', 'lost-user')`,
+      );
+      expect(count.rows[0].n).toBe(0);
+    });
+  });
+
   describe('POST /api/v1/users/bulk', () => {
     it('answers per id: done, missing and forbidden, one failure undoing nothing', async () => {
       const a = await createUser(t, owner, ['user']);

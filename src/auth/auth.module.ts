@@ -47,5 +47,6 @@ import { TokenService } from './token.service';
     { provide: APP_GUARD, useClass: AuthenticationGuard },
     { provide: APP_GUARD, useExisting: PoliciesGuard },
   ],
+  exports: [AuthService],
 })
 export class AuthModule {}

@@ -209,6 +209,15 @@ export class AuthService {
     await this.sessions.forget(revoked);
   }
 
+  /** Signs in someone who just joined (an accepted invite). */
+  signInNewUser(
+    organization: Organization,
+    user: User,
+    method: SignInMethod,
+  ): Promise<TokenResponseDto> {
+    return this.signIn(organization, user, method, this.meta(), null);
+  }
+
   /** Opens a session and records the sign-in, in one transaction. */
   async signIn(
     organization: Organization,

@@ -50,6 +50,7 @@ function scopeConditions(subject: SubjectName, scope: Scope, ctx: AbilityContext
     case 'Organization':
     case 'SsoConnection':
     case 'Scim':
+    case 'Queue':
       return { id: '00000000-0000-0000-0000-000000000000' };
   }
 }

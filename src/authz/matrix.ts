@@ -91,6 +91,9 @@ const MANAGE_CUSTOM_ROLES: Permission[] = [
   { action: 'delete', subject: 'Role' },
 ];
 
+/** Queue health: job counts and failed jobs (invite mail, maintenance). */
+const OPERATE_QUEUES: Permission[] = [{ action: 'read', subject: 'Queue' }];
+
 export const BUILT_IN_ROLES: readonly BuiltInRole[] = [
   {
     key: 'owner',
@@ -109,6 +112,7 @@ export const BUILT_IN_ROLES: readonly BuiltInRole[] = [
       { action: 'manage', subject: 'Invite' },
       { action: 'manage', subject: 'Application' },
       { action: 'manage', subject: 'Policy' },
+      { action: 'manage', subject: 'Queue' },
     ],
   },
   {
@@ -145,6 +149,7 @@ export const BUILT_IN_ROLES: readonly BuiltInRole[] = [
       ...MANAGE_APPLICATIONS,
       ...SECURITY_OPERATIONS,
       ...MANAGE_CUSTOM_ROLES,
+      ...OPERATE_QUEUES,
     ],
   },
   {

@@ -12,6 +12,7 @@ export const SUBJECTS = [
   'Policy',
   'SsoConnection',
   'Scim',
+  'Queue',
 ] as const;
 export type SubjectName = (typeof SUBJECTS)[number];
 
@@ -76,6 +77,7 @@ export const SUBJECT_ACTIONS: Readonly<Record<SubjectName, readonly ActionName[]
   Application: ['create', 'read', 'update', 'delete', 'assign'],
   Policy: ['create', 'read', 'update', 'delete'],
   Scim: ['create', 'read', 'update', 'delete'],
+  Queue: ['read'],
 };
 
 /**

@@ -245,6 +245,53 @@ export class GroupsService {
     await this.invalidate([userId]);
   }
 
+  /**
+   * Before a new user is placed in groups (POST /users, invites): every group
+   * must exist in the organization, and the caller must be allowed to change
+   * its members and to grant the roles it carries.
+   */
+  async assertCanPlaceIn(principal: Principal, groupIds: readonly string[]): Promise<void> {
+    const wanted = [...new Set(groupIds)];
+    if (wanted.length === 0) return;
+    const groups = await this.em.find(
+      Group,
+      { id: { $in: wanted } },
+      scoped(principal.organizationId),
+    );
+    const found = new Set(groups.map((group) => group.id));
+    const missing = wanted.filter((id) => !found.has(id));
+    if (missing.length > 0) {
+      throw new ProblemException(
+        HttpStatus.NOT_FOUND,
+        `No such group(s) in this organization: ${missing.join(', ')}.`,
+      );
+    }
+    for (const group of groups) await this.authz.assert(principal, 'update', group);
+    await this.assertGrantable(principal, [...new Set(groups.flatMap((group) => group.roles))]);
+  }
+
+  /**
+   * Adds a just-created user to groups inside the caller's transaction. Groups
+   * deleted since the caller checked them are skipped; returns the ids joined.
+   */
+  async joinInTransaction(
+    em: EntityManager,
+    organizationId: string,
+    userId: string,
+    groupIds: readonly string[],
+  ): Promise<string[]> {
+    if (groupIds.length === 0) return [];
+    const groups = await em.find(
+      Group,
+      { id: { $in: [...new Set(groupIds)] } },
+      scoped(organizationId),
+    );
+    for (const group of groups)
+      em.create(GroupMember, { groupId: group.id, userId, organizationId });
+    await em.flush();
+    return groups.map((group) => group.id);
+  }
+
   /** A user's groups and the roles they inherit from them: what their principal is built from. */
   async membershipsOf(organizationId: string, userId: string): Promise<Memberships> {
     const rows = await this.em.getConnection().execute<Array<{ id: string; roles: string[] }>>(

@@ -8,6 +8,7 @@ import { AuthzService, selfOf } from '../authz/authz.service';
 import { ACCOUNT_HOLDER_ROLE, BASELINE_ROLE } from '../authz/matrix';
 import type { Principal } from '../authz/principal';
 import { ProblemException } from '../common/problem/problem';
+import { GroupsService } from '../groups/groups.service';
 import { TENANT_FILTER } from '../infra/database/organization-owned.entity';
 import type { Organization } from '../organizations/entities/organization.entity';
 import { OrganizationsService } from '../organizations/organizations.service';
@@ -41,6 +42,7 @@ export class UsersService {
     private readonly roles: RolesService,
     private readonly hasher: PasswordHasher,
     private readonly organizations: OrganizationsService,
+    private readonly groups: GroupsService,
   ) {}
 
   /** A user the caller may read; 404 otherwise (another organization's, or not theirs to see). */
@@ -77,6 +79,7 @@ export class UsersService {
     });
     await this.authz.assertCanGrant(principal, roles, (key) => catalog.permissionsOf([key]));
     this.assertEmailRule(roles, input.email ?? null);
+    await this.groups.assertCanPlaceIn(principal, input.groupIds ?? []);
     const organization = await this.organization(principal.organizationId);
     this.assertPassword(
       input.password,
@@ -96,6 +99,12 @@ export class UsersService {
           passwordHash,
         });
         await em.flush();
+        const groupIds = await this.groups.joinInTransaction(
+          em,
+          principal.organizationId,
+          user.id,
+          input.groupIds ?? [],
+        );
         await this.audit.record(em, {
           organizationId: principal.organizationId,
           actor: actorOf(principal),
@@ -107,6 +116,7 @@ export class UsersService {
             displayName: { to: user.displayName },
             status: { to: user.status },
             roles: { to: user.roles },
+            ...(groupIds.length > 0 ? { groups: { to: groupIds } } : {}),
           },
         });
         return user;

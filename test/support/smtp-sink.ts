@@ -25,6 +25,15 @@ export class SmtpSink {
       const chunks: Buffer[] = [];
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
       stream.on('end', () => {
+        if (this.failuresLeft > 0) {
+          this.failuresLeft -= 1;
+          this.refusedAt.push(Date.now());
+          callback(
+            Object.assign(new Error('Mailbox busy, try again later'), { responseCode: 451 }),
+          );
+          return;
+        }
+        this.receivedAt.push(Date.now());
         const raw = Buffer.concat(chunks).toString('utf8');
         const envelope = session.envelope;
         this.messages.push({
@@ -39,6 +48,24 @@ export class SmtpSink {
     },
   });
   port = 0;
+  /** When each refused (see failNext) and each accepted message arrived, in ms since the epoch. */
+  readonly refusedAt: number[] = [];
+  readonly receivedAt: number[] = [];
+  private failuresLeft = 0;
+
+  /** Refuses the next `count` messages with a temporary SMTP error (451), as a struggling server would. */
+  failNext(count: number): void {
+    this.failuresLeft = count;
+  }
+
+  /** The accept link of a received invite mail (from its text part). */
+  static linkIn(mail: ReceivedMail): URL {
+    // Undo quoted-printable soft line breaks and escaped "=" before looking for the link.
+    const decoded = mail.raw.replace(/=\r?\n/g, '').replace(/=3D/gi, '=');
+    const match = /https?:\/\/[^\s"<>]+token=[\w-]+/.exec(decoded);
+    if (match === null) throw new Error(`No link in mail: ${mail.raw}`);
+    return new URL(match[0]);
+  }
 
   async start(): Promise<this> {
     await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));

@@ -1,0 +1,31 @@
+import { MikroOrmModule } from '@mikro-orm/nestjs';
+import { Module } from '@nestjs/common';
+import { AuthModule } from '../auth/auth.module';
+import { PasswordModule } from '../auth/password/password.module';
+import { GroupsModule } from '../groups/groups.module';
+import { MailModule } from '../infra/mail/mail.module';
+import { OutboxModule } from '../outbox/outbox.module';
+import { RolesModule } from '../roles/roles.module';
+import { UsersModule } from '../users/users.module';
+import { Invite } from './entities/invite.entity';
+import { InviteDeliveryService } from './invite-delivery.service';
+import { InvitesController } from './invites.controller';
+import { InvitesService } from './invites.service';
+
+/** Invites: created through the API, mailed by the `mail` queue's worker (see WorkersModule). */
+@Module({
+  imports: [
+    MikroOrmModule.forFeature([Invite]),
+    AuthModule,
+    PasswordModule,
+    UsersModule,
+    GroupsModule,
+    RolesModule,
+    OutboxModule,
+    MailModule,
+  ],
+  controllers: [InvitesController],
+  providers: [InvitesService, InviteDeliveryService],
+  exports: [InviteDeliveryService],
+})
+export class InvitesModule {}

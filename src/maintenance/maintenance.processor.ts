@@ -1,0 +1,52 @@
+import { InjectQueue, OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
+import { Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { type Job, type Queue, UnrecoverableError } from 'bullmq';
+import { AppConfig } from '../../config/app-config';
+import { MAINTENANCE_QUEUE } from '../infra/queue/queues';
+import { MaintenanceService } from './maintenance.service';
+
+export const MAINTENANCE_JOBS = ['sessions.purge', 'invites.expire'] as const;
+export type MaintenanceJob = (typeof MAINTENANCE_JOBS)[number];
+
+/**
+ * The `maintenance` queue: repeatable jobs (BullMQ job schedulers, upserted at
+ * start so every worker process agrees on one schedule) and their worker.
+ */
+@Processor(MAINTENANCE_QUEUE)
+export class MaintenanceProcessor extends WorkerHost implements OnApplicationBootstrap {
+  private readonly logger = new Logger('MaintenanceWorker');
+
+  constructor(
+    private readonly maintenance: MaintenanceService,
+    private readonly config: AppConfig,
+    @InjectQueue(MAINTENANCE_QUEUE) private readonly queue: Queue,
+  ) {
+    super();
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    const every: Record<MaintenanceJob, number> = {
+      'sessions.purge': this.config.maintenance.sessionsEverySeconds,
+      'invites.expire': this.config.maintenance.invitesEverySeconds,
+    };
+    for (const name of MAINTENANCE_JOBS) {
+      await this.queue.upsertJobScheduler(name, { every: every[name] * 1000 }, { name });
+    }
+  }
+
+  async process(job: Job): Promise<unknown> {
+    switch (job.name as MaintenanceJob) {
+      case 'sessions.purge':
+        return this.maintenance.purgeSessions();
+      case 'invites.expire':
+        return this.maintenance.expireInvites();
+      default:
+        throw new UnrecoverableError(`Unknown maintenance job "${job.name}"`);
+    }
+  }
+
+  @OnWorkerEvent('error')
+  onError(error: Error): void {
+    this.logger.warn(`Maintenance worker: ${error.message}`);
+  }
+}

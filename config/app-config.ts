@@ -46,6 +46,11 @@ export class AppConfig {
   readonly dataDir!: string;
   /** Run BullMQ workers inside the API process (`npm run start:worker` runs them alone). */
   readonly workersEnabled!: boolean;
+  /**
+   * On shutdown, how long queue workers wait for their running jobs before
+   * closing regardless (a job still running then is retried by another worker).
+   */
+  readonly workerShutdownGraceMs!: number;
   /** Trust X-Forwarded-For from a reverse proxy for the client IP. */
   readonly trustProxy!: boolean;
   readonly invites!: {
@@ -226,6 +231,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     metricsToken: read.raw('METRICS_TOKEN'),
     dataDir: read.string('DATA_DIR', '.data'),
     workersEnabled: read.bool('WORKERS_ENABLED', true),
+    workerShutdownGraceMs: read.int('WORKER_SHUTDOWN_GRACE_MS', 20_000, 0, 600_000),
     trustProxy: read.bool('TRUST_PROXY', false),
     invites: {
       ttlHours: read.int('INVITE_TTL_HOURS', 168, 1, 24 * 90),

@@ -1,7 +1,8 @@
-import { InjectQueue, OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
+import { InjectQueue, OnWorkerEvent, Processor } from '@nestjs/bullmq';
 import { Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { type Job, type Queue, UnrecoverableError } from 'bullmq';
 import { AppConfig } from '../../config/app-config';
+import { DrainingWorkerHost } from '../infra/queue/draining-worker-host';
 import { MAINTENANCE_QUEUE } from '../infra/queue/queues';
 import { MaintenanceService } from './maintenance.service';
 
@@ -13,15 +14,13 @@ export type MaintenanceJob = (typeof MAINTENANCE_JOBS)[number];
  * start so every worker process agrees on one schedule) and their worker.
  */
 @Processor(MAINTENANCE_QUEUE)
-export class MaintenanceProcessor extends WorkerHost implements OnApplicationBootstrap {
-  private readonly logger = new Logger('MaintenanceWorker');
-
+export class MaintenanceProcessor extends DrainingWorkerHost implements OnApplicationBootstrap {
   constructor(
     private readonly maintenance: MaintenanceService,
     private readonly config: AppConfig,
     @InjectQueue(MAINTENANCE_QUEUE) private readonly queue: Queue,
   ) {
-    super();
+    super(config.workerShutdownGraceMs, new Logger('MaintenanceWorker'));
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -34,7 +33,7 @@ export class MaintenanceProcessor extends WorkerHost implements OnApplicationBoo
     }
   }
 
-  async process(job: Job): Promise<unknown> {
+  protected async handle(job: Job): Promise<unknown> {
     switch (job.name as MaintenanceJob) {
       case 'sessions.purge':
         return this.maintenance.purgeSessions();

@@ -1,4 +1,4 @@
-import { SMTPServer } from 'smtp-server';
+import { SMTPServer, type SMTPServerSession } from 'smtp-server';
 
 export interface ReceivedMail {
   from: string;
@@ -25,33 +25,60 @@ export class SmtpSink {
       const chunks: Buffer[] = [];
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
       stream.on('end', () => {
-        if (this.failuresLeft > 0) {
-          this.failuresLeft -= 1;
-          this.refusedAt.push(Date.now());
-          callback(
-            Object.assign(new Error('Mailbox busy, try again later'), { responseCode: 451 }),
-          );
-          return;
-        }
-        this.receivedAt.push(Date.now());
-        const raw = Buffer.concat(chunks).toString('utf8');
-        const envelope = session.envelope;
-        this.messages.push({
-          from: envelope.mailFrom === false ? '' : envelope.mailFrom.address,
-          to: envelope.rcptTo.map((recipient) => recipient.address),
-          raw,
-          subject: headerValue(raw, 'Subject'),
-        });
-        this.waiters.splice(0).forEach((wake) => wake());
-        callback();
+        const hold = this.hold;
+        this.hold = undefined;
+        hold?.arrived();
+        void (hold?.released ?? Promise.resolve()).then(() =>
+          this.answer(chunks, session, callback),
+        );
       });
     },
   });
+
   port = 0;
   /** When each refused (see failNext) and each accepted message arrived, in ms since the epoch. */
   readonly refusedAt: number[] = [];
   readonly receivedAt: number[] = [];
   private failuresLeft = 0;
+  private hold: { arrived: () => void; released: Promise<void> } | undefined;
+
+  /** Accepts the message, or refuses it while failNext is in force. */
+  private answer(
+    chunks: Buffer[],
+    session: SMTPServerSession,
+    callback: (error?: Error | null) => void,
+  ): void {
+    if (this.failuresLeft > 0) {
+      this.failuresLeft -= 1;
+      this.refusedAt.push(Date.now());
+      callback(Object.assign(new Error('Mailbox busy, try again later'), { responseCode: 451 }));
+      return;
+    }
+    this.receivedAt.push(Date.now());
+    const raw = Buffer.concat(chunks).toString('utf8');
+    const envelope = session.envelope;
+    this.messages.push({
+      from: envelope.mailFrom === false ? '' : envelope.mailFrom.address,
+      to: envelope.rcptTo.map((recipient) => recipient.address),
+      raw,
+      subject: headerValue(raw, 'Subject'),
+    });
+    this.waiters.splice(0).forEach((wake) => wake());
+    callback();
+  }
+
+  /**
+   * Holds the next message before answering it, as a slow server would.
+   * `arrived` resolves once its data is in; the reply waits for `release()`.
+   */
+  holdNext(): { arrived: Promise<void>; release: () => void } {
+    let arrived!: () => void;
+    let release!: () => void;
+    const arrivedPromise = new Promise<void>((resolve) => (arrived = resolve));
+    const released = new Promise<void>((resolve) => (release = resolve));
+    this.hold = { arrived, released };
+    return { arrived: arrivedPromise, release };
+  }
 
   /** Refuses the next `count` messages with a temporary SMTP error (451), as a struggling server would. */
   failNext(count: number): void {

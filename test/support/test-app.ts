@@ -34,6 +34,9 @@ export interface TestApp {
   logs: string[];
   databaseName: string;
   databaseUrl: string;
+  /** Shuts the app down as a SIGTERM would; its database and Redis keys stay for inspection. */
+  stop(): Promise<void>;
+  /** Stops the app (if still running), deletes its Redis keys and drops its database. */
   close(): Promise<void>;
 }
 
@@ -91,6 +94,9 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   const port = typeof address === 'object' && address !== null ? address.port : 0;
   const baseUrl = `http://127.0.0.1:${port}`;
 
+  let stopping: Promise<void> | undefined;
+  const stop = () => (stopping ??= app.close());
+
   return {
     app,
     config,
@@ -99,8 +105,9 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     logs: logs.lines,
     databaseName: database.name,
     databaseUrl: database.url,
+    stop,
     async close() {
-      await app.close();
+      await stop();
       await deleteRedisKeys(redisKeyPrefix);
       await dropTestDatabase(database.name);
     },

@@ -139,6 +139,15 @@ const cases: Case[] = [
     run: (t, w) => t.http.get('/api/v1/audit-events/verify').set('authorization', w.caller.auth),
   },
   {
+    name: 'GET /audit-events/export',
+    expected: (a, w) =>
+      a.can('export', subject('AuditEvent', { organizationId: w.organizationId })) ? 200 : 403,
+    run: (t, w) =>
+      t.http
+        .get('/api/v1/audit-events/export?format=ndjson&action=auth.')
+        .set('authorization', w.caller.auth),
+  },
+  {
     name: 'GET /audit-events',
     expected: (a, w) =>
       a.can('read', subject('AuditEvent', { organizationId: w.organizationId })) ? 200 : 403,

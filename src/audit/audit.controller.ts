@@ -1,13 +1,16 @@
-import { Controller, Get, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, Query, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
 import { Can } from '../authz/can.decorator';
 import { CurrentPrincipal } from '../authz/current-principal.decorator';
 import type { Principal } from '../authz/principal';
+import { AuditExportService } from './audit-export.service';
 import { AuditQueryService } from './audit-query.service';
 import { AuditVerifierService } from './audit-verifier.service';
 import {
   AuditEventListDto,
   AuditEventResponseDto,
+  ExportAuditEventsQueryDto,
   ListAuditEventsQueryDto,
   VerificationDto,
   VerifyAuditQueryDto,
@@ -19,7 +22,33 @@ export class AuditController {
   constructor(
     private readonly queries: AuditQueryService,
     private readonly verifier: AuditVerifierService,
+    private readonly exporter: AuditExportService,
   ) {}
+
+  @Can(
+    'export',
+    'AuditEvent',
+    'Stream the filtered events, oldest first, as CSV, NDJSON or one JSON array (an audited action)',
+  )
+  @Get('export')
+  @ApiProduces('text/csv', 'application/x-ndjson', 'application/json')
+  @ApiOkResponse({
+    description:
+      'The events as a file (Content-Disposition: attachment), with their seq, prevHash and hash',
+  })
+  async export(
+    @CurrentPrincipal() principal: Principal,
+    @Query() query: ExportAuditEventsQueryDto,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    const { format = 'csv', ...filters } = query;
+    const file = await this.exporter.open(principal, format, filters);
+    await reply
+      .header('content-type', file.contentType)
+      .header('content-disposition', `attachment; filename="${file.filename}"`)
+      .header('cache-control', 'no-store')
+      .send(file.body);
+  }
 
   @Can(
     'read',

@@ -14,7 +14,8 @@ import {
 } from 'class-validator';
 import type { AuditEvent } from '../entities/audit-event.entity';
 
-export class ListAuditEventsQueryDto {
+/** The filters shared by the list and the export. */
+export class AuditFiltersQueryDto {
   @IsOptional() @IsDateString({ strict: true }) @MaxLength(35) from?: string;
   @IsOptional() @IsDateString({ strict: true }) @MaxLength(35) to?: string;
   @IsOptional() @IsUUID() actorId?: string;
@@ -23,11 +24,21 @@ export class ListAuditEventsQueryDto {
   @IsOptional() @MaxLength(50) @IsString() targetType?: string;
   @IsOptional() @MaxLength(100) @IsString() targetId?: string;
   @IsOptional() @IsIn(['success', 'failure']) outcome?: 'success' | 'failure';
+}
+
+export class ListAuditEventsQueryDto extends AuditFiltersQueryDto {
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(200) limit?: number;
   @IsOptional()
   @MaxLength(40)
   @Matches(/^\d+$/, { message: 'cursor is not a cursor this API gave out' })
   cursor?: string;
+}
+
+export class ExportAuditEventsQueryDto extends AuditFiltersQueryDto {
+  @ApiPropertyOptional({ enum: ['csv', 'ndjson', 'json'], default: 'csv' })
+  @IsOptional()
+  @IsIn(['csv', 'ndjson', 'json'])
+  format?: 'csv' | 'ndjson' | 'json';
 }
 
 export class VerifyAuditQueryDto {

@@ -4,6 +4,7 @@ import { Migration20261122010000IdentityAndAudit } from '../migrations/Migration
 import { Migration20261122020000Groups } from '../migrations/Migration20261122020000Groups';
 import { Migration20261122030000ApiKeys } from '../migrations/Migration20261122030000ApiKeys';
 import { Migration20261123000000InvitesAndOutbox } from '../migrations/Migration20261123000000InvitesAndOutbox';
+import { Migration20261123010000PartitionAuditEvents } from '../migrations/Migration20261123010000PartitionAuditEvents';
 
 /**
  * Every migration, in order. Listed explicitly (not discovered by glob) so the
@@ -24,5 +25,9 @@ export const migrationsList: MigrationObject[] = [
   {
     name: 'Migration20261123000000InvitesAndOutbox',
     class: Migration20261123000000InvitesAndOutbox,
+  },
+  {
+    name: 'Migration20261123010000PartitionAuditEvents',
+    class: Migration20261123010000PartitionAuditEvents,
   },
 ];

@@ -38,11 +38,13 @@ describe('GET /api/v1/audit-events/export', () => {
     db = new Client({ connectionString: t.databaseUrl });
     await db.connect();
     // Another organization's events in the same table.
+    const other = randomUUID();
+    await db.query('select audit_ensure_partition($1, now())', [other]);
     await db.query(
       `insert into audit_events (id, organization_id, seq, occurred_at, actor_type, action, outcome, prev_hash, hash)
        select gen_random_uuid(), $1, g, now(), 'system', 'user.created', 'success', repeat('0', 64), repeat('1', 64)
          from generate_series(1, 5) g`,
-      [randomUUID()],
+      [other],
     );
   });
   afterAll(async () => {

@@ -60,12 +60,21 @@ export class AuditVerifierService {
       );
       for (const row of rows) {
         if (expectedPrev === null) {
-          // The first event of the range links to its stored predecessor, or to the genesis hash.
+          // The first event of the range links to its stored predecessor, to the genesis hash,
+          // or to a retention anchor.
           const [previous] = await connection.execute<Array<{ hash: string }>>(
             'select hash from audit_events where organization_id = ? and seq = ?',
             [organizationId, String(BigInt(row.seq) - 1n)],
           );
-          expectedPrev = previous?.hash ?? (row.seq === '1' ? GENESIS_HASH : null);
+          // Past a retention drop, the anchor holds the hash of the last dropped event.
+          const [anchor] = previous
+            ? []
+            : await connection.execute<Array<{ prev_hash: string }>>(
+                'select prev_hash from audit_chain_anchors where organization_id = ? and first_seq = ?',
+                [organizationId, row.seq],
+              );
+          expectedPrev =
+            previous?.hash ?? (row.seq === '1' ? GENESIS_HASH : (anchor?.prev_hash ?? null));
           expectedSeq = BigInt(row.seq);
           if (expectedPrev === null) return this.invalid(checked, row, 'missing predecessor');
         }

@@ -4,6 +4,7 @@ import type { Pool } from 'pg';
 import { AppConfig } from '../../config/app-config';
 import { OrganizationsModule } from '../organizations/organizations.module';
 import { AUDIT_EXPORT_POOL, AuditExportService, createExportPool } from './audit-export.service';
+import { AuditPartitionsService } from './audit-partitions.service';
 import { AuditQueryService } from './audit-query.service';
 import { AuditVerifierService } from './audit-verifier.service';
 import { AuditController } from './audit.controller';
@@ -33,9 +34,10 @@ class ExportPoolLifecycle implements OnApplicationShutdown {
     AuditQueryService,
     AuditVerifierService,
     AuditExportService,
+    AuditPartitionsService,
     { provide: AUDIT_EXPORT_POOL, inject: [AppConfig], useFactory: createExportPool },
     ExportPoolLifecycle,
   ],
-  exports: [AuditService],
+  exports: [AuditService, AuditPartitionsService],
 })
 export class AuditModule {}

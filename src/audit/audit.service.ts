@@ -65,6 +65,9 @@ export function actorOf(principal: Principal): AuditActor {
  */
 @Injectable()
 export class AuditService {
+  /** Organization months whose partition this process has seen exist ("<org id>:YYYY-MM"). */
+  private readonly partitions = new Set<string>();
+
   constructor(
     private readonly cls: ClsService<WardenClsStore>,
     private readonly clock: Clock,
@@ -80,6 +83,11 @@ export class AuditService {
         { $or: [{ actorId: userId }, { targetType: 'User', targetId: userId }] },
         { orderBy: { seq: 'asc' }, filters: { tenant: { organizationId } } },
       );
+  }
+
+  /** Forgets partitions known to exist, after retention dropped some. */
+  forgetPartitions(): void {
+    this.partitions.clear();
   }
 
   async record(em: EntityManager, entry: AuditEntry): Promise<void> {
@@ -125,6 +133,16 @@ export class AuditService {
       prevHash: head.last_hash,
     };
     const hash = chainHash(fields);
+    const month = `${entry.organizationId}:${fields.occurredAt.toISOString().slice(0, 7)}`;
+    if (!this.partitions.has(month)) {
+      await connection.execute(
+        'select audit_ensure_partition(?, ?)',
+        [entry.organizationId, fields.occurredAt],
+        'run',
+        ctx,
+      );
+      this.partitions.add(month);
+    }
     await connection.execute(
       `insert into audit_events (id, organization_id, seq, occurred_at, actor_type, actor_id, actor_username,
          actor_email, action, target_type, target_id, outcome, reason, changes, ip, user_agent, request_id,

@@ -5,8 +5,9 @@ import { AppConfig } from '../../config/app-config';
 import { DrainingWorkerHost } from '../infra/queue/draining-worker-host';
 import { MAINTENANCE_QUEUE } from '../infra/queue/queues';
 import { MaintenanceService } from './maintenance.service';
+import { AuditPartitionsService } from '../audit/audit-partitions.service';
 
-export const MAINTENANCE_JOBS = ['sessions.purge', 'invites.expire'] as const;
+export const MAINTENANCE_JOBS = ['sessions.purge', 'invites.expire', 'audit.partitions'] as const;
 export type MaintenanceJob = (typeof MAINTENANCE_JOBS)[number];
 
 /**
@@ -17,6 +18,7 @@ export type MaintenanceJob = (typeof MAINTENANCE_JOBS)[number];
 export class MaintenanceProcessor extends DrainingWorkerHost implements OnApplicationBootstrap {
   constructor(
     private readonly maintenance: MaintenanceService,
+    private readonly auditPartitions: AuditPartitionsService,
     private readonly config: AppConfig,
     @InjectQueue(MAINTENANCE_QUEUE) private readonly queue: Queue,
   ) {
@@ -27,6 +29,7 @@ export class MaintenanceProcessor extends DrainingWorkerHost implements OnApplic
     const every: Record<MaintenanceJob, number> = {
       'sessions.purge': this.config.maintenance.sessionsEverySeconds,
       'invites.expire': this.config.maintenance.invitesEverySeconds,
+      'audit.partitions': this.config.maintenance.auditEverySeconds,
     };
     for (const name of MAINTENANCE_JOBS) {
       await this.queue.upsertJobScheduler(name, { every: every[name] * 1000 }, { name });
@@ -39,6 +42,10 @@ export class MaintenanceProcessor extends DrainingWorkerHost implements OnApplic
         return this.maintenance.purgeSessions();
       case 'invites.expire':
         return this.maintenance.expireInvites();
+      case 'audit.partitions': {
+        const partitions = await this.auditPartitions.createUpcoming();
+        return { partitions, ...(await this.auditPartitions.applyRetention()) };
+      }
       default:
         throw new UnrecoverableError(`Unknown maintenance job "${job.name}"`);
     }

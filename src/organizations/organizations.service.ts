@@ -21,6 +21,11 @@ export class OrganizationsService {
     return this.em.fork().findOne(Organization, { slug: slug.trim().toLowerCase() });
   }
 
+  /** Every organization, for jobs that act on each (maintenance); never for a request. */
+  listAll(): Promise<Organization[]> {
+    return this.em.fork().find(Organization, {}, { orderBy: { createdAt: 'asc' } });
+  }
+
   findById(id: string): Promise<Organization | null> {
     return this.em.fork().findOne(Organization, { id });
   }

@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
+import { type AuditEventRow, chainedFieldsOf, chainHash } from '../src/audit/audit-chain';
 import { expectProblem } from './support/problem';
 import { createUser, login, signInOwner, type SignedIn } from './support/principals';
 import { startTestApp, type TestApp } from './support/test-app';
@@ -127,6 +129,77 @@ describe('GET /api/v1/audit-events/verify', () => {
       firstInvalid: { id: victim?.id, seq: victim?.seq, reason: 'altered' },
     });
     await tamper('update audit_events set reason = $2 where id = $1', [victim?.id, original]);
+    expect((await verify().expect(200)).body.valid).toBe(true);
+  });
+
+  /** A forged copy of event `of`, re-hashed as anyone reading the code could. */
+  const forge = async (of: string, change: (row: AuditEventRow) => void) => {
+    const { rows } = await db.query<AuditEventRow>('select * from audit_events where id = $1', [
+      of,
+    ]);
+    const row = rows[0];
+    if (row === undefined) throw new Error('no such event');
+    const forged = { ...row, id: randomUUID(), reason: 'forged' };
+    change(forged);
+    forged.hash = chainHash(chainedFieldsOf(forged));
+    await db.query(
+      `insert into audit_events (id, organization_id, seq, occurred_at, actor_type, actor_id, action,
+         target_type, target_id, outcome, reason, prev_hash, hash)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+      [
+        forged.id,
+        forged.organization_id,
+        forged.seq,
+        forged.occurred_at,
+        forged.actor_type,
+        forged.actor_id,
+        forged.action,
+        forged.target_type,
+        forged.target_id,
+        forged.outcome,
+        forged.reason,
+        forged.prev_hash,
+        forged.hash,
+      ],
+    );
+    return forged;
+  };
+
+  it('names an event inserted into the middle of the chain', async () => {
+    const rows = await seqs();
+    const original = rows[4];
+    // Same place in the chain, same predecessor, a valid hash of its own.
+    const forged = await forge(original?.id ?? '', (row) => {
+      row.occurred_at = new Date(new Date(row.occurred_at).getTime() + 1);
+    });
+    const response = await verify().expect(200);
+    expect(response.body.valid).toBe(false);
+    expect(response.body.firstInvalid).toEqual({
+      id: forged.id,
+      seq: forged.seq,
+      reason: 'inserted',
+    });
+    await tamper('delete from audit_events where id = $1', [forged.id]);
+    expect((await verify().expect(200)).body.valid).toBe(true);
+  });
+
+  it('names an event appended past the chain head', async () => {
+    const rows = await seqs();
+    const last = rows.at(-1);
+    const lastHash = (
+      await db.query<{ hash: string }>('select hash from audit_events where id = $1', [last?.id])
+    ).rows[0]?.hash;
+    const forged = await forge(last?.id ?? '', (row) => {
+      row.seq = String(BigInt(row.seq) + 1n);
+      row.prev_hash = lastHash ?? '';
+    });
+    const response = await verify().expect(200);
+    expect(response.body.firstInvalid).toEqual({
+      id: forged.id,
+      seq: forged.seq,
+      reason: 'inserted',
+    });
+    await tamper('delete from audit_events where id = $1', [forged.id]);
     expect((await verify().expect(200)).body.valid).toBe(true);
   });
 

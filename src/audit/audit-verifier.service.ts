@@ -10,7 +10,7 @@ export interface VerificationResult {
   firstInvalid?: {
     id: string;
     seq: string;
-    reason: 'altered' | 'missing predecessor' | 'broken link';
+    reason: 'altered' | 'missing predecessor' | 'broken link' | 'inserted';
   };
 }
 
@@ -51,14 +51,28 @@ export class AuditVerifierService {
     let checked = 0;
     let expectedPrev: string | null = null;
     let expectedSeq: bigint | null = null;
-    let after = '0';
+    let previousRow: AuditEventRow | null = null;
+    let head: { seq: bigint; hash: string } | null = null;
+    let after = { seq: '0', id: '00000000-0000-0000-0000-000000000000' };
     for (;;) {
       const rows = await connection.execute<AuditEventRow[]>(
-        `select * from audit_events where organization_id = ? and seq > ? ${bounds.join(' ')}
-          order by seq limit ${BATCH}`,
-        [organizationId, after, ...boundValues],
+        `select * from audit_events where organization_id = ? and (seq, id) > (?, ?) ${bounds.join(' ')}
+          order by seq, id limit ${BATCH}`,
+        [organizationId, after.seq, after.id, ...boundValues],
       );
       for (const row of rows) {
+        if (previousRow !== null && row.seq === previousRow.seq) {
+          // Two events claim one place: the genuine one is what the chain continues from.
+          const next = await this.nextPrevHash(organizationId, row.seq);
+          return next === row.hash
+            ? this.invalid(checked - 1, previousRow, 'inserted')
+            : this.invalid(checked, row, 'inserted');
+        }
+        // An event past the chain head was never written by Warden (the head moves in the same
+        // transaction as every append, so a fresh read covers anything committed since).
+        if (head === null || BigInt(row.seq) > head.seq) head = await this.head(organizationId);
+        if (head === null || BigInt(row.seq) > head.seq)
+          return this.invalid(checked, row, 'inserted');
         if (expectedPrev === null) {
           // The first event of the range links to its stored predecessor, to the genesis hash,
           // or to a retention anchor.
@@ -85,10 +99,34 @@ export class AuditVerifierService {
         checked += 1;
         expectedPrev = row.hash;
         expectedSeq = BigInt(row.seq) + 1n;
+        previousRow = row;
       }
-      if (rows.length < BATCH) return { valid: true, checked };
-      after = rows[rows.length - 1]?.seq ?? after;
+      if (rows.length < BATCH || previousRow === null) return { valid: true, checked };
+      after = { seq: previousRow.seq, id: previousRow.id };
     }
+  }
+
+  private async head(organizationId: string): Promise<{ seq: bigint; hash: string } | null> {
+    const [row] = await this.em
+      .getConnection()
+      .execute<Array<{ last_seq: string; last_hash: string }>>(
+        'select last_seq, last_hash from audit_chain_heads where organization_id = ?',
+        [organizationId],
+      );
+    return row ? { seq: BigInt(row.last_seq), hash: row.last_hash } : null;
+  }
+
+  /** The hash the event after `seq` links to (the chain head's, for the last event). */
+  private async nextPrevHash(organizationId: string, seq: string): Promise<string | undefined> {
+    const [next] = await this.em
+      .getConnection()
+      .execute<Array<{ prev_hash: string }>>(
+        'select prev_hash from audit_events where organization_id = ? and seq = ? limit 1',
+        [organizationId, String(BigInt(seq) + 1n)],
+      );
+    if (next) return next.prev_hash;
+    const head = await this.head(organizationId);
+    return head?.seq === BigInt(seq) ? head.hash : undefined;
   }
 
   private invalid(

@@ -49,7 +49,8 @@ export class VerifyAuditQueryDto {
 export class FirstInvalidDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty({ maxLength: 40 }) seq!: string;
-  @ApiProperty({ enum: ['altered', 'missing predecessor', 'broken link'] }) reason!: string;
+  @ApiProperty({ enum: ['altered', 'missing predecessor', 'broken link', 'inserted'] })
+  reason!: string;
 }
 
 export class VerificationDto {

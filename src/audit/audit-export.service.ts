@@ -1,6 +1,6 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
-import { Pool, type PoolClient } from 'pg';
+import { Pool } from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { Readable } from 'node:stream';
 import { AppConfig } from '../../config/app-config';
@@ -99,7 +99,7 @@ export class AuditExportService {
     const copy = client.query(
       copyTo(auditCopySql(format, auditWhereSql(principal.organizationId, filters))),
     );
-    const chunks = streamed(copy, client, format);
+    const chunks = framed(copy, format, (failed) => client.release(failed || undefined));
     // Wait for the first bytes, so a failing query is a problem document, not a cut-off 200.
     const first = await chunks.next();
     return {
@@ -118,14 +118,15 @@ export class AuditExportService {
 }
 
 /**
- * The COPY's bytes, framed for the format. Iterating applies back-pressure;
- * when the consumer stops early (the client went away) the connection is
- * closed rather than returned to the pool mid-COPY, which ends the query.
+ * The COPY's bytes, framed for the format. Iterating applies back-pressure.
+ * `done(failed)` runs once: failed when the consumer stopped early (the client
+ * went away) or the query failed, so the caller closes the connection rather
+ * than reuse it mid-COPY, which also ends the query.
  */
-async function* streamed(
+export async function* framed(
   copy: Readable,
-  client: PoolClient,
   format: ExportFormat,
+  done: (failed: boolean) => void,
 ): AsyncGenerator<Buffer | string> {
   let finished = false;
   try {
@@ -138,7 +139,7 @@ async function* streamed(
     if (format === 'json') yield opened ? ']\n' : '[\n]\n';
     finished = true;
   } finally {
-    client.release(finished ? undefined : true);
+    done(!finished);
   }
 }
 

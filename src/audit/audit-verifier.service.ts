@@ -16,11 +16,7 @@ export interface VerificationResult {
 
 const BATCH = 5_000;
 
-/**
- * Recomputes an organization's hash chain, in seq order and in batches
- * (constant memory), and names the first event that was altered, or whose
- * predecessor was removed or replaced.
- */
+/** GET /audit-events/verify: the caller's organization, for roles that may read the trail. */
 @Injectable()
 export class AuditVerifierService {
   constructor(
@@ -36,8 +32,23 @@ export class AuditVerifierService {
       __caslSubjectType__: 'AuditEvent',
       organizationId: principal.organizationId,
     });
+    return new AuditChainVerifier(this.em).verify(principal.organizationId, range);
+  }
+}
+
+/**
+ * Recomputes an organization's hash chain, in seq order and in batches
+ * (constant memory), and names the first event that was altered, or whose
+ * predecessor was removed or replaced.
+ */
+export class AuditChainVerifier {
+  constructor(private readonly em: EntityManager) {}
+
+  async verify(
+    organizationId: string,
+    range: { from?: string; to?: string },
+  ): Promise<VerificationResult> {
     const connection = this.em.getConnection();
-    const organizationId = principal.organizationId;
     const bounds: string[] = [];
     const boundValues: Date[] = [];
     if (range.from) {

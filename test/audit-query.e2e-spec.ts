@@ -142,25 +142,16 @@ describe('GET /api/v1/audit-events/verify', () => {
     const forged = { ...row, id: randomUUID(), reason: 'forged' };
     change(forged);
     forged.hash = chainHash(chainedFieldsOf(forged));
+    // Every column, so the stored row is exactly what was hashed.
+    const columns = Object.keys(forged) as Array<keyof AuditEventRow>;
     await db.query(
-      `insert into audit_events (id, organization_id, seq, occurred_at, actor_type, actor_id, action,
-         target_type, target_id, outcome, reason, prev_hash, hash)
-       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-      [
-        forged.id,
-        forged.organization_id,
-        forged.seq,
-        forged.occurred_at,
-        forged.actor_type,
-        forged.actor_id,
-        forged.action,
-        forged.target_type,
-        forged.target_id,
-        forged.outcome,
-        forged.reason,
-        forged.prev_hash,
-        forged.hash,
-      ],
+      `insert into audit_events (${columns.join(', ')})
+       values (${columns.map((_, index) => `$${index + 1}`).join(', ')})`,
+      columns.map((column) =>
+        column === 'changes' && forged.changes !== null
+          ? JSON.stringify(forged.changes)
+          : forged[column],
+      ),
     );
     return forged;
   };

@@ -88,8 +88,9 @@ export class InvitesService {
       throw new ProblemException(HttpStatus.CONFLICT, 'Email already exists', { type: 'conflict' });
     }
     const now = this.clock.now();
-    try {
-      const invite = await this.em.transactional(async (em) => {
+    return this.commitMail(
+      'A pending invite for this email already exists; resend it instead.',
+      async (em) => {
         // A pending invite past its expiry no longer blocks a new one for the same address.
         await em.nativeUpdate(
           Invite,
@@ -119,19 +120,8 @@ export class InvitesService {
           changes: { email: { to: email }, roles: { to: roles }, groups: { to: groupIds } },
         });
         return created;
-      });
-      this.outbox.kick();
-      return invite;
-    } catch (error) {
-      if (error instanceof UniqueConstraintViolationException) {
-        throw new ProblemException(
-          HttpStatus.CONFLICT,
-          'A pending invite for this email already exists; resend it instead.',
-          { type: 'conflict' },
-        );
-      }
-      throw error;
-    }
+      },
+    );
   }
 
   async list(
@@ -193,8 +183,9 @@ export class InvitesService {
    */
   async resend(principal: Principal, id: string): Promise<Invite> {
     const now = this.clock.now();
-    try {
-      const invite = await this.em.transactional(async (em) => {
+    return this.commitMail(
+      'Another pending invite for this email exists; resend that one.',
+      async (em) => {
         const found = await this.lockVisible(principal, id, em);
         await this.authz.assert(principal, 'update', found);
         await this.assertCanGrant(principal, found.roles);
@@ -221,16 +212,26 @@ export class InvitesService {
           changes: { expiresAt: { to: found.expiresAt.toISOString() } },
         });
         return found;
-      });
+      },
+    );
+  }
+
+  /**
+   * Runs `work` (which queues a mail in the outbox) in a transaction, then
+   * kicks the relay. A second pending invite for one address breaks the
+   * unique index: that is a 409 with `conflict`, not a 500.
+   */
+  private async commitMail(
+    conflict: string,
+    work: (em: EntityManager) => Promise<Invite>,
+  ): Promise<Invite> {
+    try {
+      const invite = await this.em.transactional(work);
       this.outbox.kick();
       return invite;
     } catch (error) {
       if (error instanceof UniqueConstraintViolationException) {
-        throw new ProblemException(
-          HttpStatus.CONFLICT,
-          'Another pending invite for this email exists; resend that one.',
-          { type: 'conflict' },
-        );
+        throw new ProblemException(HttpStatus.CONFLICT, conflict, { type: 'conflict' });
       }
       throw error;
     }

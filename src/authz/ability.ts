@@ -21,37 +21,39 @@ export interface AbilityContext {
   groupIds: readonly string[];
 }
 
-/** What "own" and "assigned" mean, subject by subject. */
-function scopeConditions(subject: SubjectName, scope: Scope, ctx: AbilityContext): MongoQuery {
-  if (scope === 'all') return {};
+/**
+ * What "own" and "assigned" mean, subject by subject, as alternatives: CASL has
+ * no `$or`, so each alternative becomes a rule of its own (and `where()` turns
+ * the rules back into one SQL `or`).
+ */
+function scopeConditions(subject: SubjectName, scope: Scope, ctx: AbilityContext): MongoQuery[] {
+  if (scope === 'all') return [{}];
   const self = ctx.userId ?? '00000000-0000-0000-0000-000000000000';
   switch (subject) {
     case 'User':
-      return { id: self };
+      return [{ id: self }];
     case 'Session':
     case 'ApiKey':
-      return { userId: self };
+      return [{ userId: self }];
     case 'Role':
-      return { key: { $in: [...ctx.roleKeys] } };
+      return [{ key: { $in: [...ctx.roleKeys] } }];
     case 'Group':
-      return { id: { $in: [...ctx.groupIds] } };
+      return [{ id: { $in: [...ctx.groupIds] } }];
     case 'Application':
-      return {
-        $or: [
-          { ownerId: self },
-          { assignedUserIds: self },
-          { assignedGroupIds: { $in: [...ctx.groupIds] } },
-        ],
-      };
+      return [
+        { ownerId: self },
+        { assignedUserIds: self },
+        ...(ctx.groupIds.length > 0 ? [{ assignedGroupIds: { $in: [...ctx.groupIds] } }] : []),
+      ];
     case 'Invite':
     case 'Policy':
     case 'AuditEvent':
-      return { createdById: self };
+      return [{ createdById: self }];
     case 'Organization':
     case 'SsoConnection':
     case 'Scim':
     case 'Queue':
-      return { id: '00000000-0000-0000-0000-000000000000' };
+      return [{ id: '00000000-0000-0000-0000-000000000000' }];
   }
 }
 
@@ -63,16 +65,18 @@ function tenantCondition(subject: SubjectName, ctx: AbilityContext): MongoQuery 
 }
 
 export function toRawRules(permissions: readonly Permission[], ctx: AbilityContext): AppRawRule[] {
-  return permissions.map((permission) => ({
-    action: permission.action,
-    subject: permission.subject,
-    conditions: {
-      ...permission.conditions,
-      ...scopeConditions(permission.subject, permission.scope ?? 'all', ctx),
-      ...tenantCondition(permission.subject, ctx),
-    },
-    ...(permission.fields ? { fields: permission.fields } : {}),
-  }));
+  return permissions.flatMap((permission) =>
+    scopeConditions(permission.subject, permission.scope ?? 'all', ctx).map((scope) => ({
+      action: permission.action,
+      subject: permission.subject,
+      conditions: {
+        ...permission.conditions,
+        ...scope,
+        ...tenantCondition(permission.subject, ctx),
+      },
+      ...(permission.fields ? { fields: permission.fields } : {}),
+    })),
+  );
 }
 
 /** Entities are matched by class name (User, Session, ...); tagged plain objects by their tag. */

@@ -93,18 +93,26 @@ export class AuthzService {
     );
   }
 
-  /** The MikroORM condition for "rows this caller may <action>", or null when none. */
+  /**
+   * The MikroORM condition for "rows this caller may <action>", or null when
+   * none. `arrayFields` names array columns: CASL's "the array holds x" and
+   * "the array holds one of xs" become PostgreSQL's `@>` and `&&`.
+   */
   where(
     principal: Principal,
     action: Action,
     subject: SubjectName,
+    arrayFields: readonly string[] = [],
   ): Record<string, unknown> | null {
     return rulesToCondition(
       principal.ability.rulesFor(action, subject),
-      (rule): Record<string, unknown> =>
-        rule.inverted
-          ? { $not: rule.conditions ?? {} }
-          : ((rule.conditions as Record<string, unknown>) ?? {}),
+      (rule): Record<string, unknown> => {
+        const conditions = arrayConditions(
+          (rule.conditions as Record<string, unknown> | undefined) ?? {},
+          arrayFields,
+        );
+        return rule.inverted ? { $not: conditions } : conditions;
+      },
       {
         and: (conditions) => ({ $and: conditions }),
         or: (conditions) => ({ $or: conditions }),
@@ -130,6 +138,21 @@ export class AuthzService {
     });
     throw new ProblemException(HttpStatus.FORBIDDEN, message);
   }
+}
+
+function arrayConditions(
+  conditions: Record<string, unknown>,
+  arrayFields: readonly string[],
+): Record<string, unknown> {
+  const result: Record<string, unknown> = { ...conditions };
+  for (const field of arrayFields) {
+    const value = conditions[field];
+    if (value === undefined) continue;
+    const within =
+      typeof value === 'object' && value !== null && '$in' in value ? value.$in : undefined;
+    result[field] = Array.isArray(within) ? { $overlap: within } : { $contains: [value] };
+  }
+  return result;
 }
 
 /** The user behind the caller, for self-service routes; an organization key has none (403). */

@@ -1,46 +1,16 @@
 import { raw } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
-import { HttpStatus, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
+import { ApplicationsService } from '../applications/applications.service';
 import { AuditService } from '../audit/audit.service';
 import { AuthzService } from '../authz/authz.service';
 import type { Principal } from '../authz/principal';
-import { ProblemException } from '../common/problem/problem';
+import { type CursorValue, decodeCursor, encodeCursor } from '../common/pagination/keyset-cursor';
 import { GroupsService } from '../groups/groups.service';
 import { SessionsService } from '../sessions/sessions.service';
 import type { ListUsersQueryDto, UserSort, UserStatsDto } from './dto/user.dto';
 import { User } from './entities/user.entity';
 import { UsersService } from './users.service';
-
-type CursorValue = string | null;
-
-function encodeCursor(value: CursorValue, id: string): string {
-  return Buffer.from(JSON.stringify([value, id])).toString('base64url');
-}
-
-function decodeCursor(cursor: string): [CursorValue, string] {
-  try {
-    const decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (
-      Array.isArray(decoded) &&
-      decoded.length === 2 &&
-      typeof decoded[1] === 'string' &&
-      /^[0-9a-f-]{36}$/.test(decoded[1])
-    ) {
-      const [value, id] = decoded as [unknown, string];
-      if (value === null || typeof value === 'string') return [value, id];
-    }
-  } catch {
-    // fall through to the problem below
-  }
-  throw new ProblemException(
-    HttpStatus.BAD_REQUEST,
-    'The cursor is not valid; start again without it.',
-    {
-      type: 'validation-failed',
-      errors: [{ field: 'cursor', message: 'is not a cursor this API gave out' }],
-    },
-  );
-}
 
 /** How each sort orders rows (always with the id as tie-breaker) and what its cursor holds. */
 const SORTS: Record<
@@ -89,6 +59,7 @@ export class UserQueryService {
     private readonly groups: GroupsService,
     private readonly sessions: SessionsService,
     private readonly audit: AuditService,
+    private readonly applications: ApplicationsService,
   ) {}
 
   async list(
@@ -137,14 +108,14 @@ export class UserQueryService {
     };
   }
 
-  /** Counts shown on every user row; later modules (API keys, applications) fill in theirs. */
+  /** Counts shown on every user row: live sessions, groups, usable API keys, owned applications. */
   async stats(organizationId: string, userIds: string[]): Promise<Map<string, UserStatsDto>> {
     const result = new Map<string, UserStatsDto>(
       userIds.map((id) => [id, { activeSessions: 0, apiKeys: 0, groups: 0, applications: 0 }]),
     );
     if (userIds.length === 0) return result;
     const connection = this.em.getConnection();
-    const [sessions, memberships, keys] = await Promise.all([
+    const [sessions, memberships, keys, owned] = await Promise.all([
       connection.execute<Array<{ user_id: string; count: string }>>(
         `select user_id, count(*) as count from sessions
           where organization_id = ? and user_id in (?) and revoked_at is null and expires_at > now() and idle_expires_at > now()
@@ -161,7 +132,12 @@ export class UserQueryService {
           group by user_id`,
         [organizationId, userIds],
       ),
+      this.applications.ownedCounts(organizationId, userIds),
     ]);
+    for (const [userId, count] of owned) {
+      const stats = result.get(userId);
+      if (stats) stats.applications = count;
+    }
     for (const row of keys) {
       const stats = result.get(row.user_id);
       if (stats) stats.apiKeys = Number(row.count);

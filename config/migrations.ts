@@ -5,6 +5,7 @@ import { Migration20261122020000Groups } from '../migrations/Migration2026112202
 import { Migration20261122030000ApiKeys } from '../migrations/Migration20261122030000ApiKeys';
 import { Migration20261123000000InvitesAndOutbox } from '../migrations/Migration20261123000000InvitesAndOutbox';
 import { Migration20261123010000PartitionAuditEvents } from '../migrations/Migration20261123010000PartitionAuditEvents';
+import { Migration20261123020000Applications } from '../migrations/Migration20261123020000Applications';
 
 /**
  * Every migration, in order. Listed explicitly (not discovered by glob) so the
@@ -30,4 +31,5 @@ export const migrationsList: MigrationObject[] = [
     name: 'Migration20261123010000PartitionAuditEvents',
     class: Migration20261123010000PartitionAuditEvents,
   },
+  { name: 'Migration20261123020000Applications', class: Migration20261123020000Applications },
 ];

@@ -9,6 +9,7 @@ import { AppConfig } from '../config/app-config';
 import { ProblemDetailsFilter } from './common/problem/problem-details.filter';
 import { REDACT_PATHS, REDACTED } from './common/logging/redaction';
 import { ApiKeysModule } from './api-keys/api-keys.module';
+import { ApplicationsModule } from './applications/applications.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { AuthzModule } from './authz/authz.module';
@@ -88,6 +89,7 @@ export class AppModule {
         UsersModule,
         GroupsModule,
         ApiKeysModule,
+        ApplicationsModule,
         AuthModule,
         InvitesModule,
         QueuesModule,

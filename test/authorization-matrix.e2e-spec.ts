@@ -57,6 +57,42 @@ const newRole = (w: World) => subject('Role', { key: 'probe', organizationId: w.
 const visibleThen = (canRead: boolean, canAct: boolean, ok: number) =>
   !canRead ? 404 : canAct ? ok : 403;
 
+/** An application as CASL sees it: its owner and who it is assigned to. */
+const applicationSubject = (w: World, ownerId: string, assignedGroupIds: string[] = []) =>
+  subject('Application', {
+    organizationId: w.organizationId,
+    ownerId,
+    assignedUserIds: [],
+    assignedGroupIds,
+  });
+const policySubject = (w: World) =>
+  subject('Policy', { organizationId: w.organizationId, createdById: w.caller.id });
+let applicationCounter = 0;
+/** An application made by `who`, optionally assigned to a group; returns its id. */
+const applicationBy = async (t: TestApp, who: SignedIn, groupId?: string) => {
+  applicationCounter += 1;
+  const response = await t.http
+    .post('/api/v1/applications')
+    .set('authorization', who.auth)
+    .send({ name: `app ${applicationCounter} ${who.id.slice(0, 8)}` });
+  expect(response.status).toBe(201);
+  if (groupId !== undefined) {
+    await t.http
+      .put(`/api/v1/applications/${response.body.id}/assignments`)
+      .set('authorization', who.auth)
+      .send({ userIds: [], groupIds: [groupId] })
+      .expect(200);
+  }
+  return response.body.id as string;
+};
+const checkAbout = (t: TestApp, w: World, userId: string, applicationId: string) =>
+  t.http
+    .post('/api/v1/authz/check')
+    .set('authorization', w.caller.auth)
+    .send({
+      checks: [{ userId, action: 'read', resource: { type: 'application', id: applicationId } }],
+    });
+
 const inviteSubject = (w: World) => subject('Invite', { organizationId: w.organizationId });
 let inviteCounter = 0;
 /** A pending invite (role User) made by `who`; returns its id. */
@@ -71,6 +107,151 @@ const inviteBy = async (t: TestApp, who: SignedIn) => {
 };
 
 const cases: Case[] = [
+  {
+    name: 'GET /applications',
+    expected: (a) => (a.can('read', 'Application') ? 200 : 403),
+    run: (t, w) => t.http.get('/api/v1/applications').set('authorization', w.caller.auth),
+  },
+  {
+    name: 'POST /applications',
+    expected: (a, w) => (a.can('create', applicationSubject(w, w.caller.id)) ? 201 : 403),
+    run: (t, w) => {
+      applicationCounter += 1;
+      return t.http
+        .post('/api/v1/applications')
+        .set('authorization', w.caller.auth)
+        .send({ name: `made ${applicationCounter} by ${w.caller.username}` });
+    },
+  },
+  {
+    name: 'GET /applications/:id (the Owner’s, not assigned)',
+    expected: (a, w) => visibleThen(a.can('read', applicationSubject(w, w.owner.id)), true, 200),
+    run: async (t, w) =>
+      t.http
+        .get(`/api/v1/applications/${await applicationBy(t, w.owner)}`)
+        .set('authorization', w.caller.auth),
+  },
+  {
+    name: 'GET /applications/:id (assigned to the caller’s group)',
+    expected: (a, w) =>
+      visibleThen(a.can('read', applicationSubject(w, w.owner.id, [w.ownGroupId])), true, 200),
+    run: async (t, w) =>
+      t.http
+        .get(`/api/v1/applications/${await applicationBy(t, w.owner, w.ownGroupId)}`)
+        .set('authorization', w.caller.auth),
+  },
+  {
+    name: 'GET /applications/:id (another organization’s)',
+    expected: (a) => (a.can('read', 'Application') ? 404 : 403),
+    run: async (t, w) =>
+      t.http
+        .get(`/api/v1/applications/${await applicationBy(t, w.foreign)}`)
+        .set('authorization', w.caller.auth),
+  },
+  {
+    name: 'PATCH /applications/:id (the Owner’s, not assigned)',
+    expected: (a, w) =>
+      a.can('update', 'Application')
+        ? visibleThen(
+            a.can('read', applicationSubject(w, w.owner.id)),
+            a.can('update', applicationSubject(w, w.owner.id)),
+            200,
+          )
+        : 403,
+    run: async (t, w) =>
+      t.http
+        .patch(`/api/v1/applications/${await applicationBy(t, w.owner)}`)
+        .set('authorization', w.caller.auth)
+        .send({ description: 'changed' }),
+  },
+  {
+    name: 'PATCH /applications/:id (assigned to the caller’s group)',
+    expected: (a, w) =>
+      a.can('update', 'Application')
+        ? visibleThen(
+            a.can('read', applicationSubject(w, w.owner.id, [w.ownGroupId])),
+            a.can('update', applicationSubject(w, w.owner.id, [w.ownGroupId])),
+            200,
+          )
+        : 403,
+    run: async (t, w) =>
+      t.http
+        .patch(`/api/v1/applications/${await applicationBy(t, w.owner, w.ownGroupId)}`)
+        .set('authorization', w.caller.auth)
+        .send({ description: 'changed' }),
+  },
+  {
+    name: 'PUT /applications/:id/assignments (the Owner’s)',
+    expected: (a, w) =>
+      a.can('assign', 'Application')
+        ? visibleThen(
+            a.can('read', applicationSubject(w, w.owner.id)),
+            a.can('assign', applicationSubject(w, w.owner.id)),
+            200,
+          )
+        : 403,
+    run: async (t, w) =>
+      t.http
+        .put(`/api/v1/applications/${await applicationBy(t, w.owner)}/assignments`)
+        .set('authorization', w.caller.auth)
+        .send({ userIds: [w.other.id], groupIds: [] }),
+  },
+  {
+    name: 'DELETE /applications/:id (the Owner’s)',
+    expected: (a, w) =>
+      a.can('delete', 'Application')
+        ? visibleThen(
+            a.can('read', applicationSubject(w, w.owner.id)),
+            a.can('delete', applicationSubject(w, w.owner.id)),
+            204,
+          )
+        : 403,
+    run: async (t, w) =>
+      t.http
+        .delete(`/api/v1/applications/${await applicationBy(t, w.owner)}`)
+        .set('authorization', w.caller.auth),
+  },
+  {
+    name: 'GET /applications/:id/policies (assigned to the caller’s group)',
+    expected: (a, w) =>
+      a.can('read', 'Policy')
+        ? visibleThen(
+            a.can('read', applicationSubject(w, w.owner.id, [w.ownGroupId])),
+            a.can('read', policySubject(w)),
+            200,
+          )
+        : 403,
+    run: async (t, w) =>
+      t.http
+        .get(`/api/v1/applications/${await applicationBy(t, w.owner, w.ownGroupId)}/policies`)
+        .set('authorization', w.caller.auth),
+  },
+  {
+    name: 'POST /applications/:id/policies (assigned to the caller’s group)',
+    expected: (a, w) =>
+      a.can('create', 'Policy')
+        ? visibleThen(
+            a.can('read', applicationSubject(w, w.owner.id, [w.ownGroupId])),
+            a.can('create', policySubject(w)),
+            201,
+          )
+        : 403,
+    run: async (t, w) =>
+      t.http
+        .post(`/api/v1/applications/${await applicationBy(t, w.owner, w.ownGroupId)}/policies`)
+        .set('authorization', w.caller.auth)
+        .send({ name: 'probe', effect: 'allow', actions: ['read'], roles: ['*'] }),
+  },
+  {
+    name: 'POST /authz/check (about themselves)',
+    expected: (a, w) => (a.can('check', userSubject(w, w.caller.id)) ? 200 : 403),
+    run: async (t, w) => checkAbout(t, w, w.caller.id, await applicationBy(t, w.owner)),
+  },
+  {
+    name: 'POST /authz/check (about someone else)',
+    expected: (a, w) => (a.can('check', userSubject(w, w.other.id)) ? 200 : 403),
+    run: async (t, w) => checkAbout(t, w, w.other.id, await applicationBy(t, w.owner)),
+  },
   {
     name: 'GET /invites',
     expected: (a, w) => (a.can('read', inviteSubject(w)) ? 200 : 403),

@@ -1,5 +1,6 @@
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { Module } from '@nestjs/common';
+import { ApplicationsModule } from '../applications/applications.module';
 import { RolesModule } from '../roles/roles.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { GroupMember } from './entities/group-member.entity';
@@ -12,7 +13,12 @@ import { GroupsService } from './groups.service';
  * the users module, which itself shows each user's groups through this one.
  */
 @Module({
-  imports: [MikroOrmModule.forFeature([Group, GroupMember]), RolesModule, SessionsModule],
+  imports: [
+    MikroOrmModule.forFeature([Group, GroupMember]),
+    RolesModule,
+    SessionsModule,
+    ApplicationsModule,
+  ],
   controllers: [GroupsController],
   providers: [GroupsService],
   exports: [GroupsService],

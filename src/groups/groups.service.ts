@@ -1,6 +1,7 @@
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { HttpStatus, Injectable } from '@nestjs/common';
+import { ApplicationsService } from '../applications/applications.service';
 import { actorOf, AuditService } from '../audit/audit.service';
 import { AuthzService } from '../authz/authz.service';
 import type { Principal } from '../authz/principal';
@@ -42,6 +43,7 @@ export class GroupsService {
     private readonly audit: AuditService,
     private readonly roles: RolesService,
     private readonly sessions: SessionsService,
+    private readonly applications: ApplicationsService,
   ) {}
 
   /** Groups the caller may read (all, or only their own), with member counts. */
@@ -144,13 +146,14 @@ export class GroupsService {
     }
   }
 
-  /** Deleting a group takes its roles from every member at once. */
+  /** Deleting a group takes its roles from every member at once, and its assignments and policy entries. */
   async remove(principal: Principal, id: string): Promise<void> {
     const members = await this.em.transactional(async (em) => {
       const { group } = await this.get(principal, id, em);
       await this.authz.assert(principal, 'delete', group);
       await this.assertGrantable(principal, group.roles);
       const memberIds = await this.memberIds(em, group.id);
+      await this.applications.releaseGroup(em, group.organizationId, group.id);
       em.remove(group);
       await em.flush();
       await this.audit.record(em, {

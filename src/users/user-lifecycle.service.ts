@@ -1,5 +1,6 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { HttpStatus, Injectable } from '@nestjs/common';
+import { ApplicationsService } from '../applications/applications.service';
 import { actorOf, AuditService } from '../audit/audit.service';
 import { PasswordHasher } from '../auth/password/password-hasher';
 import { AuthzService } from '../authz/authz.service';
@@ -27,6 +28,7 @@ export class UserLifecycleService {
     private readonly sessions: SessionsService,
     private readonly hasher: PasswordHasher,
     private readonly users: UsersService,
+    private readonly applications: ApplicationsService,
   ) {}
 
   /** PUT /users/:id/roles: the caller must be able to grant every added and every removed role. */
@@ -219,8 +221,8 @@ export class UserLifecycleService {
   /**
    * Permanent deletion; sessions, refresh tokens and memberships go with the
    * user (foreign keys), audit events stay with their snapshot of the actor.
-   * Applications arrive with their own module, which will refuse while any
-   * are owned and none is named in transferOwnershipTo.
+   * Owned applications pass to transferOwnershipTo (409 while any are owned
+   * and nobody is named); assignments and policies forget the user.
    */
   async remove(principal: Principal, id: string, transferOwnershipTo?: string): Promise<void> {
     if (transferOwnershipTo === id) {
@@ -258,6 +260,13 @@ export class UserLifecycleService {
           );
         }
       }
+      await this.applications.releaseUser(
+        em,
+        actorOf(principal),
+        target.organizationId,
+        target.id,
+        transferOwnershipTo,
+      );
       const sessions = await this.sessions.allOfUser(target.organizationId, target.id);
       em.remove(target);
       await em.flush();

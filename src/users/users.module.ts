@@ -1,5 +1,6 @@
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { Module } from '@nestjs/common';
+import { ApplicationsModule } from '../applications/applications.module';
 import { PasswordModule } from '../auth/password/password.module';
 import { GroupsModule } from '../groups/groups.module';
 import { OrganizationsModule } from '../organizations/organizations.module';
@@ -21,6 +22,7 @@ import { UsersService } from './users.service';
     SessionsModule,
     OrganizationsModule,
     GroupsModule,
+    ApplicationsModule,
   ],
   controllers: [UsersController],
   providers: [UsersService, UserLifecycleService, UserQueryService, UserBulkService],

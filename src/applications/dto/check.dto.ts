@@ -1,0 +1,75 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsIn,
+  IsString,
+  IsUUID,
+  Matches,
+  ValidateNested,
+} from 'class-validator';
+import { POLICY_ACTION_PATTERN } from './policy.dto';
+
+/** The largest batch one call may ask about. */
+export const MAX_CHECKS = 100;
+
+export class CheckResourceDto {
+  @IsIn(['application'])
+  @ApiProperty({ enum: ['application'] })
+  type!: 'application';
+
+  @IsUUID('4')
+  @ApiProperty({ format: 'uuid', maxLength: 36 })
+  id!: string;
+}
+
+export class CheckDto {
+  @IsUUID('4')
+  @ApiProperty({ format: 'uuid', maxLength: 36 })
+  userId!: string;
+
+  /** An application action; `*` is a policy wildcard, not something to ask about. */
+  @IsString()
+  @Matches(POLICY_ACTION_PATTERN)
+  @Matches(/^[^*]+$/, { message: 'action must name one action, not *' })
+  @ApiProperty({ maxLength: 100, pattern: '^[A-Za-z][A-Za-z0-9_.:-]{0,99}$' })
+  action!: string;
+
+  @ValidateNested()
+  @Type(() => CheckResourceDto)
+  @ApiProperty({ type: CheckResourceDto })
+  resource!: CheckResourceDto;
+}
+
+export class CheckRequestDto {
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(MAX_CHECKS)
+  @ValidateNested({ each: true })
+  @Type(() => CheckDto)
+  @ApiProperty({ type: [CheckDto], minItems: 1, maxItems: MAX_CHECKS })
+  checks!: CheckDto[];
+}
+
+export class DecisionDto {
+  @ApiProperty() allowed!: boolean;
+  @ApiProperty({
+    maxLength: 300,
+    description:
+      'What decided: the deciding policy ("denied by policy …", "allowed by policy …") or rule ("user is inactive", "no policy allows …", "user not found", "application not found").',
+  })
+  reason!: string;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    format: 'uuid',
+    description: 'The deciding policy, when a policy decided.',
+  })
+  policyId!: string | null;
+}
+
+export class CheckResponseDto {
+  @ApiProperty({ type: [DecisionDto], maxItems: MAX_CHECKS }) results!: DecisionDto[];
+}

@@ -264,16 +264,30 @@ describe('Users and groups', () => {
   });
 
   describe('export', () => {
-    it('gives one JSON document with profile, roles, groups, sessions, keys and audit events', async () => {
+    it('gives one JSON document with profile, roles, groups, sessions, keys, applications and audit events', async () => {
       const user = await createUser(t, owner, ['user']);
+      const key = await as(user).post('/api/v1/api-keys', { name: 'laptop' }).expect(201);
+      const app = await as(owner)
+        .post('/api/v1/applications', { name: 'Exported app' })
+        .expect(201);
+      await as(owner)
+        .put(`/api/v1/applications/${app.body.id}/assignments`, {
+          userIds: [user.id],
+          groupIds: [],
+        })
+        .expect(200);
+      await as(owner).post('/api/v1/applications', { name: 'Not theirs' }).expect(201);
       const response = await as(owner).get(`/api/v1/users/${user.id}/export`).expect(200);
       expect(response.body).toMatchObject({
         user: { id: user.id, username: user.username },
         roles: ['user'],
         groups: [],
         sessions: [expect.objectContaining({ userId: user.id })],
-        apiKeys: [],
+        apiKeys: [expect.objectContaining({ id: key.body.id, name: 'laptop', userId: user.id })],
+        applications: [expect.objectContaining({ id: app.body.id, name: 'Exported app' })],
       });
+      expect(response.body.applications).toHaveLength(1);
+      expect(JSON.stringify(response.body)).not.toContain(key.body.key);
       expect(response.body.auditEvents.map((event: { action: string }) => event.action)).toEqual(
         expect.arrayContaining(['user.created', 'auth.loginSucceeded']),
       );

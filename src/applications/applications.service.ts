@@ -81,6 +81,26 @@ export class ApplicationsService {
     };
   }
 
+  /**
+   * The applications a user owns or is assigned to (directly or through one of
+   * `groupIds`), among those the caller may see: the offboarding export.
+   */
+  async reachableBy(
+    principal: Principal,
+    userId: string,
+    groupIds: readonly string[],
+  ): Promise<Application[]> {
+    const visible = this.authz.where(principal, 'read', 'Application', ASSIGNMENT_FIELDS);
+    if (visible === null) return [];
+    const reach: object[] = [{ ownerId: userId }, { assignedUserIds: { $contains: [userId] } }];
+    if (groupIds.length > 0) reach.push({ assignedGroupIds: { $overlap: [...groupIds] } });
+    return this.em.find(
+      Application,
+      { $and: [visible, { $or: reach }] },
+      { ...scoped(principal.organizationId), orderBy: { name: 'asc' }, limit: 1000 },
+    );
+  }
+
   /** An application the caller may read; 404 otherwise (another organization's, or not theirs to see). */
   async get(principal: Principal, id: string, em: EntityManager = this.em): Promise<Application> {
     const application = await em.findOne(Application, { id }, scoped(principal.organizationId));

@@ -1,6 +1,7 @@
 import { raw } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
+import { ApiKeysService } from '../api-keys/api-keys.service';
 import { ApplicationsService } from '../applications/applications.service';
 import { AuditService } from '../audit/audit.service';
 import { AuthzService } from '../authz/authz.service';
@@ -60,6 +61,7 @@ export class UserQueryService {
     private readonly sessions: SessionsService,
     private readonly audit: AuditService,
     private readonly applications: ApplicationsService,
+    private readonly apiKeys: ApiKeysService,
   ) {}
 
   async list(
@@ -157,7 +159,11 @@ export class UserQueryService {
     return this.groups.groupsOfUsers(organizationId, userIds);
   }
 
-  /** Everything about one user, for offboarding: profile, roles, groups, sessions, key metadata, audit events. */
+  /**
+   * Everything about one user, for offboarding: profile, roles, groups,
+   * sessions, API key metadata and applications (those the caller may see),
+   * audit events.
+   */
   async export(principal: Principal, id: string) {
     const user = await this.users.findVisible(principal, id);
     if (user.id !== principal.userId) {
@@ -166,17 +172,18 @@ export class UserQueryService {
         organizationId: principal.organizationId,
       });
     }
-    const [groups, sessions, events] = await Promise.all([
-      this.groups.groupsOfUsers(principal.organizationId, [user.id]),
+    const groups =
+      (await this.groups.groupsOfUsers(principal.organizationId, [user.id])).get(user.id) ?? [];
+    const [sessions, apiKeys, applications, events] = await Promise.all([
       this.sessions.allOfUser(principal.organizationId, user.id),
+      this.apiKeys.list(principal, { userId: user.id }),
+      this.applications.reachableBy(
+        principal,
+        user.id,
+        groups.map((group) => group.id),
+      ),
       this.audit.eventsByOrAbout(principal.organizationId, user.id),
     ]);
-    return {
-      user,
-      groups: groups.get(user.id) ?? [],
-      sessions,
-      apiKeys: [] as unknown[],
-      auditEvents: events,
-    };
+    return { user, groups, sessions, apiKeys, applications, auditEvents: events };
   }
 }

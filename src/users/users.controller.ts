@@ -12,6 +12,8 @@ import {
   Query,
 } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiKeyResponseDto } from '../api-keys/dto/api-key.dto';
+import { ApplicationResponseDto } from '../applications/dto/application.dto';
 import { Can } from '../authz/can.decorator';
 import { CurrentPrincipal } from '../authz/current-principal.decorator';
 import type { Principal } from '../authz/principal';
@@ -170,7 +172,10 @@ export class UsersController {
       sessions: exported.sessions.map((session) =>
         SessionResponseDto.from(session, principal.sessionId),
       ),
-      apiKeys: exported.apiKeys,
+      apiKeys: exported.apiKeys.map((key) => ApiKeyResponseDto.from(key)),
+      applications: exported.applications.map((application) =>
+        ApplicationResponseDto.from(application),
+      ),
       auditEvents: exported.auditEvents,
     };
   }

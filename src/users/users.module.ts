@@ -1,5 +1,6 @@
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { Module } from '@nestjs/common';
+import { ApiKeysModule } from '../api-keys/api-keys.module';
 import { ApplicationsModule } from '../applications/applications.module';
 import { PasswordModule } from '../auth/password/password.module';
 import { GroupsModule } from '../groups/groups.module';
@@ -23,6 +24,7 @@ import { UsersService } from './users.service';
     OrganizationsModule,
     GroupsModule,
     ApplicationsModule,
+    ApiKeysModule,
   ],
   controllers: [UsersController],
   providers: [UsersService, UserLifecycleService, UserQueryService, UserBulkService],

@@ -1,0 +1,32 @@
+/**
+ * The ceiling for an authorized read: Fastify and a pg pool answering the same
+ * indexed query Warden runs for GET /api/v1/users/:id (primary key within the
+ * organization), with no authentication, authorization, audit or logging.
+ * Run by bench/run.ts as a process of its own.
+ */
+import Fastify from 'fastify';
+import { Pool } from 'pg';
+
+const pool = new Pool({ connectionString: process.env.DATABASE_URL, max: 10 });
+const organizationId = process.env.ORGANIZATION_ID;
+const app = Fastify({ logger: false });
+
+app.get<{ Params: { id: string } }>('/users/:id', async (request, reply) => {
+  const { rows } = await pool.query(
+    'select id, username, email, display_name, status, roles, created_at, updated_at, last_login_at from users where organization_id = $1 and id = $2',
+    [organizationId, request.params.id],
+  );
+  if (rows.length === 0) return reply.code(404).send({ status: 404 });
+  return rows[0];
+});
+
+app
+  .listen({ port: Number(process.env.PORT ?? 3901), host: '127.0.0.1' })
+  .then(() => process.send?.('ready'))
+  .catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });
+process.on('SIGTERM', () => {
+  void app.close().then(() => pool.end());
+});

@@ -1,0 +1,562 @@
+/**
+ * npm run bench: seeds a fresh database, starts the API in production mode
+ * (and a bare Fastify + pg ceiling) as processes of their own, loads them with
+ * autocannon from this process, and prints one table. Figures and what limits
+ * them: bench/README.md.
+ *
+ * Needs PostgreSQL and Redis (BENCH_DATABASE_URL, BENCH_REDIS_URL; defaults
+ * are the local servers). Sizes: BENCH_USERS, BENCH_AUDIT_EVENTS; load
+ * duration per figure: BENCH_SECONDS.
+ */
+import autocannon from 'autocannon';
+import { type ChildProcess, fork, spawn } from 'node:child_process';
+import { createWriteStream, readFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { request } from 'node:http';
+import { Client } from 'pg';
+import { to as copyTo } from 'pg-copy-streams';
+import { SmtpSink } from '../test/support/smtp-sink';
+import { seed } from './seed';
+
+const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const DATABASE = 'warden_bench';
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const USERS = Number(process.env.BENCH_USERS ?? 100_000);
+const AUDIT_EVENTS = Number(process.env.BENCH_AUDIT_EVENTS ?? 1_000_000);
+const API_PORT = 3900;
+const BARE_PORT = 3901;
+const OWNER_PASSWORD = 'plum-tangerine-gazebo-9';
+const USER_PASSWORD = 'violet-harbor-lantern-7';
+const API = `http://127.0.0.1:${API_PORT}`;
+
+const databaseUrl = (() => {
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${DATABASE}`;
+  return url.toString();
+})();
+
+const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
+
+/** Every process this run started, stopped whatever happens. */
+const children = new Set<ChildProcess>();
+function track(child: ChildProcess): ChildProcess {
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
+}
+
+interface LoadResult {
+  requestsPerSecond: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  requests: number;
+  failures: number;
+}
+
+function percentile(sorted: Float64Array, p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
+}
+
+/** Runs autocannon and computes percentiles from every response time (autocannon has no p95). */
+async function load(options: autocannon.Options): Promise<LoadResult> {
+  const times: number[] = [];
+  let failures = 0;
+  const result = await new Promise<autocannon.Result>((resolve, reject) => {
+    const instance = autocannon(
+      {
+        connections: 10,
+        ...(options.amount === undefined ? { duration: SECONDS } : {}),
+        ...options,
+      },
+      (error: unknown, finished: autocannon.Result) =>
+        error
+          ? reject(error instanceof Error ? error : new Error(String(error)))
+          : resolve(finished),
+    );
+    instance.on('response', (_client, statusCode, _bytes, responseTime) => {
+      times.push(responseTime);
+      if (statusCode >= 300) failures += 1;
+    });
+  });
+  const sorted = Float64Array.from(times).sort();
+  const elapsed = result.duration;
+  return {
+    requestsPerSecond: times.length / elapsed,
+    p50: percentile(sorted, 50),
+    p95: percentile(sorted, 95),
+    p99: percentile(sorted, 99),
+    requests: times.length,
+    failures: failures + result.errors + result.timeouts,
+  };
+}
+
+/** Cycles through values, one per request. */
+function rotating<T>(values: readonly T[]): () => T {
+  let i = 0;
+  return () => values[i++ % values.length];
+}
+
+async function json(
+  method: string,
+  path: string,
+  body?: unknown,
+  auth?: string,
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const response = await fetch(`${API}${path}`, {
+    method,
+    headers: {
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...(auth ? { authorization: auth } : {}),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return {
+    status: response.status,
+    body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
+  };
+}
+
+async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 60_000) {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    const done = await check().catch((error: unknown) => {
+      if (error instanceof Error && error.message.includes('exited')) throw error;
+      return false;
+    });
+    if (done) return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+function startApi(smtpPort: number): ChildProcess {
+  const logFile = createWriteStream('/tmp/warden-bench-api.log', { flags: 'a' });
+  const child = spawn(process.execPath, ['dist/src/main.js'], {
+    env: {
+      ...process.env,
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'info',
+      PORT: String(API_PORT),
+      HOST: '127.0.0.1',
+      DATABASE_URL: databaseUrl,
+      REDIS_URL,
+      REDIS_KEY_PREFIX: 'warden-bench',
+      JWT_SECRET: 'bench-secret-bench-secret-bench-secret-0123',
+      SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
+      BOOTSTRAP_OWNER_PASSWORD: OWNER_PASSWORD,
+      // The login flood signs in from one address on purpose.
+      LOGIN_IP_MAX_ATTEMPTS: '100000',
+      LOGIN_IP_WINDOW_SECONDS: '1',
+      MAIL_CONCURRENCY: '20',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.pipe(logFile);
+  child.stderr?.pipe(logFile);
+  return track(child);
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+/** Peak resident memory of a process while `work` runs, sampled every 20 ms, in MiB. */
+async function peakRss<T>(pid: number, work: () => Promise<T>): Promise<[T, number]> {
+  let peak = 0;
+  const sample = () => {
+    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    peak = Math.max(peak, Number(match?.[1] ?? 0) / 1024);
+  };
+  sample();
+  const timer = setInterval(sample, 20);
+  try {
+    return [await work(), peak];
+  } finally {
+    clearInterval(timer);
+    sample();
+  }
+}
+
+/** Streams a URL to nowhere, counting lines. */
+function download(path: string, auth: string): Promise<{ lines: number; bytes: number }> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${API}${path}`, { headers: { authorization: auth } }, (res) => {
+      if (res.statusCode !== 200) reject(new Error(`export answered ${res.statusCode}`));
+      let lines = 0;
+      let bytes = 0;
+      res.on('data', (chunk: Buffer) => {
+        bytes += chunk.length;
+        for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) lines += 1;
+      });
+      res.on('end', () => resolve({ lines, bytes }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+async function rawCopy(sql: string): Promise<{ lines: number; bytes: number }> {
+  const client = new Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const stream = client.query(copyTo(sql));
+    let lines = 0;
+    let bytes = 0;
+    stream.on('data', (chunk: Buffer) => {
+      bytes += chunk.length;
+      for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) lines += 1;
+    });
+    await new Promise<void>((resolve, reject) => {
+      stream.on('end', resolve);
+      stream.on('error', reject);
+    });
+    return { lines, bytes };
+  } finally {
+    await client.end();
+  }
+}
+
+const fmt = (n: number, digits = 0) =>
+  Number.isFinite(n)
+    ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
+    : '-';
+
+async function main(): Promise<void> {
+  const began = Date.now();
+  const admin = new Client({ connectionString: ADMIN_URL });
+  await admin.connect();
+  await admin.query(`drop database if exists ${DATABASE} with (force)`);
+  await admin.query(`create database ${DATABASE}`);
+  await admin.end();
+  const redisKeys = spawn('sh', [
+    '-c',
+    `redis-cli -u ${REDIS_URL} --scan --pattern 'warden-bench*' | xargs -r redis-cli -u ${REDIS_URL} del >/dev/null`,
+  ]);
+  await new Promise((resolve) => redisKeys.once('exit', resolve));
+
+  const sink = new SmtpSink();
+  await sink.start();
+  let api = startApi(sink.port);
+  const ready = async () => {
+    if (api.exitCode !== null) throw new Error('the API exited; see /tmp/warden-bench-api.log');
+    return (await fetch(`${API}/health/ready`)).status === 200;
+  };
+  await waitFor(ready, 'the API to migrate and start');
+
+  const signIn = async (login: string, password: string) => {
+    const response = await json('POST', '/api/v1/auth/login', {
+      organization: 'default',
+      login,
+      password,
+    });
+    if (response.status !== 200) throw new Error(`sign-in of ${login}: ${response.status}`);
+    return `Bearer ${response.body.accessToken as string}`;
+  };
+  let owner = await signIn('owner', OWNER_PASSWORD);
+  const template = await json(
+    'POST',
+    '/api/v1/users',
+    {
+      username: 'bench-template',
+      email: 'bench-template@example.com',
+      password: USER_PASSWORD,
+      roles: ['user'],
+    },
+    owner,
+  );
+  if (template.status !== 201) throw new Error(`template user: ${template.status}`);
+  const key = await json('POST', '/api/v1/api-keys', { name: 'bench' }, owner);
+  if (key.status !== 201) throw new Error(`API key: ${key.status}`);
+  const apiKey = `Bearer ${key.body.key as string}`;
+  await stop(api);
+
+  const db = new Client({ connectionString: databaseUrl });
+  await db.connect();
+  const organizationId = (
+    await db.query<{ id: string }>("select id from organizations where slug = 'default'")
+  ).rows[0]?.id;
+  const passwordHash = (
+    await db.query<{ password_hash: string }>(
+      "select password_hash from users where username = 'bench-template'",
+    )
+  ).rows[0]?.password_hash;
+  const seedStarted = Date.now();
+  const seeded = await seed(
+    db,
+    organizationId,
+    passwordHash,
+    { users: USERS, groups: 500, apiKeys: 20_000, applications: 1_000, auditEvents: AUDIT_EVENTS },
+    log,
+  );
+  const seedSeconds = (Date.now() - seedStarted) / 1000;
+  await db.end();
+
+  api = startApi(sink.port);
+  await waitFor(ready, 'the API to start');
+  const apiPid = api.pid as number;
+  owner = await signIn('owner', OWNER_PASSWORD);
+  const bare = fork('bench/bare-server.ts', [], {
+    execArgv: ['-r', 'ts-node/register/transpile-only'],
+    env: {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      ORGANIZATION_ID: organizationId,
+      PORT: String(BARE_PORT),
+    },
+  });
+  track(bare);
+  await new Promise((resolve, reject) => {
+    bare.once('message', resolve);
+    bare.once('exit', () => reject(new Error('the bare server exited')));
+  });
+
+  const rows: string[][] = [];
+  const add = (...cells: string[]) => rows.push(cells);
+  const readIds = seeded.userIds.slice(0, 1000);
+  const readPath = rotating(readIds.map((id) => `/api/v1/users/${id}`));
+  const barePath = rotating(readIds.map((id) => `/users/${id}`));
+  const readRequests = (auth: string) => [
+    {
+      method: 'GET' as const,
+      headers: { authorization: auth },
+      setupRequest: (req: autocannon.Request) => ({ ...req, path: readPath() }),
+    },
+  ];
+
+  log('authorized reads');
+  // Warm every path (JIT, caches, pools) before measuring.
+  await load({
+    url: `http://127.0.0.1:${BARE_PORT}`,
+    duration: 2,
+    requests: [
+      { method: 'GET', setupRequest: (req: autocannon.Request) => ({ ...req, path: barePath() }) },
+    ],
+  });
+  await load({ url: API, duration: 2, requests: readRequests(owner) });
+  const bareRead = await load({
+    url: `http://127.0.0.1:${BARE_PORT}`,
+    requests: [
+      { method: 'GET', setupRequest: (req: autocannon.Request) => ({ ...req, path: barePath() }) },
+    ],
+  });
+  const jwtRead = await load({ url: API, requests: readRequests(owner) });
+  const keyRead = await load({ url: API, requests: readRequests(apiKey) });
+  add(
+    'GET /users/:id, bare Fastify + pg (ceiling)',
+    `${fmt(bareRead.requestsPerSecond)} req/s`,
+    `p50 ${fmt(bareRead.p50)} ms, p99 ${fmt(bareRead.p99)} ms`,
+    '1.00',
+  );
+  add(
+    'GET /users/:id, JWT',
+    `${fmt(jwtRead.requestsPerSecond)} req/s`,
+    `p50 ${fmt(jwtRead.p50)} ms, p99 ${fmt(jwtRead.p99)} ms`,
+    fmt(jwtRead.requestsPerSecond / bareRead.requestsPerSecond, 2),
+  );
+  add(
+    'GET /users/:id, API key',
+    `${fmt(keyRead.requestsPerSecond)} req/s`,
+    `p50 ${fmt(keyRead.p50)} ms, p99 ${fmt(keyRead.p99)} ms`,
+    fmt(keyRead.requestsPerSecond / bareRead.requestsPerSecond, 2),
+  );
+
+  log('list pages');
+  const firstPage = await json(
+    'GET',
+    '/api/v1/users?status=active&sort=username&limit=50',
+    undefined,
+    owner,
+  );
+  const listPaths = rotating([
+    '/api/v1/users?status=active&sort=username&limit=50',
+    `/api/v1/users?status=active&sort=username&limit=50&cursor=${firstPage.body.nextCursor as string}`,
+    '/api/v1/users?role=developer&sort=-lastLoginAt&limit=50',
+    '/api/v1/users?q=u0123&sort=-createdAt&limit=50',
+    '/api/v1/users?limit=50',
+  ]);
+  const list = await load({
+    url: API,
+    requests: [
+      {
+        method: 'GET',
+        headers: { authorization: owner },
+        setupRequest: (req: autocannon.Request) => ({ ...req, path: listPaths() }),
+      },
+    ],
+  });
+  add(
+    'GET /users (filter + sort, 100k users)',
+    `${fmt(list.requestsPerSecond)} req/s`,
+    `p50 ${fmt(list.p50)} ms, p95 ${fmt(list.p95)} ms, p99 ${fmt(list.p99)} ms`,
+    '',
+  );
+
+  log('decisions');
+  const actions = ['read', 'write', 'deploy', 'delete'];
+  const checkBodies = rotating(
+    Array.from({ length: 20 }, (_, b) =>
+      JSON.stringify({
+        checks: Array.from({ length: 100 }, (_, i) => ({
+          userId: seeded.userIds[(b * 100 + i * 7) % seeded.userIds.length],
+          action: actions[i % actions.length],
+          resource: {
+            type: 'application',
+            id: seeded.applicationIds[(b * 13 + i) % seeded.applicationIds.length],
+          },
+        })),
+      }),
+    ),
+  );
+  const decisions = await load({
+    url: `${API}/api/v1/authz/check`,
+    requests: [
+      {
+        method: 'POST',
+        headers: { authorization: owner, 'content-type': 'application/json' },
+        setupRequest: (req: autocannon.Request) => ({ ...req, body: checkBodies() }),
+      },
+    ],
+  });
+  add(
+    'POST /authz/check, 100 checks per call',
+    `${fmt(decisions.requestsPerSecond * 100)} decisions/s`,
+    `p50 ${fmt(decisions.p50)} ms, p99 ${fmt(decisions.p99)} ms per call`,
+    '',
+  );
+
+  log('login flood');
+  const logins = rotating(
+    seeded.usernames
+      .slice(0, 2000)
+      .map((login) => JSON.stringify({ organization: 'default', login, password: USER_PASSWORD })),
+  );
+  const [flood, readsDuringFlood] = await Promise.all([
+    load({
+      url: `${API}/api/v1/auth/login`,
+      connections: 50,
+      requests: [
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          setupRequest: (req: autocannon.Request) => ({ ...req, body: logins() }),
+        },
+      ],
+    }),
+    load({ url: API, connections: 5, requests: readRequests(owner) }),
+  ]);
+  add(
+    'POST /auth/login, 50 connections',
+    `${fmt(flood.requestsPerSecond)} logins/s`,
+    `p50 ${fmt(flood.p50)} ms, p99 ${fmt(flood.p99)} ms`,
+    '',
+  );
+  add(
+    'GET /users/:id during the login flood',
+    `${fmt(readsDuringFlood.requestsPerSecond)} req/s`,
+    `p99 ${fmt(readsDuringFlood.p99)} ms (alone: ${fmt(jwtRead.p99)} ms)`,
+    '',
+  );
+
+  log('audit export');
+  const eventCount = AUDIT_EVENTS;
+  const copyStarted = process.hrtime.bigint();
+  const raw = await rawCopy(
+    `copy (select id, seq, occurred_at, actor_type, actor_id, actor_username, actor_email, action, target_type, target_id, outcome, reason, changes, ip, user_agent, request_id, prev_hash, hash
+       from audit_events where organization_id = '${organizationId}' order by seq) to stdout with (format csv, header true)`,
+  );
+  const copySeconds = Number(process.hrtime.bigint() - copyStarted) / 1e9;
+  const exportStarted = process.hrtime.bigint();
+  const [exported, peak] = await peakRss(apiPid, () =>
+    download('/api/v1/audit-events/export?format=csv', owner),
+  );
+  const exportSeconds = Number(process.hrtime.bigint() - exportStarted) / 1e9;
+  add(
+    'COPY ... TO STDOUT WITH CSV (ceiling)',
+    `${fmt((raw.lines - 1) / copySeconds)} rows/s`,
+    `${fmt(raw.lines - 1)} rows, ${fmt(raw.bytes / 2 ** 20)} MiB in ${fmt(copySeconds, 1)} s`,
+    '1.00',
+  );
+  add(
+    'GET /audit-events/export?format=csv',
+    `${fmt((exported.lines - 1) / exportSeconds)} rows/s`,
+    `${fmt(exported.lines - 1)} rows in ${fmt(exportSeconds, 1)} s, API peak RSS ${fmt(peak)} MiB`,
+    fmt((exported.lines - 1) / exportSeconds / ((raw.lines - 1) / copySeconds), 2),
+  );
+  if (exported.lines - 1 < eventCount)
+    throw new Error(`export returned ${exported.lines - 1} rows`);
+
+  log('bulk invite');
+  const before = sink.messages.length;
+  const inviteBodies = rotating(
+    Array.from({ length: 1000 }, (_, i) =>
+      JSON.stringify({ email: `bench-invitee-${i}@example.com` }),
+    ),
+  );
+  const inviteStarted = Date.now();
+  const invites = await load({
+    url: `${API}/api/v1/invites`,
+    amount: 1000,
+    connections: 20,
+    requests: [
+      {
+        method: 'POST',
+        headers: { authorization: owner, 'content-type': 'application/json' },
+        setupRequest: (req: autocannon.Request) => ({ ...req, body: inviteBodies() }),
+      },
+    ],
+  });
+  const accepted = (Date.now() - inviteStarted) / 1000;
+  await waitFor(
+    () => Promise.resolve(sink.messages.length - before >= 1000),
+    'the 1,000th invite mail',
+    300_000,
+  );
+  const lastMail = ((sink.receivedAt.at(-1) ?? Date.now()) - inviteStarted) / 1000;
+  add(
+    '1,000 invites until the last mail arrives',
+    `${fmt(lastMail, 1)} s`,
+    `requests answered in ${fmt(accepted, 1)} s (p99 ${fmt(invites.p99)} ms), ${invites.failures} failed`,
+    '',
+  );
+
+  bare.kill('SIGTERM');
+  await stop(api);
+  await sink.stop();
+
+  const failures = [bareRead, jwtRead, keyRead, list, decisions, flood, readsDuringFlood]
+    .map((r) => r.failures)
+    .reduce((a, b) => a + b, 0);
+  const header = ['figure', 'throughput', 'latency / detail', 'ratio'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) =>
+    `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`;
+  console.log(
+    `\nWarden benchmarks, ${new Date().toISOString().slice(0, 10)}: ${cpus().length} cores, ${fmt(totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
+  );
+  console.log(
+    `seed: ${fmt(USERS)} users, ${fmt(AUDIT_EVENTS)} audit events in ${fmt(seedSeconds, 1)} s; ${SECONDS} s per load figure\n`,
+  );
+  console.log(line(header));
+  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+  for (const row of rows) console.log(line(row));
+  console.log(
+    `\nnon-2xx or failed requests under load: ${failures}; total ${fmt((Date.now() - began) / 1000)} s`,
+  );
+}
+
+main()
+  .catch((error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  })
+  .finally(() => {
+    for (const child of children) child.kill('SIGTERM');
+  });

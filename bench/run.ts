@@ -73,7 +73,7 @@ async function load(options: autocannon.Options): Promise<LoadResult> {
       },
       (error: unknown, finished: autocannon.Result) =>
         error
-          ? reject(error instanceof Error ? error : new Error(String(error)))
+          ? reject(error instanceof Error ? error : new Error('autocannon failed'))
           : resolve(finished),
     );
     instance.on('response', (_client, statusCode, _bytes, responseTime) => {

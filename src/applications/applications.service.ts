@@ -237,18 +237,6 @@ export class ApplicationsService {
     });
   }
 
-  /** How many applications each user owns, for the users' statistics. */
-  async ownedCounts(organizationId: string, userIds: string[]): Promise<Map<string, number>> {
-    if (userIds.length === 0) return new Map();
-    const rows = await this.em
-      .getConnection()
-      .execute<Array<{ owner_id: string; count: string }>>(
-        'select owner_id, count(*) as count from applications where organization_id = ? and owner_id in (?) group by owner_id',
-        [organizationId, userIds],
-      );
-    return new Map(rows.map((row) => [row.owner_id, Number(row.count)]));
-  }
-
   /**
    * Inside a user's deletion: hands their applications to `heirId` (each move
    * audited), or refuses with 409 while they own any and no heir is named;

@@ -209,15 +209,15 @@ export class UsersController {
     return presented;
   }
 
-  /** User objects with their groups and statistics, in two batched queries for the whole page. */
+  /** User objects with their groups and statistics, in one batched query for the whole page. */
   private async present(principal: Principal, users: User[]): Promise<UserResponseDto[]> {
-    const ids = users.map((user) => user.id);
-    const [groups, stats] = await Promise.all([
-      this.queries.groupsOf(principal.organizationId, ids),
-      this.queries.stats(principal.organizationId, ids),
-    ]);
-    return users.map((user) =>
-      UserResponseDto.from(user, groups.get(user.id) ?? [], stats.get(user.id)),
+    const details = await this.queries.rowDetails(
+      principal.organizationId,
+      users.map((user) => user.id),
     );
+    return users.map((user) => {
+      const row = details.get(user.id);
+      return UserResponseDto.from(user, row?.groups ?? [], row?.stats);
+    });
   }
 }

@@ -6,6 +6,7 @@ import { Migration20261122030000ApiKeys } from '../migrations/Migration202611220
 import { Migration20261123000000InvitesAndOutbox } from '../migrations/Migration20261123000000InvitesAndOutbox';
 import { Migration20261123010000PartitionAuditEvents } from '../migrations/Migration20261123010000PartitionAuditEvents';
 import { Migration20261123020000Applications } from '../migrations/Migration20261123020000Applications';
+import { Migration20261123030000UserLastLoginSortIndex } from '../migrations/Migration20261123030000UserLastLoginSortIndex';
 
 /**
  * Every migration, in order. Listed explicitly (not discovered by glob) so the
@@ -32,4 +33,8 @@ export const migrationsList: MigrationObject[] = [
     class: Migration20261123010000PartitionAuditEvents,
   },
   { name: 'Migration20261123020000Applications', class: Migration20261123020000Applications },
+  {
+    name: 'Migration20261123030000UserLastLoginSortIndex',
+    class: Migration20261123030000UserLastLoginSortIndex,
+  },
 ];

@@ -209,6 +209,7 @@ describe('Invites', () => {
       404,
     );
     expectProblem(await invite(owner, { email: 'owner@example.com' }), 409, /Email already exists/);
+    expectProblem(await invite(owner, { email: 'Owner@Example.COM' }), 409, /Email already exists/);
     expect((await db.query('select count(*)::int as n from invites')).rows[0].n).toBe(before);
     await invite(owner, { email: 'dup@example.com' }).expect(201);
     expectProblem(await invite(owner, { email: 'DUP@example.com' }), 409, /resend/);

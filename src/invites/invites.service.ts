@@ -3,6 +3,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { HttpStatus, Injectable } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config';
 import { actorOf, AuditService } from '../audit/audit.service';
+import { sameIgnoringCase } from '../infra/database/case-insensitive';
 import { AuthService } from '../auth/auth.service';
 import type { TokenResponseDto } from '../auth/dto/auth.dto';
 import { PasswordHasher } from '../auth/password/password-hasher';
@@ -82,8 +83,11 @@ export class InvitesService {
     await this.assertCanGrant(principal, roles);
     await this.groups.assertCanPlaceIn(principal, groupIds);
     const email = input.email.trim();
-    const sameEmail = { $ilike: email.replace(/[\\%_]/g, '\\$&') };
-    const taken = await this.em.count(User, { email: sameEmail }, scoped(principal.organizationId));
+    const taken = await this.em.count(
+      User,
+      sameIgnoringCase('email', email),
+      scoped(principal.organizationId),
+    );
     if (taken > 0) {
       throw new ProblemException(HttpStatus.CONFLICT, 'Email already exists', { type: 'conflict' });
     }
@@ -94,7 +98,7 @@ export class InvitesService {
         // A pending invite past its expiry no longer blocks a new one for the same address.
         await em.nativeUpdate(
           Invite,
-          { email: sameEmail, status: 'pending', expiresAt: { $lte: now } },
+          { ...sameIgnoringCase('email', email), status: 'pending', expiresAt: { $lte: now } },
           { status: 'expired' },
           scoped(principal.organizationId),
         );

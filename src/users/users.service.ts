@@ -9,6 +9,7 @@ import { ACCOUNT_HOLDER_ROLE, BASELINE_ROLE } from '../authz/matrix';
 import type { Principal } from '../authz/principal';
 import { ProblemException } from '../common/problem/problem';
 import { GroupsService } from '../groups/groups.service';
+import { sameIgnoringCase } from '../infra/database/case-insensitive';
 import { TENANT_FILTER } from '../infra/database/organization-owned.entity';
 import type { Organization } from '../organizations/entities/organization.entity';
 import { OrganizationsService } from '../organizations/organizations.service';
@@ -60,10 +61,7 @@ export class UsersService {
     return this.em.fork().findOne(
       User,
       {
-        $or: [
-          { username: { $ilike: value.replace(/[\\%_]/g, '\\$&') } },
-          { email: { $ilike: value.replace(/[\\%_]/g, '\\$&') } },
-        ],
+        $or: [sameIgnoringCase('username', value), sameIgnoringCase('email', value)],
       },
       scoped(organizationId),
     );

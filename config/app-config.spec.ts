@@ -37,6 +37,7 @@ describe('loadConfig', () => {
     expect(config.allowOrganizationSignup).toBe(true);
     expect(config.corsOrigins).toEqual(['https://a.example', 'https://b.example']);
     expect(config.redisUrlExplicit).toBe(true);
+    expect(loadConfig({ PASSWORD_HASH_CONCURRENCY: '3' }).passwordHashConcurrency).toBe(3);
   });
 
   it('turns Swagger UI off in production unless DOCS_ENABLED says otherwise', () => {
@@ -70,6 +71,7 @@ describe('loadConfig', () => {
     ['BOOTSTRAP_ORG_SLUG', 'Has Spaces'],
     ['LOG_LEVEL', 'loud'],
     ['BODY_LIMIT_BYTES', '12'],
+    ['PASSWORD_HASH_CONCURRENCY', '0'],
   ])('refuses %s=%s', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(
       new RegExp(`^Invalid configuration:\\n  - ${name} `),

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 /**
  * Warden's configuration: every environment variable is read here, once,
  * validated, and turned into one typed, immutable AppConfig that is injected
@@ -88,6 +89,12 @@ export class AppConfig {
     readonly ipMaxAttempts: number;
     readonly ipWindowSeconds: number;
   };
+  /**
+   * Password hashes computed at once (argon2id, 19 MiB and tens of ms of CPU
+   * each); more wait their turn, so a sign-in flood leaves a core to
+   * everything else.
+   */
+  readonly passwordHashConcurrency!: number;
 }
 
 export class ConfigError extends Error {
@@ -261,6 +268,12 @@ export function loadConfig(env: Env = process.env): AppConfig {
       ipMaxAttempts: read.int('LOGIN_IP_MAX_ATTEMPTS', 100, 1, 100_000),
       ipWindowSeconds: read.int('LOGIN_IP_WINDOW_SECONDS', 300, 1, 86_400),
     },
+    passwordHashConcurrency: read.int(
+      'PASSWORD_HASH_CONCURRENCY',
+      Math.max(1, availableParallelism() - 1),
+      1,
+      64,
+    ),
   };
 
   if (read.problems.length > 0) throw new ConfigError(read.problems);

@@ -434,7 +434,7 @@ async function main(): Promise<void> {
 
   log('login flood');
   const logins = rotating(
-    seeded.usernames
+    seeded.activeUsernames
       .slice(0, 2000)
       .map((login) => JSON.stringify({ organization: 'default', login, password: USER_PASSWORD })),
   );

@@ -21,6 +21,8 @@ export interface SeedSize {
 export interface Seeded {
   userIds: string[];
   usernames: string[];
+  /** Users who may sign in (every 20th seeded user is inactive). */
+  activeUsernames: string[];
   applicationIds: string[];
 }
 
@@ -108,7 +110,7 @@ export async function seed(
           usernames[i],
           `${usernames[i]}@example.com`,
           `Bench User ${i + 1}`,
-          random() < 0.95 ? 'active' : 'inactive',
+          i % 20 === 19 ? 'inactive' : 'active',
           pgArray(pick(roleChoices)),
           passwordHash,
           created,
@@ -226,7 +228,8 @@ export async function seed(
   started = Date.now();
   await client.query('analyze');
   log(`analyze in ${Date.now() - started} ms`);
-  return { userIds, usernames, applicationIds };
+  const activeUsernames = usernames.filter((_, i) => i % 20 !== 19);
+  return { userIds, usernames, activeUsernames, applicationIds };
 }
 
 /**

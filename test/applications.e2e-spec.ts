@@ -366,6 +366,23 @@ describe('Applications, access policies and decisions', () => {
       );
       const listed = await as(p.owner).get(`/api/v1/applications/${app}/policies`).expect(200);
       expect(listed.body.items).toEqual([]);
+      const kept = await as(p.owner)
+        .post(`/api/v1/applications/${app}/policies`, {
+          name: 'kept',
+          effect: 'allow',
+          actions: ['read'],
+          roles: ['*'],
+        })
+        .expect(201);
+      for (const body of [{ effect: 'maybe' }, { actions: [] }, { roles: [] }, { name: '' }]) {
+        expectProblem(
+          await as(p.owner).patch(`/api/v1/applications/${app}/policies/${kept.body.id}`, body),
+          400,
+        );
+      }
+      const after = await as(p.owner).get(`/api/v1/applications/${app}/policies`).expect(200);
+      expect(after.body.items).toEqual([kept.body]);
+      await as(p.owner).delete(`/api/v1/applications/${app}/policies/${kept.body.id}`).expect(204);
     });
   });
 

@@ -141,7 +141,9 @@ export class DecisionsService {
     rows: readonly PolicyRow[],
   ): Map<string, CompiledPolicy[]> {
     const result = new Map<string, CompiledPolicy[]>();
+    const hidden = new Set<string>();
     for (const row of rows) {
+      if (hidden.has(row.application_id)) continue;
       let policies = result.get(row.application_id);
       if (policies === undefined) {
         const application = asSubject('Application', {
@@ -151,7 +153,10 @@ export class DecisionsService {
           assignedUserIds: row.assigned_user_ids,
           assignedGroupIds: row.assigned_group_ids,
         });
-        if (!this.authz.can(principal, 'read', application)) continue;
+        if (!this.authz.can(principal, 'read', application)) {
+          hidden.add(row.application_id);
+          continue;
+        }
         policies = [];
         result.set(row.application_id, policies);
       }

@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, OmitType, PartialType } from '@nestjs/swagger';
 import {
   ArrayMaxSize,
   ArrayMinSize,
@@ -78,51 +78,13 @@ export class CreatePolicyDto {
   roles?: string[];
 }
 
-export class UpdatePolicyDto {
-  @IsOptional()
-  @IsString()
-  @Length(1, 100)
-  name?: string;
-
+/** Any field of a policy; the validation is CreatePolicyDto's, every field optional. `description: null` clears it. */
+export class UpdatePolicyDto extends PartialType(OmitType(CreatePolicyDto, ['description'])) {
   @IsOptional()
   @IsString()
   @MaxLength(500)
   @ApiProperty({ type: String, nullable: true, maxLength: 500, required: false })
   description?: string | null;
-
-  @IsOptional()
-  @IsIn(['allow', 'deny'])
-  @ApiProperty({ enum: ['allow', 'deny'], required: false })
-  effect?: PolicyEffect;
-
-  @IsOptional()
-  @IsArray()
-  @ArrayMinSize(1)
-  @ArrayMaxSize(50)
-  @Matches(POLICY_ACTION_PATTERN, { each: true })
-  @ApiProperty({ ...ACTIONS_SCHEMA, required: false })
-  actions?: string[];
-
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(500)
-  @IsUUID('4', { each: true })
-  @ApiProperty({ ...UUIDS_SCHEMA, required: false })
-  users?: string[];
-
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(500)
-  @IsUUID('4', { each: true })
-  @ApiProperty({ ...UUIDS_SCHEMA, required: false })
-  groups?: string[];
-
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(50)
-  @Matches(POLICY_ROLE_PATTERN, { each: true })
-  @ApiProperty({ ...ROLES_SCHEMA, required: false })
-  roles?: string[];
 }
 
 export class PolicyResponseDto {

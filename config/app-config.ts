@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
 /**
  * Warden's configuration: every environment variable is read here, once,
@@ -28,6 +29,8 @@ export class AppConfig {
   readonly mailFrom!: string;
   /** Unset means: generated once and kept under dataDir. */
   readonly jwtSecret!: string | undefined;
+  /** Encrypts secrets kept in the database (SSO client secrets). Unset means: generated once and kept under dataDir. */
+  readonly secretsKey!: string | undefined;
   readonly bootstrap!: {
     readonly orgSlug: string;
     readonly orgName: string;
@@ -54,6 +57,21 @@ export class AppConfig {
    * closing regardless (a job still running then is retried by another worker).
    */
   readonly workerShutdownGraceMs!: number;
+  readonly sso!: {
+    /**
+     * Private or loopback networks (CIDR or single addresses) that tenant-supplied
+     * SSO URLs (discovery, JWKS, token endpoint) may reach anyway: an operator's
+     * internal IdP. Everything else internal is refused. Plain http is allowed
+     * only towards these networks.
+     */
+    readonly allowedNetworks: readonly string[];
+    /** How long a started sign-in (state, nonce, PKCE verifier, SAML request id) waits for its callback. */
+    readonly stateTtlSeconds: number;
+    /** Clock difference tolerated on IdP timestamps (SAML conditions, ID token iat/exp). */
+    readonly clockSkewSeconds: number;
+    /** Timeout of every request to an IdP. */
+    readonly httpTimeoutMs: number;
+  };
   /** Trust X-Forwarded-For from a reverse proxy for the client IP. */
   readonly trustProxy!: boolean;
   readonly invites!: {
@@ -166,6 +184,29 @@ class EnvReader {
     return value;
   }
 
+  /** A comma-separated list of CIDR ranges or single IP addresses. */
+  networks(name: string): string[] {
+    const entries = (this.raw(name) ?? '')
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter((entry) => entry !== '');
+    for (const entry of entries) {
+      const [address = '', prefix] = entry.split('/');
+      const family = isIP(address);
+      const bits = prefix === undefined ? (family === 6 ? 128 : 32) : Number(prefix);
+      const valid =
+        family !== 0 &&
+        Number.isInteger(bits) &&
+        bits >= 0 &&
+        bits <= (family === 6 ? 128 : 32) &&
+        (prefix === undefined || /^\d+$/.test(prefix));
+      if (!valid) {
+        this.problems.push(`${name} must list IP addresses or CIDR ranges (got "${entry}")`);
+      }
+    }
+    return entries;
+  }
+
   matches(name: string, pattern: RegExp, rule: string, fallback: string): string {
     const value = this.raw(name);
     if (value === undefined) return fallback;
@@ -185,6 +226,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
   if (jwtSecret !== undefined && jwtSecret.length < 32) {
     read.problems.push('JWT_SECRET must be at least 32 characters long');
   }
+  const secretsKey = read.raw('SECRETS_ENCRYPTION_KEY');
+  if (secretsKey !== undefined && secretsKey.length < 32) {
+    read.problems.push('SECRETS_ENCRYPTION_KEY must be at least 32 characters long');
+  }
+  const ssoAllowedNetworks = read.networks('SSO_ALLOWED_NETWORKS');
   const nodeEnv = read.oneOf<NodeEnv>(
     'NODE_ENV',
     ['development', 'production', 'test'],
@@ -211,6 +257,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     smtpUrl: read.url('SMTP_URL', ['smtp', 'smtps']),
     mailFrom: read.string('MAIL_FROM', 'Warden <no-reply@localhost>'),
     jwtSecret,
+    secretsKey,
     bootstrap: {
       orgSlug: read.matches(
         'BOOTSTRAP_ORG_SLUG',
@@ -242,6 +289,12 @@ export function loadConfig(env: Env = process.env): AppConfig {
     dataDir: read.string('DATA_DIR', '.data'),
     workersEnabled: read.bool('WORKERS_ENABLED', true),
     workerShutdownGraceMs: read.int('WORKER_SHUTDOWN_GRACE_MS', 20_000, 0, 600_000),
+    sso: {
+      allowedNetworks: ssoAllowedNetworks,
+      stateTtlSeconds: read.int('SSO_STATE_TTL_SECONDS', 600, 30, 3_600),
+      clockSkewSeconds: read.int('SSO_CLOCK_SKEW_SECONDS', 120, 0, 600),
+      httpTimeoutMs: read.int('SSO_HTTP_TIMEOUT_MS', 5_000, 100, 60_000),
+    },
     trustProxy: read.bool('TRUST_PROXY', false),
     invites: {
       ttlHours: read.int('INVITE_TTL_HOURS', 168, 1, 24 * 90),

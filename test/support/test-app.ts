@@ -74,6 +74,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     REDIS_URL: options.redisUrl ? options.redisUrl(TEST_REDIS_URL) : TEST_REDIS_URL,
     REDIS_KEY_PREFIX: redisKeyPrefix,
     JWT_SECRET: randomBytes(32).toString('hex'),
+    SECRETS_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
     BOOTSTRAP_OWNER_PASSWORD: 'correct-horse-battery-staple',
     ...options.env,
   });

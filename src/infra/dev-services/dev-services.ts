@@ -12,9 +12,9 @@ export interface DevServices {
   stop(): Promise<void>;
 }
 
-/** The access-token secret for zero-config starts: generated once, kept under dataDir. */
-async function persistentJwtSecret(dataDir: string): Promise<string> {
-  const file = join(resolve(dataDir), 'jwt-secret');
+/** A secret for zero-config starts (JWT signing, secrets encryption): generated once, kept under dataDir. */
+async function persistentSecret(dataDir: string, name: string): Promise<string> {
+  const file = join(resolve(dataDir), name);
   if (existsSync(file)) return (await readFile(file, 'utf8')).trim();
   await mkdir(resolve(dataDir), { recursive: true });
   const secret = randomBytes(48).toString('base64url');
@@ -25,7 +25,7 @@ async function persistentJwtSecret(dataDir: string): Promise<string> {
 /**
  * What `npm start` needs with no configuration: an embedded PostgreSQL when
  * DATABASE_URL is unset, a private redis-server when REDIS_URL is unset and
- * nothing answers on the default port, a persistent JWT secret when none is set.
+ * nothing answers on the default port, persistent secrets when none are set.
  */
 export async function startDevServices(
   config: AppConfig,
@@ -36,7 +36,7 @@ export async function startDevServices(
     for (const service of started.reverse()) await service.stop().catch(() => undefined);
   };
   try {
-    let { databaseUrl, redisUrl, jwtSecret } = config;
+    let { databaseUrl, redisUrl, jwtSecret, secretsKey } = config;
     if (databaseUrl === undefined) {
       const postgres = await startEmbeddedPostgres(config.dataDir, log);
       started.push(postgres);
@@ -49,8 +49,12 @@ export async function startDevServices(
         redisUrl = redis.url;
       }
     }
-    jwtSecret ??= await persistentJwtSecret(config.dataDir);
-    return { config: withOverrides(config, { databaseUrl, redisUrl, jwtSecret }), stop };
+    jwtSecret ??= await persistentSecret(config.dataDir, 'jwt-secret');
+    secretsKey ??= await persistentSecret(config.dataDir, 'secrets-key');
+    return {
+      config: withOverrides(config, { databaseUrl, redisUrl, jwtSecret, secretsKey }),
+      stop,
+    };
   } catch (error) {
     await stop();
     throw error;

@@ -7,6 +7,7 @@ import { Migration20261123000000InvitesAndOutbox } from '../migrations/Migration
 import { Migration20261123010000PartitionAuditEvents } from '../migrations/Migration20261123010000PartitionAuditEvents';
 import { Migration20261123020000Applications } from '../migrations/Migration20261123020000Applications';
 import { Migration20261123030000UserLastLoginSortIndex } from '../migrations/Migration20261123030000UserLastLoginSortIndex';
+import { Migration20261123040000SsoConnections } from '../migrations/Migration20261123040000SsoConnections';
 
 /**
  * Every migration, in order. Listed explicitly (not discovered by glob) so the
@@ -37,4 +38,5 @@ export const migrationsList: MigrationObject[] = [
     name: 'Migration20261123030000UserLastLoginSortIndex',
     class: Migration20261123030000UserLastLoginSortIndex,
   },
+  { name: 'Migration20261123040000SsoConnections', class: Migration20261123040000SsoConnections },
 ];

@@ -23,6 +23,7 @@ import { WorkersModule } from './workers.module';
 import { HealthModule } from './health/health.module';
 import { RolesModule } from './roles/roles.module';
 import { SessionsModule } from './sessions/sessions.module';
+import { SsoModule } from './sso/sso.module';
 import { UsersModule } from './users/users.module';
 import { ConfigModule } from './infra/config/config.module';
 import { DatabaseModule } from './infra/database/database.module';
@@ -91,6 +92,7 @@ export class AppModule {
         ApiKeysModule,
         ApplicationsModule,
         AuthModule,
+        SsoModule,
         InvitesModule,
         QueuesModule,
         ...(config.workersEnabled ? [WorkersModule] : []),

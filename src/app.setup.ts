@@ -9,6 +9,7 @@ import { AppModule, type AppModuleOptions } from './app.module';
 import { requestIdFrom } from './common/logging/request-id';
 import { StrictValidationPipe } from './common/problem/strict-validation.pipe';
 import { MetricsService } from './metrics/metrics.service';
+import { SSO_CALLBACK_ROUTE } from './sso/sso-auth.controller';
 import { buildOpenApiDocument } from './openapi';
 
 /**
@@ -31,7 +32,9 @@ export async function createApp(
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(config, options),
     adapter,
-    { bufferLogs: true, abortOnError: false },
+    // Fastify's own JSON parser (with the poisoning options above) stays; Nest's
+    // parsers would also accept form bodies on every route.
+    { bufferLogs: true, abortOnError: false, bodyParser: false },
   );
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
@@ -45,6 +48,21 @@ export async function createApp(
     const route = request.routeOptions.url ?? 'unmatched';
     metrics.observeRequest(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
   });
+
+  // Form bodies only where a browser posts one: the SAML assertion consumer
+  // service. Everywhere else they stay 415, so a cross-site HTML form cannot
+  // drive the JSON API.
+  fastify.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    { parseAs: 'string' },
+    (request, body, done) => {
+      if (request.routeOptions.url !== SSO_CALLBACK_ROUTE) {
+        done(Object.assign(new Error('Unsupported Media Type'), { statusCode: 415 }), undefined);
+        return;
+      }
+      done(null, Object.fromEntries(new URLSearchParams(String(body))));
+    },
+  );
 
   await app.register(helmet, {
     // Swagger UI loads its own scripts and styles from /docs.

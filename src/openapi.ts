@@ -63,6 +63,7 @@ const PATH_PARAMETER_SCHEMA: Record<string, object> = {
   id: { type: 'string', format: 'uuid', maxLength: 36 },
   userId: { type: 'string', format: 'uuid', maxLength: 36 },
   policyId: { type: 'string', format: 'uuid', maxLength: 36 },
+  connectionId: { type: 'string', format: 'uuid', maxLength: 36 },
   key: { type: 'string', pattern: '^[a-z][a-z0-9_]{1,49}$', maxLength: 50 },
 };
 

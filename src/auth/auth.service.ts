@@ -3,15 +3,18 @@ import { HttpStatus, Injectable } from '@nestjs/common';
 import { ClsService } from 'nestjs-cls';
 import { AuditService, actorOf } from '../audit/audit.service';
 import { BASELINE_ROLE } from '../authz/matrix';
-import { selfOf } from '../authz/authz.service';
+import { buildAbility } from '../authz/ability';
+import { asSubject, selfOf } from '../authz/authz.service';
 import type { Principal } from '../authz/principal';
 import { Clock } from '../common/clock/clock';
 import { ProblemException } from '../common/problem/problem';
 import { NO_REQUEST, type RequestMeta, type WardenClsStore } from '../common/request-context';
 import type { Organization } from '../organizations/entities/organization.entity';
+import { GroupsService } from '../groups/groups.service';
 import { OrganizationsService } from '../organizations/organizations.service';
 import { effectiveSettings } from '../organizations/organization-settings';
 import type { Session, SignInMethod } from '../sessions/entities/session.entity';
+import { RolesService } from '../roles/roles.service';
 import { SessionsService } from '../sessions/sessions.service';
 import { User } from '../users/entities/user.entity';
 import { UsersService } from '../users/users.service';
@@ -41,6 +44,8 @@ export class AuthService {
     private readonly clock: Clock,
     private readonly cls: ClsService<WardenClsStore>,
     private readonly organizations: OrganizationsService,
+    private readonly roles: RolesService,
+    private readonly groups: GroupsService,
   ) {}
 
   async login(input: LoginDto): Promise<TokenResponseDto> {
@@ -97,11 +102,47 @@ export class AuthService {
     }
 
     await this.throttle.recordSuccess(throttleKey);
+    if (
+      effectiveSettings(organization.settings).ssoEnforced &&
+      !(await this.maySkipSso(organization.id, user))
+    ) {
+      await this.audit.record(this.em.fork(), {
+        organizationId: organization.id,
+        actor: { type: 'user', id: user.id, username: user.username, email: user.email },
+        action: 'auth.loginFailed',
+        target: { type: 'User', id: user.id },
+        outcome: 'failure',
+        reason: 'password sign-in disabled: the organization enforces SSO',
+      });
+      throw new ProblemException(
+        HttpStatus.FORBIDDEN,
+        'This organization signs in through single sign-on only. Use your identity provider.',
+      );
+    }
     const passwordHash =
       user.passwordHash && this.hasher.needsRehash(user.passwordHash)
         ? await this.hasher.hash(input.password)
         : null;
     return this.signIn(organization, user, 'password', meta, passwordHash);
+  }
+
+  /**
+   * Break-glass under SSO enforcement: whoever may change the SSO configuration
+   * keeps password sign-in, so a broken IdP cannot lock the organization out.
+   */
+  private async maySkipSso(organizationId: string, user: User): Promise<boolean> {
+    const [catalog, memberships] = await Promise.all([
+      this.roles.catalog(organizationId),
+      this.groups.membershipsOf(organizationId, user.id),
+    ]);
+    const roleKeys = [...new Set([...user.roles, ...memberships.groupRoles])];
+    const ability = buildAbility(catalog.permissionsOf(roleKeys), {
+      organizationId,
+      userId: user.id,
+      roleKeys,
+      groupIds: memberships.groupIds,
+    });
+    return ability.can('update', asSubject('SsoConnection', { organizationId }));
   }
 
   async refresh(refreshToken: string): Promise<TokenResponseDto> {
@@ -225,6 +266,7 @@ export class AuthService {
     method: SignInMethod,
     meta: RequestMeta,
     rehashed: string | null,
+    details?: Record<string, unknown>,
   ): Promise<TokenResponseDto> {
     const settings = effectiveSettings(organization.settings);
     const { session, refreshToken } = await this.em.fork().transactional(async (em) => {
@@ -244,6 +286,7 @@ export class AuthService {
         action: 'auth.loginSucceeded',
         target: { type: 'Session', id: opened.session.id },
         reason: method,
+        changes: details,
       });
       return opened;
     });

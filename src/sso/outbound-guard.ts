@@ -1,3 +1,4 @@
+import type { OnApplicationShutdown } from '@nestjs/common';
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { BlockList, isIP, type LookupFunction } from 'node:net';
 import { Agent, fetch as undiciFetch } from 'undici';
@@ -60,7 +61,7 @@ function normalise(address: string): { address: string; family: 'ipv4' | 'ipv6' 
  * Addresses are checked again when the socket connects, so a DNS answer that
  * changes between the check and the request (rebinding) is refused too.
  */
-export class OutboundGuard {
+export class OutboundGuard implements OnApplicationShutdown {
   private readonly internal = new BlockList();
   private readonly allowed: BlockList;
   private readonly agent: Agent;
@@ -126,6 +127,10 @@ export class OutboundGuard {
 
   close(): Promise<void> {
     return this.agent.close();
+  }
+
+  onApplicationShutdown(): Promise<void> {
+    return this.close();
   }
 
   private resolve(host: string): Promise<LookupAddress[]> {

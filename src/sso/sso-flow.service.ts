@@ -1,0 +1,138 @@
+import { EntityManager } from '@mikro-orm/postgresql';
+import { HttpStatus, Injectable } from '@nestjs/common';
+import { ClsService } from 'nestjs-cls';
+import { AuditService } from '../audit/audit.service';
+import type { TokenResponseDto } from '../auth/dto/auth.dto';
+import { ProblemException } from '../common/problem/problem';
+import { NO_REQUEST, type RequestMeta, type WardenClsStore } from '../common/request-context';
+import type { SsoConnection } from './entities/sso-connection.entity';
+import { OidcFlowService } from './oidc-flow.service';
+import { SamlFlowService } from './saml-flow.service';
+import { SsoConnectionsService } from './sso-connections.service';
+import { type AssertedIdentity, SsoRefused, SsoSignInService } from './sso-sign-in.service';
+import { SsoStateStore } from './sso-state.store';
+
+/** What a callback answers: tokens, or where to send the browser with a one-time code. */
+export type SsoOutcome =
+  | { kind: 'tokens'; tokens: TokenResponseDto }
+  | { kind: 'redirect'; location: string };
+
+const notFound = () => new ProblemException(HttpStatus.NOT_FOUND, 'No such SSO connection.');
+
+/**
+ * The SSO front door, protocol by protocol: start a sign-in (state kept
+ * server-side, once), take the IdP's answer, let the protocol verify it, then
+ * sign the person in. Every refusal is audited with its true reason; the
+ * caller learns only that single sign-on failed.
+ */
+@Injectable()
+export class SsoFlowService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly connections: SsoConnectionsService,
+    private readonly oidc: OidcFlowService,
+    private readonly saml: SamlFlowService,
+    private readonly store: SsoStateStore,
+    private readonly signIn: SsoSignInService,
+    private readonly audit: AuditService,
+    private readonly cls: ClsService<WardenClsStore>,
+  ) {}
+
+  async authorize(connectionId: string): Promise<string> {
+    const connection = await this.enabled(connectionId);
+    return this.refusing(connection, async () => {
+      if (connection.protocol === 'oidc')
+        return this.oidc.authorizationUrl(connection, (pending) => this.store.begin(pending));
+      const relayState = await this.store.begin({ connectionId: connection.id });
+      return this.saml.authorizationUrl(connection, relayState);
+    });
+  }
+
+  async oidcCallback(connectionId: string, query: Record<string, string>): Promise<SsoOutcome> {
+    const connection = await this.enabled(connectionId);
+    return this.refusing(connection, async () => {
+      if (connection.protocol !== 'oidc') throw new SsoRefused('GET callback on a SAML connection');
+      if (query.error !== undefined)
+        throw new SsoRefused(`idp answered ${query.error.slice(0, 100)}`);
+      const state = query.state ?? '';
+      const pending = await this.pending(connection, state);
+      return this.finish(connection, await this.oidc.identity(connection, query, state, pending));
+    });
+  }
+
+  async samlCallback(
+    connectionId: string,
+    body: { SAMLResponse?: unknown; RelayState?: unknown },
+  ): Promise<SsoOutcome> {
+    const connection = await this.enabled(connectionId);
+    return this.refusing(connection, async () => {
+      if (connection.protocol !== 'saml') throw new SsoRefused('POST callback on an OIDC connection');
+      if (typeof body.SAMLResponse !== 'string' || typeof body.RelayState !== 'string')
+        throw new SsoRefused('saml: SAMLResponse and RelayState are required');
+      await this.pending(connection, body.RelayState);
+      const identity = await this.saml.identity(connection, {
+        SAMLResponse: body.SAMLResponse,
+        RelayState: body.RelayState,
+      });
+      return this.finish(connection, identity);
+    });
+  }
+
+  async exchange(code: string): Promise<TokenResponseDto> {
+    const tokens = await this.store.redeemCode<TokenResponseDto>(code);
+    if (tokens === null)
+      throw new ProblemException(
+        HttpStatus.BAD_REQUEST,
+        'The code is invalid, expired or already used.',
+      );
+    return tokens;
+  }
+
+  async serviceProviderMetadata(connectionId: string): Promise<string> {
+    const connection = await this.enabled(connectionId);
+    if (connection.protocol !== 'saml') throw notFound();
+    return this.saml.metadata(connection);
+  }
+
+  private async finish(connection: SsoConnection, identity: AssertedIdentity): Promise<SsoOutcome> {
+    const tokens = await this.signIn.complete(connection, identity, this.meta());
+    if (connection.redirectUrl === null) return { kind: 'tokens', tokens };
+    const location = new URL(connection.redirectUrl);
+    location.searchParams.set('code', await this.store.issueCode(tokens));
+    return { kind: 'redirect', location: location.toString() };
+  }
+
+  private async pending(connection: SsoConnection, state: string) {
+    const pending = await this.store.take(state);
+    if (pending === null || pending.connectionId !== connection.id)
+      throw new SsoRefused('unknown, expired or already used state');
+    return pending;
+  }
+
+  private async enabled(connectionId: string): Promise<SsoConnection> {
+    const connection = await this.connections.findEnabled(connectionId);
+    if (connection === null) throw notFound();
+    return connection;
+  }
+
+  private async refusing<T>(connection: SsoConnection, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      if (!(error instanceof SsoRefused)) throw error;
+      await this.audit.record(this.em.fork(), {
+        organizationId: connection.organizationId,
+        actor: { type: 'anonymous', id: null },
+        action: 'auth.loginFailed',
+        target: { type: 'SsoConnection', id: connection.id },
+        outcome: 'failure',
+        reason: `sso: ${error.reason}`.slice(0, 500),
+      });
+      throw new ProblemException(error.status, error.detail);
+    }
+  }
+
+  private meta(): RequestMeta {
+    return (this.cls.isActive() ? this.cls.get('meta') : undefined) ?? NO_REQUEST;
+  }
+}

@@ -1,0 +1,124 @@
+import { HttpStatus, Inject, Injectable } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import type { CacheItem, CacheProvider } from '@node-saml/node-saml';
+import { AppConfig } from '../../config/app-config';
+import { randomSecret, sha256Hex } from '../common/crypto/tokens';
+import { ProblemException } from '../common/problem/problem';
+import { REDIS } from '../infra/redis/redis.module';
+
+/** What a started sign-in remembers until its callback (never sent to the browser). */
+export interface PendingSignIn {
+  connectionId: string;
+  /** OIDC: PKCE verifier and nonce. */
+  codeVerifier?: string;
+  nonce?: string;
+}
+
+const ONE_TIME_CODE_SECONDS = 60;
+/** Assertion ids are remembered longer than any assertion may live (with skew). */
+const ASSERTION_MEMORY_SECONDS = 24 * 60 * 60;
+
+const unavailable = () =>
+  new ProblemException(
+    HttpStatus.SERVICE_UNAVAILABLE,
+    'Single sign-on is unavailable right now. Try again shortly.',
+    { type: 'dependency-unavailable', headers: { 'retry-after': '5' } },
+  );
+
+/**
+ * Short-lived SSO state in Redis, shared by every instance: pending sign-ins
+ * (keyed by the hash of their `state`), one-time codes for client pages, SAML
+ * request ids and the ids of assertions already used. Every read that
+ * consumes uses GETDEL, so each value works exactly once.
+ */
+@Injectable()
+export class SsoStateStore {
+  constructor(
+    @Inject(REDIS) private readonly redis: Redis,
+    private readonly config: AppConfig,
+  ) {}
+
+  async begin(pending: PendingSignIn): Promise<string> {
+    const state = randomSecret();
+    await this.run(() =>
+      this.redis.set(
+        `sso:state:${sha256Hex(state)}`,
+        JSON.stringify(pending),
+        'EX',
+        this.config.sso.stateTtlSeconds,
+      ),
+    );
+    return state;
+  }
+
+  /** The pending sign-in for this state, once; null when unknown, expired or already used. */
+  async take(state: string): Promise<PendingSignIn | null> {
+    if (state === '') return null;
+    const stored = await this.run(() => this.redis.getdel(`sso:state:${sha256Hex(state)}`));
+    return stored === null ? null : (JSON.parse(stored) as PendingSignIn);
+  }
+
+  async issueCode(payload: unknown): Promise<string> {
+    const code = randomSecret();
+    await this.run(() =>
+      this.redis.set(
+        `sso:code:${sha256Hex(code)}`,
+        JSON.stringify(payload),
+        'EX',
+        ONE_TIME_CODE_SECONDS,
+      ),
+    );
+    return code;
+  }
+
+  async redeemCode<T>(code: string): Promise<T | null> {
+    const stored = await this.run(() => this.redis.getdel(`sso:code:${sha256Hex(code)}`));
+    return stored === null ? null : (JSON.parse(stored) as T);
+  }
+
+  /** True the first time an assertion id is seen for a connection, false on every replay. */
+  async firstUse(connectionId: string, assertionId: string): Promise<boolean> {
+    const set = await this.run(() =>
+      this.redis.set(
+        `sso:assertion:${connectionId}:${sha256Hex(assertionId)}`,
+        '1',
+        'EX',
+        ASSERTION_MEMORY_SECONDS,
+        'NX',
+      ),
+    );
+    return set === 'OK';
+  }
+
+  /** node-saml's store of issued AuthnRequest ids (validated and removed on the response). */
+  samlRequestCache(connectionId: string): CacheProvider {
+    const key = (id: string) => `sso:saml-request:${connectionId}:${sha256Hex(id)}`;
+    const ttl = this.config.sso.stateTtlSeconds;
+    return {
+      saveAsync: async (id: string, value: string): Promise<CacheItem | null> => {
+        const createdAt = Date.now();
+        const saved = await this.run(() =>
+          this.redis.set(key(id), JSON.stringify({ value, createdAt }), 'EX', ttl, 'NX'),
+        );
+        return saved === 'OK' ? { value, createdAt } : null;
+      },
+      getAsync: async (id: string): Promise<string | null> => {
+        const stored = await this.run(() => this.redis.get(key(id)));
+        return stored === null ? null : (JSON.parse(stored) as CacheItem).value;
+      },
+      removeAsync: async (id: string | null): Promise<string | null> => {
+        if (id === null) return null;
+        const stored = await this.run(() => this.redis.getdel(key(id)));
+        return stored === null ? null : (JSON.parse(stored) as CacheItem).value;
+      },
+    };
+  }
+
+  private async run<T>(command: () => Promise<T>): Promise<T> {
+    try {
+      return await command();
+    } catch {
+      throw unavailable();
+    }
+  }
+}

@@ -7,6 +7,18 @@ import { SsoConnectionsService } from './sso-connections.service';
 import { type AssertedIdentity, SsoRefused } from './sso-sign-in.service';
 import type { PendingSignIn } from './sso-state.store';
 
+/** An openid-client error with its causes (which claim failed), for the audit trail. */
+function describe(error: unknown): string {
+  const parts: string[] = [];
+  let current: unknown = error;
+  for (let depth = 0; depth < 3 && current instanceof Error; depth += 1) {
+    const claim = (current as { claim?: unknown }).claim;
+    parts.push(typeof claim === 'string' ? `${current.message} (${claim})` : current.message);
+    current = current.cause;
+  }
+  return parts.join(': ');
+}
+
 const claimString = (value: unknown): string | null =>
   typeof value === 'string' && value !== '' ? value : null;
 
@@ -73,7 +85,7 @@ export class OidcFlowService {
         idTokenExpected: true,
       });
     } catch (error) {
-      throw new SsoRefused(`oidc: ${(error as Error).message}`);
+      throw new SsoRefused(`oidc: ${describe(error)}`);
     }
     const claims: Record<string, unknown> = { ...tokens.claims() };
     const subject = claimString(claims.sub);
@@ -83,7 +95,7 @@ export class OidcFlowService {
         const userinfo = await oidc.fetchUserInfo(configuration, tokens.access_token, subject);
         for (const [key, value] of Object.entries(userinfo)) claims[key] ??= value;
       } catch (error) {
-        throw new SsoRefused(`oidc userinfo: ${(error as Error).message}`);
+        throw new SsoRefused(`oidc userinfo: ${describe(error)}`);
       }
     }
     return {
@@ -132,7 +144,7 @@ export class OidcFlowService {
       const reason =
         error instanceof OutboundUrlRefused || (error as Error).cause instanceof OutboundUrlRefused
           ? `issuer refused: ${(error as Error).message}`
-          : `discovery failed: ${(error as Error).message}`;
+          : `discovery failed: ${describe(error)}`;
       this.logger.warn(`SSO connection ${connection.id}: ${reason}`);
       throw new SsoRefused(reason, 502, 'The identity provider could not be reached.');
     }

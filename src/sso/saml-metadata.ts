@@ -19,9 +19,7 @@ export function assertNoDoctype(xml: string): void {
 
 /** A PEM certificate, normalised; throws SamlDocumentRefused when it is not one. */
 export function normaliseCertificate(text: string): string {
-  const body = text
-    .replace(/-----(BEGIN|END) CERTIFICATE-----/g, '')
-    .replace(/\s+/g, '');
+  const body = text.replace(/-----(BEGIN|END) CERTIFICATE-----/g, '').replace(/\s+/g, '');
   const pem = `-----BEGIN CERTIFICATE-----\n${body.match(/.{1,64}/g)?.join('\n') ?? ''}\n-----END CERTIFICATE-----\n`;
   try {
     new X509Certificate(pem);
@@ -49,7 +47,9 @@ export function parseIdpMetadata(xml: string): IdpMetadata {
   const entity = document.getElementsByTagNameNS(MD, 'EntityDescriptor')[0];
   const idp = entity?.getElementsByTagNameNS(MD, 'IDPSSODescriptor')[0];
   if (errors.length > 0 || entity === undefined || idp === undefined)
-    throw new SamlDocumentRefused('is not SAML 2.0 IdP metadata (no EntityDescriptor/IDPSSODescriptor)');
+    throw new SamlDocumentRefused(
+      'is not SAML 2.0 IdP metadata (no EntityDescriptor/IDPSSODescriptor)',
+    );
   const entityId = entity.getAttribute('entityID') ?? '';
   const ssoUrl =
     Array.from(idp.getElementsByTagNameNS(MD, 'SingleSignOnService'))

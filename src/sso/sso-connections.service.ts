@@ -94,7 +94,10 @@ export class SsoConnectionsService {
       'create',
       asSubject('SsoConnection', { organizationId: principal.organizationId }),
     );
-    if ((input.protocol === 'oidc') !== (input.oidc !== undefined) || (input.protocol === 'saml') !== (input.saml !== undefined))
+    if (
+      (input.protocol === 'oidc') !== (input.oidc !== undefined) ||
+      (input.protocol === 'saml') !== (input.saml !== undefined)
+    )
       throw new ProblemException(
         HttpStatus.BAD_REQUEST,
         `A ${input.protocol} connection needs "${input.protocol}" settings and no others.`,
@@ -124,7 +127,7 @@ export class SsoConnectionsService {
         actor: actorOf(principal),
         action: 'ssoConnection.created',
         target: { type: 'SsoConnection', id: connection.id },
-        changes: { ...this.describe(connection), clientSecret: { changed: input.oidc !== undefined } },
+        changes: { ...this.describe(connection), clientSecretSet: input.oidc !== undefined },
       });
       return connection;
     });
@@ -174,7 +177,7 @@ export class SsoConnectionsService {
         if (JSON.stringify(value) !== JSON.stringify(before[key]))
           changes[key] = { from: before[key], to: value };
       }
-      if (input.oidc?.clientSecret !== undefined) changes.clientSecret = { changed: true };
+      if (input.oidc?.clientSecret !== undefined) changes.clientSecretReplaced = true;
       if (Object.keys(changes).length > 0) {
         await this.audit.record(em, {
           organizationId: principal.organizationId,
@@ -269,7 +272,9 @@ export class SsoConnectionsService {
     try {
       certificate = normaliseCertificate(input.certificate ?? '');
     } catch {
-      throw invalid([{ field: 'saml.certificate', message: 'is not a valid X.509 certificate (PEM)' }]);
+      throw invalid([
+        { field: 'saml.certificate', message: 'is not a valid X.509 certificate (PEM)' },
+      ]);
     }
     return {
       idpEntityId: input.idpEntityId ?? '',
@@ -308,8 +313,10 @@ export class SsoConnectionsService {
         HttpStatus.NOT_FOUND,
         `No such group(s) in this organization: ${missing.join(', ')}.`,
       );
-    await this.authz.assertCanGrant(principal, [...new Set(groups.flatMap((g) => g.roles))], (key) =>
-      catalog.permissionsOf([key]),
+    await this.authz.assertCanGrant(
+      principal,
+      [...new Set(groups.flatMap((g) => g.roles))],
+      (key) => catalog.permissionsOf([key]),
     );
   }
 

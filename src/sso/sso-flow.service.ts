@@ -14,8 +14,7 @@ import { SsoStateStore } from './sso-state.store';
 
 /** What a callback answers: tokens, or where to send the browser with a one-time code. */
 export type SsoOutcome =
-  | { kind: 'tokens'; tokens: TokenResponseDto }
-  | { kind: 'redirect'; location: string };
+  { kind: 'tokens'; tokens: TokenResponseDto } | { kind: 'redirect'; location: string };
 
 const notFound = () => new ProblemException(HttpStatus.NOT_FOUND, 'No such SSO connection.');
 
@@ -66,7 +65,8 @@ export class SsoFlowService {
   ): Promise<SsoOutcome> {
     const connection = await this.enabled(connectionId);
     return this.refusing(connection, async () => {
-      if (connection.protocol !== 'saml') throw new SsoRefused('POST callback on an OIDC connection');
+      if (connection.protocol !== 'saml')
+        throw new SsoRefused('POST callback on an OIDC connection');
       if (typeof body.SAMLResponse !== 'string' || typeof body.RelayState !== 'string')
         throw new SsoRefused('saml: SAMLResponse and RelayState are required');
       await this.pending(connection, body.RelayState);

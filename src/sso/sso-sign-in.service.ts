@@ -208,10 +208,10 @@ export class SsoSignInService {
     const nextRoles = [
       ...new Set([...user.roles.filter((key) => !access.managedRoles.has(key)), ...access.roles]),
     ];
-    const members = await em.find(
-      GroupMember,
-      { userId: user.id, groupId: { $in: [...access.managedGroupIds] } },
-    );
+    const members = await em.find(GroupMember, {
+      userId: user.id,
+      groupId: { $in: [...access.managedGroupIds] },
+    });
     const current = new Set(members.map((member) => member.groupId));
     const leave = [...current].filter((id) => !access.groupIds.includes(id));
     const join = access.groupIds.filter((id) => !current.has(id));
@@ -251,7 +251,8 @@ export class SsoSignInService {
   ): Promise<string[]> {
     if (groupIds.length === 0) return [];
     const groups = await em.find(Group, { id: { $in: groupIds } }, scoped(organizationId));
-    for (const group of groups) em.create(GroupMember, { groupId: group.id, userId, organizationId });
+    for (const group of groups)
+      em.create(GroupMember, { groupId: group.id, userId, organizationId });
     await em.flush();
     return groups.map((group) => group.id);
   }
@@ -259,7 +260,11 @@ export class SsoSignInService {
   private async freeUsername(em: EntityManager, organizationId: string, base: string) {
     for (let attempt = 0; attempt < 8; attempt += 1) {
       const candidate = attempt === 0 ? base : `${base}-${randomBytes(3).toString('hex')}`;
-      const taken = await em.count(User, sameIgnoringCase('username', candidate), scoped(organizationId));
+      const taken = await em.count(
+        User,
+        sameIgnoringCase('username', candidate),
+        scoped(organizationId),
+      );
       if (taken === 0) return candidate;
     }
     throw new ProblemException(HttpStatus.CONFLICT, 'No free username could be derived.', {

@@ -36,7 +36,12 @@ export class TestIdp {
     const idp = new TestIdp();
     const { privateKey } = await generateKeyPair('RS256', { extractable: true });
     idp.signingKey = privateKey;
-    idp.jwk = { ...(await exportJWK(privateKey)), kid: 'test-signing-key', alg: 'RS256', use: 'sig' };
+    idp.jwk = {
+      ...(await exportJWK(privateKey)),
+      kid: 'test-signing-key',
+      alg: 'RS256',
+      use: 'sig',
+    };
     idp.server = createServer((request, response) => void idp.handle(request, response));
     await new Promise<void>((resolve) => idp.server.listen(0, '127.0.0.1', resolve));
     idp.issuer = `http://127.0.0.1:${(idp.server.address() as AddressInfo).port}`;
@@ -64,6 +69,14 @@ export class TestIdp {
       },
       scopes: ['openid', 'email', 'profile', 'groups'],
       features: { devInteractions: { enabled: false } },
+      ttl: {
+        AccessToken: 600,
+        AuthorizationCode: 60,
+        Grant: 600,
+        IdToken: 600,
+        Interaction: 600,
+        Session: 600,
+      },
       findAccount: (_ctx, id) => {
         const account = this.account;
         if (account === undefined || account.sub !== id) return undefined;
@@ -161,7 +174,9 @@ export async function followIdpRedirects(start: string, idpOrigin: string): Prom
     }
     const location = response.headers.get('location');
     if (location === null)
-      throw new Error(`IdP stopped at ${next.pathname} with ${response.status}: ${await response.text()}`);
+      throw new Error(
+        `IdP stopped at ${next.pathname} with ${response.status}: ${await response.text()}`,
+      );
     next = new URL(location, next);
   }
   throw new Error('too many redirects');

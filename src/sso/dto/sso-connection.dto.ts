@@ -55,7 +55,12 @@ export class OidcConnectionDto {
   @IsString({ each: true })
   @Matches(NAME, { each: true })
   @Length(1, 100, { each: true })
-  @ApiProperty({ type: 'array', items: { type: 'string', maxLength: 100 }, maxItems: 20, required: false })
+  @ApiProperty({
+    type: 'array',
+    items: { type: 'string', maxLength: 100 },
+    maxItems: 20,
+    required: false,
+  })
   scopes?: string[];
 
   @IsOptional()
@@ -232,7 +237,11 @@ export class SsoMappingResponseDto {
   @ApiProperty({ maxLength: 500 }) value!: string;
   @ApiProperty({ type: 'array', items: { type: 'string', maxLength: 50 }, maxItems: 50 })
   roles!: string[];
-  @ApiProperty({ type: 'array', items: { type: 'string', format: 'uuid', maxLength: 36 }, maxItems: 50 })
+  @ApiProperty({
+    type: 'array',
+    items: { type: 'string', format: 'uuid', maxLength: 36 },
+    maxItems: 50,
+  })
   groupIds!: string[];
 }
 

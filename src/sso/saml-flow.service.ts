@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { SAML, ValidateInResponseTo, generateServiceProviderMetadata } from '@node-saml/node-saml';
+import { DOMParser } from '@xmldom/xmldom';
 import { createHash } from 'node:crypto';
 import { AppConfig } from '../../config/app-config';
 import type { SsoConnection } from './entities/sso-connection.entity';
@@ -8,6 +9,13 @@ import { type AssertedIdentity, SsoRefused } from './sso-sign-in.service';
 import { SsoStateStore } from './sso-state.store';
 
 const MAX_RESPONSE_BYTES = 256 * 1024;
+
+/** The assertion's own ID (node-saml's profile does not carry it); its hash when absent. */
+function assertionId(assertionXml: string): string {
+  const root = new DOMParser().parseFromString(assertionXml, 'application/xml').documentElement;
+  const id = root?.getAttribute('ID') ?? '';
+  return id !== '' ? id : createHash('sha256').update(assertionXml).digest('hex');
+}
 
 const attributeString = (value: unknown): string | null =>
   typeof value === 'string' && value !== '' ? value : null;
@@ -69,12 +77,10 @@ export class SamlFlowService {
     }
     if (profile === null || profile.nameID === '')
       throw new SsoRefused('saml: no subject in the assertion');
-    const assertionId =
-      profile.ID ??
-      createHash('sha256')
-        .update(profile.getAssertionXml?.() ?? '')
-        .digest('hex');
-    if (!(await this.store.firstUse(connection.id, assertionId)))
+    // node-saml checks the issuer of logout messages only; the assertion's is ours to check.
+    if (profile.issuer !== settings.idpEntityId)
+      throw new SsoRefused(`saml: unexpected issuer ${String(profile.issuer).slice(0, 200)}`);
+    if (!(await this.store.firstUse(connection.id, assertionId(profile.getAssertionXml?.() ?? ''))))
       throw new SsoRefused('saml: assertion replayed');
     const claims: Record<string, unknown> = { ...(profile.attributes ?? {}), ...profile };
     const email =

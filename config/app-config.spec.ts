@@ -38,6 +38,15 @@ describe('loadConfig', () => {
     expect(config.corsOrigins).toEqual(['https://a.example', 'https://b.example']);
     expect(config.redisUrlExplicit).toBe(true);
     expect(loadConfig({ PASSWORD_HASH_CONCURRENCY: '3' }).passwordHashConcurrency).toBe(3);
+    expect(
+      loadConfig({ SSO_ALLOWED_NETWORKS: '10.0.0.0/8, 127.0.0.1 ,fd00::/8' }).sso.allowedNetworks,
+    ).toEqual(['10.0.0.0/8', '127.0.0.1', 'fd00::/8']);
+    expect(loadConfig({}).sso).toEqual({
+      allowedNetworks: [],
+      stateTtlSeconds: 600,
+      clockSkewSeconds: 120,
+      httpTimeoutMs: 5000,
+    });
   });
 
   it('turns Swagger UI off in production unless DOCS_ENABLED says otherwise', () => {
@@ -72,6 +81,11 @@ describe('loadConfig', () => {
     ['LOG_LEVEL', 'loud'],
     ['BODY_LIMIT_BYTES', '12'],
     ['PASSWORD_HASH_CONCURRENCY', '0'],
+    ['SECRETS_ENCRYPTION_KEY', 'too-short'],
+    ['SSO_ALLOWED_NETWORKS', '10.0.0.0/33'],
+    ['SSO_ALLOWED_NETWORKS', 'intranet.example'],
+    ['SSO_ALLOWED_NETWORKS', '10.0.0.0/8x'],
+    ['SSO_CLOCK_SKEW_SECONDS', '3600'],
   ])('refuses %s=%s', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(
       new RegExp(`^Invalid configuration:\\n  - ${name} `),

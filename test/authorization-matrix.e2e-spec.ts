@@ -4,6 +4,7 @@ import { BUILT_IN_ROLES, SELF_SERVICE } from '../src/authz/matrix';
 import { BUILT_IN_ROLE_KEYS, type BuiltInRoleKey } from '../src/authz/vocabulary';
 import { expectProblem } from './support/problem';
 import { createUser, principalsForEveryRole, signIn, type SignedIn } from './support/principals';
+import { IDP_CERT, IDP_ENTITY_ID, IDP_SSO_URL } from './support/saml-idp';
 import { startTestApp, type TestApp } from './support/test-app';
 
 /**
@@ -105,6 +106,28 @@ const inviteBy = async (t: TestApp, who: SignedIn) => {
   expect(response.status).toBe(201);
   return response.body.id as string;
 };
+
+const ssoSubject = (w: World) => subject('SsoConnection', { organizationId: w.organizationId });
+let ssoCounter = 0;
+const ssoBody = () => {
+  ssoCounter += 1;
+  return {
+    name: `sso ${ssoCounter}`,
+    protocol: 'saml',
+    saml: { idpEntityId: IDP_ENTITY_ID, ssoUrl: IDP_SSO_URL, certificate: IDP_CERT },
+  };
+};
+/** A SAML connection made by an Owner (`who`); returns its id. */
+const ssoConnectionBy = async (t: TestApp, who: SignedIn) => {
+  const response = await t.http
+    .post('/api/v1/sso-connections')
+    .set('authorization', who.auth)
+    .send(ssoBody());
+  expect(response.status).toBe(201);
+  return response.body.id as string;
+};
+const ssoStatus = (a: AppAbility, w: World, action: 'read' | 'update' | 'delete', ok: number) =>
+  a.can(action, ssoSubject(w)) ? ok : 403;
 
 const cases: Case[] = [
   {
@@ -730,6 +753,58 @@ const cases: Case[] = [
         .expect(201);
       return t.http.delete(`/api/v1/groups/${group.body.id}`).set('authorization', w.caller.auth);
     },
+  },
+  {
+    name: 'GET /sso-connections',
+    expected: (a, w) => ssoStatus(a, w, 'read', 200),
+    run: (t, w) => t.http.get('/api/v1/sso-connections').set('authorization', w.caller.auth),
+  },
+  {
+    name: 'POST /sso-connections',
+    expected: (a, w) => (a.can('create', ssoSubject(w)) ? 201 : 403),
+    run: (t, w) =>
+      t.http.post('/api/v1/sso-connections').set('authorization', w.caller.auth).send(ssoBody()),
+  },
+  {
+    name: 'GET /sso-connections/:id',
+    expected: (a, w) => ssoStatus(a, w, 'read', 200),
+    run: async (t, w) =>
+      t.http
+        .get(`/api/v1/sso-connections/${await ssoConnectionBy(t, w.owner)}`)
+        .set('authorization', w.caller.auth),
+  },
+  {
+    name: 'GET /sso-connections/:id (another organization’s)',
+    expected: (a, w) => ssoStatus(a, w, 'read', 404),
+    run: async (t, w) =>
+      t.http
+        .get(`/api/v1/sso-connections/${await ssoConnectionBy(t, w.foreign)}`)
+        .set('authorization', w.caller.auth),
+  },
+  {
+    name: 'PATCH /sso-connections/:id',
+    expected: (a, w) => ssoStatus(a, w, 'update', 200),
+    run: async (t, w) =>
+      t.http
+        .patch(`/api/v1/sso-connections/${await ssoConnectionBy(t, w.owner)}`)
+        .set('authorization', w.caller.auth)
+        .send({ enabled: false }),
+  },
+  {
+    name: 'DELETE /sso-connections/:id',
+    expected: (a, w) => ssoStatus(a, w, 'delete', 204),
+    run: async (t, w) =>
+      t.http
+        .delete(`/api/v1/sso-connections/${await ssoConnectionBy(t, w.owner)}`)
+        .set('authorization', w.caller.auth),
+  },
+  {
+    name: 'DELETE /sso-connections/:id (another organization’s)',
+    expected: (a, w) => ssoStatus(a, w, 'delete', 404),
+    run: async (t, w) =>
+      t.http
+        .delete(`/api/v1/sso-connections/${await ssoConnectionBy(t, w.foreign)}`)
+        .set('authorization', w.caller.auth),
   },
 ];
 

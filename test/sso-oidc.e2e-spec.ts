@@ -33,7 +33,7 @@ describe('SSO with OpenID Connect (a real provider in-process)', () => {
   /** Browser → Warden authorize → IdP (login, consent) → back: the callback URL Warden would receive. */
   const throughIdp = async (connectionId: string): Promise<URL> => {
     const start = await t.http.get(`/api/v1/auth/sso/${connectionId}/authorize`).expect(302);
-    const callback = await followIdpRedirects(start.headers.location as string, idp.issuer);
+    const callback = await followIdpRedirects(start.headers.location, idp.issuer);
     expect(callback.origin).toBe(PUBLIC_URL);
     return callback;
   };
@@ -236,7 +236,7 @@ describe('SSO with OpenID Connect (a real provider in-process)', () => {
       .expect(200);
     idp.signInAs({ sub: 'gina-0007', email: 'gina@partner.example', name: 'Gina' });
     const answer = await callWarden(await throughIdp(second.id)).expect(303);
-    const location = new URL(answer.headers.location as string);
+    const location = new URL(answer.headers.location);
     expect(`${location.origin}${location.pathname}`).toBe('https://app.example/sso/done');
     const code = location.searchParams.get('code') ?? '';
     const tokens = await t.http.post('/api/v1/auth/sso/token').send({ code }).expect(200);

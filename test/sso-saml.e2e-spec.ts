@@ -39,7 +39,7 @@ describe('SSO with SAML 2.0 (assertions signed with a test key pair)', () => {
   /** Starts a sign-in at Warden: the RelayState and the AuthnRequest id the IdP must answer. */
   const start = async () => {
     const response = await t.http.get(`/api/v1/auth/sso/${connection.id}/authorize`).expect(302);
-    const location = response.headers.location as string;
+    const location = response.headers.location;
     expect(location.startsWith(`${IDP_SSO_URL}?`)).toBe(true);
     return {
       relayState: new URL(location).searchParams.get('RelayState') ?? '',

@@ -59,7 +59,7 @@ export class TestIdp {
         response_types: ['code'],
         token_endpoint_auth_method: 'client_secret_post',
       })),
-      jwks: { keys: [this.jwk as never] },
+      jwks: { keys: [this.jwk] },
       cookies: { keys: ['test-cookie-key-0123456789'] },
       claims: {
         openid: ['sub'],
@@ -147,7 +147,7 @@ export class TestIdp {
         );
         return;
       }
-      provider.callback()(request, response);
+      void provider.callback()(request, response);
     } catch (error) {
       response.writeHead(500).end(String(error));
     }

@@ -209,6 +209,19 @@ describe('SSO with OpenID Connect (a real provider in-process)', () => {
     expect(atPartner.email).toBe('dana@partner.example');
   });
 
+  it('two first sign-ins of the same person at once make one user', async () => {
+    idp.signInAs({ sub: 'racer-0010', email: 'racer@corp.example', name: 'Racer' });
+    const callbacks = [await throughIdp(connection.id), await throughIdp(connection.id)];
+    const answers = await Promise.all(callbacks.map((callback) => callWarden(callback)));
+    expect(answers.map((answer) => answer.status)).toEqual([200, 200]);
+    const ids = await Promise.all(
+      answers.map(async (answer) => (await me(answer.body as Tokens)).id),
+    );
+    expect(ids[0]).toBe(ids[1]);
+    const users = await as(owner).get('/api/v1/users?q=racer').expect(200);
+    expect(users.body.items).toHaveLength(1);
+  });
+
   it('never links by email: an address that belongs to an existing user is refused', async () => {
     const existing = await createUser(t, owner, ['user'], { username: 'edgar' });
     idp.signInAs({ sub: 'edgar-at-idp', email: existing.email ?? '', name: 'Not Edgar' });

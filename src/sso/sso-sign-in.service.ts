@@ -1,3 +1,4 @@
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { HttpStatus, Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
@@ -110,14 +111,47 @@ export class SsoSignInService {
     // A custom role deleted since the rule was written grants nothing.
     access.roles = access.roles.filter((key) => catalog.find(key) !== undefined);
 
-    const user = await this.em.fork().transactional(async (em) => {
+    const user = await this.upsert(organization.id, connection, identity, access);
+    await this.sessions.invalidateUser(user.id);
+    return this.auth.signIn(organization, user, 'sso', meta, null, {
+      connectionId: connection.id,
+    });
+  }
+
+  /**
+   * Finds or provisions the person, in one transaction. Two first sign-ins of
+   * the same person racing each other: the loser hits the unique (connection,
+   * subject) index, and its retry finds the identity the winner created.
+   */
+  private async upsert(
+    organizationId: string,
+    connection: SsoConnection,
+    identity: AssertedIdentity,
+    access: ReturnType<typeof mappedAccess>,
+  ): Promise<User> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.link(organizationId, connection, identity, access);
+      } catch (error) {
+        if (attempt >= 3 || !(error instanceof UniqueConstraintViolationException)) throw error;
+      }
+    }
+  }
+
+  private link(
+    organizationId: string,
+    connection: SsoConnection,
+    identity: AssertedIdentity,
+    access: ReturnType<typeof mappedAccess>,
+  ): Promise<User> {
+    return this.em.fork().transactional(async (em) => {
       const known = await em.findOne(
         SsoIdentity,
         { connectionId: connection.id, subject: identity.subject },
-        scoped(organization.id),
+        scoped(organizationId),
       );
       const existing = known
-        ? await em.findOne(User, { id: known.userId }, scoped(organization.id))
+        ? await em.findOne(User, { id: known.userId }, scoped(organizationId))
         : null;
       const signedIn = existing ?? (await this.provision(em, connection, identity, access));
       if (signedIn.status !== 'active') throw new SsoRefused('user inactive');
@@ -125,7 +159,7 @@ export class SsoSignInService {
       const link =
         known ??
         em.create(SsoIdentity, {
-          organizationId: organization.id,
+          organizationId: organizationId,
           connectionId: connection.id,
           subject: identity.subject,
           userId: signedIn.id,
@@ -134,10 +168,6 @@ export class SsoSignInService {
       link.lastLoginAt = this.clock.now();
       await em.flush();
       return signedIn;
-    });
-    await this.sessions.invalidateUser(user.id);
-    return this.auth.signIn(organization, user, 'sso', meta, null, {
-      connectionId: connection.id,
     });
   }
 

@@ -37,7 +37,9 @@ export async function createApp(
     { bufferLogs: true, abortOnError: false, bodyParser: false },
   );
   app.useLogger(app.get(Logger));
-  app.enableShutdownHooks();
+  // No enableShutdownHooks(): main.ts and worker.ts handle SIGTERM/SIGINT themselves
+  // (onShutdownSignal); Nest's own listeners closed the app a second time, and the
+  // audit export pool's second end() made every shutdown exit 1.
 
   const fastify = app.getHttpAdapter().getInstance();
   const metrics = app.get(MetricsService);

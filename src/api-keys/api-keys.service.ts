@@ -7,15 +7,13 @@ import type { Principal } from '../authz/principal';
 import { Clock } from '../common/clock/clock';
 import { randomSecret, sha256Hex } from '../common/crypto/tokens';
 import { ProblemException } from '../common/problem/problem';
-import { TENANT_FILTER } from '../infra/database/organization-owned.entity';
+import { scoped } from '../infra/database/organization-owned.entity';
 import { RolesService } from '../roles/roles.service';
 import type { CreateApiKeyDto, ListApiKeysQueryDto } from './dto/api-key.dto';
 import { ApiKey } from './entities/api-key.entity';
 
 /** Every key starts with this, so leaked keys are recognisable (secret scanners, logs). */
 export const API_KEY_PREFIX = 'wdn_';
-
-const scoped = (organizationId: string) => ({ filters: { [TENANT_FILTER]: { organizationId } } });
 
 /**
  * Personal API keys: `wdn_<public id>_<256 random bits>`, returned once,

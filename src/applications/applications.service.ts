@@ -7,7 +7,7 @@ import type { Principal } from '../authz/principal';
 import { decodeCursor, encodeCursor } from '../common/pagination/keyset-cursor';
 import { ProblemException } from '../common/problem/problem';
 import { Group } from '../groups/entities/group.entity';
-import { TENANT_FILTER } from '../infra/database/organization-owned.entity';
+import { scoped } from '../infra/database/organization-owned.entity';
 import { User } from '../users/entities/user.entity';
 import type {
   AssignmentsDto,
@@ -17,8 +17,6 @@ import type {
 } from './dto/application.dto';
 import { Application } from './entities/application.entity';
 import { Policy } from './entities/policy.entity';
-
-const scoped = (organizationId: string) => ({ filters: { [TENANT_FILTER]: { organizationId } } });
 
 /** The array columns the ability's "assigned" conditions look into. */
 const ASSIGNMENT_FIELDS = ['assignedUserIds', 'assignedGroupIds'] as const;

@@ -5,13 +5,11 @@ import { actorOf, AuditService } from '../audit/audit.service';
 import { asSubject, AuthzService } from '../authz/authz.service';
 import type { Principal } from '../authz/principal';
 import { ProblemException } from '../common/problem/problem';
-import { TENANT_FILTER } from '../infra/database/organization-owned.entity';
+import { scoped } from '../infra/database/organization-owned.entity';
 import { RolesService } from '../roles/roles.service';
 import { ApplicationsService } from './applications.service';
 import type { CreatePolicyDto, UpdatePolicyDto } from './dto/policy.dto';
 import { EVERYONE, Policy } from './entities/policy.entity';
-
-const scoped = (organizationId: string) => ({ filters: { [TENANT_FILTER]: { organizationId } } });
 
 const policyNotFound = () =>
   new ProblemException(HttpStatus.NOT_FOUND, 'No such policy on this application.');

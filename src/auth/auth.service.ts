@@ -8,7 +8,7 @@ import { asSubject, selfOf } from '../authz/authz.service';
 import type { Principal } from '../authz/principal';
 import { Clock } from '../common/clock/clock';
 import { ProblemException } from '../common/problem/problem';
-import { NO_REQUEST, type RequestMeta, type WardenClsStore } from '../common/request-context';
+import { requestMeta, type RequestMeta, type WardenClsStore } from '../common/request-context';
 import type { Organization } from '../organizations/entities/organization.entity';
 import { GroupsService } from '../groups/groups.service';
 import { OrganizationsService } from '../organizations/organizations.service';
@@ -313,6 +313,6 @@ export class AuthService {
   }
 
   private meta(): RequestMeta {
-    return (this.cls.isActive() ? this.cls.get('meta') : undefined) ?? NO_REQUEST;
+    return requestMeta(this.cls);
   }
 }

@@ -6,15 +6,13 @@ import { actorOf, AuditService } from '../audit/audit.service';
 import { AuthzService } from '../authz/authz.service';
 import type { Principal } from '../authz/principal';
 import { ProblemException } from '../common/problem/problem';
-import { TENANT_FILTER } from '../infra/database/organization-owned.entity';
+import { scoped } from '../infra/database/organization-owned.entity';
 import { RolesService } from '../roles/roles.service';
 import { SessionsService } from '../sessions/sessions.service';
 import { User } from '../users/entities/user.entity';
 import type { CreateGroupDto, UpdateGroupDto } from './dto/group.dto';
 import { Group } from './entities/group.entity';
 import { GroupMember } from './entities/group-member.entity';
-
-const scoped = (organizationId: string) => ({ filters: { [TENANT_FILTER]: { organizationId } } });
 
 const notFound = () =>
   new ProblemException(HttpStatus.NOT_FOUND, 'No such group in this organization.');

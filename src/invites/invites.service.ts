@@ -14,7 +14,7 @@ import { Clock } from '../common/clock/clock';
 import { sha256Hex } from '../common/crypto/tokens';
 import { ProblemException } from '../common/problem/problem';
 import { GroupsService } from '../groups/groups.service';
-import { TENANT_FILTER } from '../infra/database/organization-owned.entity';
+import { scoped, TENANT_FILTER } from '../infra/database/organization-owned.entity';
 import { MAIL_QUEUE } from '../infra/queue/queues';
 import { OutboxService } from '../outbox/outbox.service';
 import { RolesService } from '../roles/roles.service';
@@ -23,7 +23,6 @@ import { UsersService } from '../users/users.service';
 import type { AcceptInviteDto, CreateInviteDto, ListInvitesQueryDto } from './dto/invite.dto';
 import { Invite } from './entities/invite.entity';
 
-const scoped = (organizationId: string) => ({ filters: { [TENANT_FILTER]: { organizationId } } });
 const ANY_ORGANIZATION = { filters: { [TENANT_FILTER]: false } };
 
 /** The job an invite's outbox row becomes on the mail queue. */

@@ -1,3 +1,4 @@
+import { scoped } from '../infra/database/organization-owned.entity';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
@@ -28,7 +29,6 @@ import { normaliseCertificate, parseIdpMetadata, SamlDocumentRefused } from './s
 export const SSO_SECRETS = Symbol('SSO_SECRETS');
 
 const DEFAULT_SCOPES = ['openid', 'email', 'profile'];
-const scoped = (organizationId: string) => ({ filters: { tenant: { organizationId } } });
 
 function invalid(errors: FieldError[]): ProblemException {
   return new ProblemException(

@@ -4,7 +4,7 @@ import { ClsService } from 'nestjs-cls';
 import { AuditService } from '../audit/audit.service';
 import type { TokenResponseDto } from '../auth/dto/auth.dto';
 import { ProblemException } from '../common/problem/problem';
-import { NO_REQUEST, type RequestMeta, type WardenClsStore } from '../common/request-context';
+import { requestMeta, type RequestMeta, type WardenClsStore } from '../common/request-context';
 import type { SsoConnection } from './entities/sso-connection.entity';
 import { OidcFlowService } from './oidc-flow.service';
 import { SamlFlowService } from './saml-flow.service';
@@ -133,6 +133,6 @@ export class SsoFlowService {
   }
 
   private meta(): RequestMeta {
-    return (this.cls.isActive() ? this.cls.get('meta') : undefined) ?? NO_REQUEST;
+    return requestMeta(this.cls);
   }
 }

@@ -10,15 +10,13 @@ import type { Principal } from '../authz/principal';
 import { ProblemException } from '../common/problem/problem';
 import { GroupsService } from '../groups/groups.service';
 import { sameIgnoringCase } from '../infra/database/case-insensitive';
-import { TENANT_FILTER } from '../infra/database/organization-owned.entity';
+import { scoped } from '../infra/database/organization-owned.entity';
 import type { Organization } from '../organizations/entities/organization.entity';
 import { OrganizationsService } from '../organizations/organizations.service';
 import { effectiveSettings } from '../organizations/organization-settings';
 import { RolesService } from '../roles/roles.service';
 import type { CreateUserDto } from './dto/user.dto';
 import { User } from './entities/user.entity';
-
-const scoped = (organizationId: string) => ({ filters: { [TENANT_FILTER]: { organizationId } } });
 
 /** Turns the unique indexes' violations into the messages users expect. */
 export function duplicateProblem(error: unknown): ProblemException | undefined {

@@ -7,6 +7,11 @@ export interface TenantFilterArgs {
   organizationId: string;
 }
 
+/** Find options that set the tenant filter for one query: `em.find(X, where, scoped(orgId))`. */
+export const scoped = (organizationId: string) => ({
+  filters: { [TENANT_FILTER]: { organizationId } },
+});
+
 /**
  * Base of every table that belongs to one organization. The tenant filter is on
  * by default and needs the organization id: a query made without one fails

@@ -1,3 +1,4 @@
+import { scoped } from '../infra/database/organization-owned.entity';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { HttpStatus, Injectable } from '@nestjs/common';
@@ -37,8 +38,6 @@ export class SsoRefused extends Error {
     super(reason);
   }
 }
-
-const scoped = (organizationId: string) => ({ filters: { tenant: { organizationId } } });
 
 function claimValues(value: unknown): string[] {
   if (Array.isArray(value)) return value.flatMap(claimValues);
@@ -119,9 +118,9 @@ export class SsoSignInService {
   }
 
   /**
-   * Finds or provisions the person, in one transaction. Two first sign-ins of
-   * the same person racing each other: the loser hits the unique (connection,
-   * subject) index, and its retry finds the identity the winner created.
+   * Finds or provisions the person, in one transaction. Different people whose
+   * derived usernames collide at the same moment: the loser hits the unique
+   * index and its retry picks another name.
    */
   private async upsert(
     organizationId: string,
@@ -145,6 +144,11 @@ export class SsoSignInService {
     access: ReturnType<typeof mappedAccess>,
   ): Promise<User> {
     return this.em.fork().transactional(async (em) => {
+      // One sign-in per (connection, subject) at a time: a racing first sign-in waits here,
+      // then finds the identity the other one created instead of tripping over its email.
+      await em.execute('select pg_advisory_xact_lock(hashtextextended(?, 0))', [
+        `sso:${connection.id}:${identity.subject}`,
+      ]);
       const known = await em.findOne(
         SsoIdentity,
         { connectionId: connection.id, subject: identity.subject },

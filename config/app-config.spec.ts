@@ -14,6 +14,8 @@ describe('loadConfig', () => {
       docsEnabled: true,
       corsOrigins: [],
       bodyLimitBytes: 1024 * 1024,
+      bodyMaxDepth: 32,
+      bodyMaxMembers: 10_000,
       bootstrap: {
         orgSlug: 'default',
         orgName: 'Default',
@@ -80,6 +82,8 @@ describe('loadConfig', () => {
     ['BOOTSTRAP_ORG_SLUG', 'Has Spaces'],
     ['LOG_LEVEL', 'loud'],
     ['BODY_LIMIT_BYTES', '12'],
+    ['BODY_MAX_DEPTH', '2'],
+    ['BODY_MAX_MEMBERS', 'lots'],
     ['PASSWORD_HASH_CONCURRENCY', '0'],
     ['SECRETS_ENCRYPTION_KEY', 'too-short'],
     ['SSO_ALLOWED_NETWORKS', '10.0.0.0/33'],

@@ -44,6 +44,9 @@ export class AppConfig {
   readonly corsOrigins!: readonly string[];
   readonly logLevel!: LogLevel;
   readonly bodyLimitBytes!: number;
+  /** Nesting levels and members (object keys plus array items) a JSON body may have. */
+  readonly bodyMaxDepth!: number;
+  readonly bodyMaxMembers!: number;
   readonly requestTimeoutMs!: number;
   readonly metricsEnabled!: boolean;
   /** When set, GET /metrics requires `Authorization: Bearer <token>`. */
@@ -283,6 +286,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
       'info',
     ),
     bodyLimitBytes: read.int('BODY_LIMIT_BYTES', 1024 * 1024, 1024, 100 * 1024 * 1024),
+    bodyMaxDepth: read.int('BODY_MAX_DEPTH', 32, 4, 1000),
+    bodyMaxMembers: read.int('BODY_MAX_MEMBERS', 10_000, 100, 1_000_000),
     requestTimeoutMs: read.int('REQUEST_TIMEOUT_MS', 30_000, 1_000, 600_000),
     metricsEnabled: read.bool('METRICS_ENABLED', true),
     metricsToken: read.raw('METRICS_TOKEN'),

@@ -6,6 +6,7 @@ import type { IncomingMessage } from 'node:http';
 import { Logger } from 'nestjs-pino';
 import { AppConfig } from '../config/app-config';
 import { AppModule, type AppModuleOptions } from './app.module';
+import { registerBoundedJsonParser } from './common/http/bounded-json-parser';
 import { requestIdFrom } from './common/logging/request-id';
 import { StrictValidationPipe } from './common/problem/strict-validation.pipe';
 import { MetricsService } from './metrics/metrics.service';
@@ -49,6 +50,11 @@ export async function createApp(
   fastify.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
     metrics.observeRequest(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
+  });
+
+  registerBoundedJsonParser(fastify, {
+    maxDepth: config.bodyMaxDepth,
+    maxMembers: config.bodyMaxMembers,
   });
 
   // Form bodies only where a browser posts one: the SAML assertion consumer

@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http';
 import { Client } from 'pg';
 import { expectProblem } from './support/problem';
 import { createUser, login, signInOwner, type SignedIn, TEST_PASSWORD } from './support/principals';
@@ -400,6 +401,25 @@ describe('Users and groups', () => {
   });
 
   describe('POST /api/v1/users/bulk', () => {
+    const problemOf = (status: number) => ({
+      type: 'about:blank',
+      title: STATUS_CODES[status],
+      status,
+      detail: expect.any(String),
+    });
+
+    it('takes any RFC 9562 uuid as an id: the nil uuid and a v7 id are unknown users, not invalid input', async () => {
+      const nil = '00000000-0000-0000-0000-000000000000';
+      const v7 = '01932c07-2f3a-7c4e-8a4b-3f1e2d3c4b5a';
+      const response = await as(owner)
+        .post('/api/v1/users/bulk', { action: 'activate', userIds: [nil, v7] })
+        .expect(200);
+      expect(response.body.results).toEqual([
+        { id: nil, ok: false, problem: problemOf(404) },
+        { id: v7, ok: false, problem: problemOf(404) },
+      ]);
+    });
+
     it('answers per id: done, missing and forbidden, one failure undoing nothing', async () => {
       const a = await createUser(t, owner, ['user']);
       const b = await createUser(t, owner, ['user']);
@@ -414,10 +434,14 @@ describe('Users and groups', () => {
         .expect(200);
       expect(response.body.results).toEqual([
         { id: a.id, ok: true },
-        { id: missing, ok: false, error: expect.stringMatching(/^404/) },
-        { id: secondOwner.id, ok: false, error: expect.stringMatching(/^403/) },
+        { id: missing, ok: false, problem: problemOf(404) },
+        { id: secondOwner.id, ok: false, problem: problemOf(403) },
         { id: b.id, ok: true },
-        { id: security.id, ok: false, error: expect.stringMatching(/^403: You cannot deactivate/) },
+        {
+          id: security.id,
+          ok: false,
+          problem: { ...problemOf(403), detail: expect.stringMatching(/^You cannot deactivate/) },
+        },
       ]);
       expect((await as(owner).get(`/api/v1/users/${a.id}`)).body.status).toBe('inactive');
       expect((await as(owner).get(`/api/v1/users/${secondOwner.id}`)).body.status).toBe('active');

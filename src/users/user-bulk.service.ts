@@ -1,6 +1,7 @@
 import { HttpException, HttpStatus, Injectable } from '@nestjs/common';
 import type { Principal } from '../authz/principal';
 import { ProblemException } from '../common/problem/problem';
+import { toProblem } from '../common/problem/to-problem';
 import { GroupsService } from '../groups/groups.service';
 import type { BulkResultDto, BulkUsersDto } from './dto/user.dto';
 import { UserLifecycleService } from './user-lifecycle.service';
@@ -61,8 +62,8 @@ export class UserBulkService {
         results.push({ id, ok: true });
       } catch (error) {
         if (!(error instanceof HttpException)) throw error;
-        const detail = error instanceof ProblemException ? error.detail : error.message;
-        results.push({ id, ok: false, error: `${error.getStatus()}: ${detail}` });
+        const { type, title, status, detail } = toProblem(error, '').body;
+        results.push({ id, ok: false, problem: { type, title, status, detail } });
       }
     }
     return results;

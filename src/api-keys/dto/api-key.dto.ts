@@ -7,13 +7,13 @@ import {
   IsIn,
   IsOptional,
   IsString,
-  IsUUID,
   Length,
   Matches,
   MaxLength,
 } from 'class-validator';
 import { ROLE_KEY_PATTERN } from '../../users/dto/user.dto';
 import type { ApiKey } from '../entities/api-key.entity';
+import { IsId } from '../../common/validation/is-id';
 
 export class CreateApiKeyDto {
   @IsString()
@@ -47,7 +47,7 @@ export class CreateApiKeyDto {
 
 export class ListApiKeysQueryDto {
   @IsOptional()
-  @IsUUID('4')
+  @IsId()
   userId?: string;
 
   @IsOptional()

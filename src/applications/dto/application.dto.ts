@@ -6,13 +6,13 @@ import {
   IsInt,
   IsOptional,
   IsString,
-  IsUUID,
   Length,
   Max,
   MaxLength,
   Min,
 } from 'class-validator';
 import type { Application } from '../entities/application.entity';
+import { IsId } from '../../common/validation/is-id';
 
 const UUID_LIST = (maxItems: number) =>
   ApiProperty({
@@ -50,13 +50,13 @@ export class UpdateApplicationDto {
 export class AssignmentsDto {
   @IsArray()
   @ArrayMaxSize(1000)
-  @IsUUID('4', { each: true })
+  @IsId({ each: true })
   @UUID_LIST(1000)
   userIds!: string[];
 
   @IsArray()
   @ArrayMaxSize(200)
-  @IsUUID('4', { each: true })
+  @IsId({ each: true })
   @UUID_LIST(200)
   groupIds!: string[];
 }
@@ -69,7 +69,7 @@ export class ListApplicationsQueryDto {
   q?: string;
 
   @IsOptional()
-  @IsUUID('4')
+  @IsId()
   ownerId?: string;
 
   @IsOptional()

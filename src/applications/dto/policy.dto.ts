@@ -6,12 +6,12 @@ import {
   IsIn,
   IsOptional,
   IsString,
-  IsUUID,
   Length,
   Matches,
   MaxLength,
 } from 'class-validator';
 import type { Policy, PolicyEffect } from '../entities/policy.entity';
+import { IsId } from '../../common/validation/is-id';
 
 /** An application's own verbs ("read", "deploy", "invoices:approve"), or `*` for every action. */
 export const POLICY_ACTION_PATTERN = /^(\*|[A-Za-z][A-Za-z0-9_.:-]{0,99})$/;
@@ -59,14 +59,14 @@ export class CreatePolicyDto {
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(500)
-  @IsUUID('4', { each: true })
+  @IsId({ each: true })
   @ApiProperty({ ...UUIDS_SCHEMA, required: false })
   users?: string[];
 
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(500)
-  @IsUUID('4', { each: true })
+  @IsId({ each: true })
   @ApiProperty({ ...UUIDS_SCHEMA, required: false })
   groups?: string[];
 

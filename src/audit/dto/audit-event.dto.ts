@@ -6,19 +6,19 @@ import {
   IsInt,
   IsOptional,
   IsString,
-  IsUUID,
   Matches,
   Max,
   MaxLength,
   Min,
 } from 'class-validator';
 import type { AuditEvent } from '../entities/audit-event.entity';
+import { IsId } from '../../common/validation/is-id';
 
 /** The filters shared by the list and the export. */
 export class AuditFiltersQueryDto {
   @IsOptional() @IsDateString({ strict: true }) @MaxLength(35) from?: string;
   @IsOptional() @IsDateString({ strict: true }) @MaxLength(35) to?: string;
-  @IsOptional() @IsUUID() actorId?: string;
+  @IsOptional() @IsId() actorId?: string;
   /** Exact (`user.created`) or a prefix ending in a dot (`user.`). */
   @IsOptional() @MaxLength(100) @Matches(/^[A-Za-z.]+$/) action?: string;
   @IsOptional() @MaxLength(50) @IsString() targetType?: string;

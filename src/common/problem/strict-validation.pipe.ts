@@ -5,15 +5,25 @@ import { validationProblem } from './validation';
 /** Names every plain object inherits; no DTO declares them, and class-transformer would drop them silently. */
 const INHERITED = new Set(Object.getOwnPropertyNames(Object.prototype));
 
-function inheritedKeys(value: unknown, path: string, found: FieldError[]): FieldError[] {
-  if (Array.isArray(value)) {
-    value.forEach((item, index) => inheritedKeys(item, `${path}${path ? '.' : ''}${index}`, found));
-  } else if (value !== null && typeof value === 'object') {
+/**
+ * Every key shadowing Object.prototype, in document order. Iterative: the body
+ * parser already bounds depth, and this walk must not be the one that recurses.
+ */
+function inheritedKeys(root: unknown): FieldError[] {
+  const found: FieldError[] = [];
+  const stack: Array<{ value: unknown; path: string }> = [{ value: root, path: '' }];
+  while (stack.length > 0) {
+    const { value, path } = stack.pop() as { value: unknown; path: string };
+    if (value === null || typeof value !== 'object') continue;
+    const children: Array<{ value: unknown; path: string }> = [];
     for (const [key, member] of Object.entries(value)) {
       const field = path ? `${path}.${key}` : key;
-      if (INHERITED.has(key)) found.push({ field, message: `property ${key} should not exist` });
-      inheritedKeys(member, field, found);
+      if (!Array.isArray(value) && INHERITED.has(key)) {
+        found.push({ field, message: `property ${key} should not exist` });
+      }
+      children.push({ value: member, path: field });
     }
+    stack.push(...children.reverse());
   }
   return found;
 }
@@ -36,7 +46,7 @@ export class StrictValidationPipe extends ValidationPipe {
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     if (metadata.type === 'body' || metadata.type === 'query') {
-      const errors = inheritedKeys(value, '', []);
+      const errors = inheritedKeys(value);
       if (errors.length > 0) {
         throw new ProblemException(
           HttpStatus.BAD_REQUEST,

@@ -5,13 +5,13 @@ import {
   IsArray,
   IsOptional,
   IsString,
-  IsUUID,
   Length,
   Matches,
   MaxLength,
 } from 'class-validator';
 import { ROLE_KEY_PATTERN } from '../../users/dto/user.dto';
 import type { Group } from '../entities/group.entity';
+import { IsId } from '../../common/validation/is-id';
 
 export class CreateGroupDto {
   @IsString()
@@ -67,7 +67,7 @@ export class AddMembersDto {
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(500)
-  @IsUUID('4', { each: true })
+  @IsId({ each: true })
   @ApiProperty({
     type: 'array',
     items: { type: 'string', format: 'uuid', maxLength: 36 },

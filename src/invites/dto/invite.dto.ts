@@ -8,7 +8,6 @@ import {
   IsInt,
   IsOptional,
   IsString,
-  IsUUID,
   Length,
   Matches,
   Max,
@@ -19,6 +18,7 @@ import { RegisteredResponseDto } from '../../auth/dto/auth.dto';
 import { AuditActorDto } from '../../audit/dto/audit-event.dto';
 import { ROLE_KEY_PATTERN, USERNAME_PATTERN } from '../../users/dto/user.dto';
 import type { DeliveryState, Invite, InviteStatus } from '../entities/invite.entity';
+import { IsId } from '../../common/validation/is-id';
 
 export const INVITE_STATUSES: readonly InviteStatus[] = [
   'pending',
@@ -51,7 +51,7 @@ export class CreateInviteDto {
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(100)
-  @IsUUID('4', { each: true })
+  @IsId({ each: true })
   @ApiPropertyOptional({
     type: 'array',
     items: { type: 'string', format: 'uuid', maxLength: 36 },

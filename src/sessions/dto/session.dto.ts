@@ -1,10 +1,11 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsUUID } from 'class-validator';
+import { IsIn, IsOptional } from 'class-validator';
 import type { Session } from '../entities/session.entity';
+import { IsId } from '../../common/validation/is-id';
 
 export class ListSessionsQueryDto {
   @IsOptional()
-  @IsUUID('4')
+  @IsId()
   userId?: string;
 
   @IsOptional()

@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, PickType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -12,12 +12,13 @@ import {
   IsIn,
   IsOptional,
   IsString,
-  IsUUID,
   Length,
   Matches,
   MaxLength,
 } from 'class-validator';
 import type { User } from '../entities/user.entity';
+import { ProblemDocumentDto } from '../../common/problem/problem-document.dto';
+import { IsId } from '../../common/validation/is-id';
 
 export const USERNAME_PATTERN = /^[A-Za-z0-9._-]{3,50}$/;
 export const ROLE_KEY_PATTERN = /^[a-z][a-z0-9_]{1,49}$/;
@@ -55,7 +56,7 @@ export class CreateUserDto {
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(100)
-  @IsUUID('4', { each: true })
+  @IsId({ each: true })
   @ApiPropertyOptional({
     type: 'array',
     items: { type: 'string', format: 'uuid', maxLength: 36 },
@@ -177,7 +178,7 @@ export class ListUsersQueryDto {
   status?: 'active' | 'inactive';
 
   @IsOptional()
-  @IsUUID('4')
+  @IsId()
   groupId?: string;
 
   @IsOptional()
@@ -229,6 +230,14 @@ export class ResetPasswordDto {
   revokeSessions?: boolean;
 }
 
+/** A failed id's problem: the RFC 9457 members the single-user call would have answered. */
+export class BulkProblemDto extends PickType(ProblemDocumentDto, [
+  'type',
+  'title',
+  'status',
+  'detail',
+] as const) {}
+
 export const BULK_ACTIONS = [
   'activate',
   'deactivate',
@@ -246,7 +255,7 @@ export class BulkUsersDto {
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(500)
-  @IsUUID('4', { each: true })
+  @IsId({ each: true })
   @ApiProperty({
     type: 'array',
     items: { type: 'string', format: 'uuid', maxLength: 36 },
@@ -263,14 +272,15 @@ export class BulkUsersDto {
 
   /** For addToGroup. */
   @IsOptional()
-  @IsUUID('4')
+  @IsId()
   groupId?: string;
 }
 
 export class BulkResultDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty() ok!: boolean;
-  @ApiPropertyOptional({ maxLength: 500 }) error?: string;
+  /** Why this id failed, as the single-user operation would have answered it. */
+  @ApiPropertyOptional({ type: BulkProblemDto }) problem?: BulkProblemDto;
 }
 
 export class BulkResponseDto {
@@ -285,6 +295,6 @@ export class UserListDto {
 export class DeleteUserQueryDto {
   /** Who receives what the deleted user owns (applications, once they exist). */
   @IsOptional()
-  @IsUUID('4')
+  @IsId()
   transferOwnershipTo?: string;
 }

@@ -8,6 +8,7 @@ import { Migration20261123010000PartitionAuditEvents } from '../migrations/Migra
 import { Migration20261123020000Applications } from '../migrations/Migration20261123020000Applications';
 import { Migration20261123030000UserLastLoginSortIndex } from '../migrations/Migration20261123030000UserLastLoginSortIndex';
 import { Migration20261123040000SsoConnections } from '../migrations/Migration20261123040000SsoConnections';
+import { Migration20261204000000AccountLockout } from '../migrations/Migration20261204000000AccountLockout';
 
 /**
  * Every migration, in order. Listed explicitly (not discovered by glob) so the
@@ -39,4 +40,8 @@ export const migrationsList: MigrationObject[] = [
     class: Migration20261123030000UserLastLoginSortIndex,
   },
   { name: 'Migration20261123040000SsoConnections', class: Migration20261123040000SsoConnections },
+  {
+    name: 'Migration20261204000000AccountLockout',
+    class: Migration20261204000000AccountLockout,
+  },
 ];

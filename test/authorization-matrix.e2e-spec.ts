@@ -485,6 +485,25 @@ const cases: Case[] = [
       t.http.post(`/api/v1/users/${w.foreign.id}/deactivate`).set('authorization', w.caller.auth),
   },
   {
+    name: 'POST /users/:id/unlock (someone else’s)',
+    expected: (a, w) =>
+      !a.can('update', 'User')
+        ? 403
+        : visibleThen(
+            a.can('read', userSubject(w, w.other.id)),
+            a.can('update', userSubject(w, w.other.id), 'status'),
+            200,
+          ),
+    run: (t, w) =>
+      t.http.post(`/api/v1/users/${w.other.id}/unlock`).set('authorization', w.caller.auth),
+  },
+  {
+    name: 'POST /users/:id/unlock (another organization’s)',
+    expected: (a) => (!a.can('update', 'User') ? 403 : 404),
+    run: (t, w) =>
+      t.http.post(`/api/v1/users/${w.foreign.id}/unlock`).set('authorization', w.caller.auth),
+  },
+  {
     name: 'GET /sessions',
     expected: (a) => (a.can('read', 'Session') ? 200 : 403),
     run: (t, w) => t.http.get('/api/v1/sessions').set('authorization', w.caller.auth),

@@ -65,6 +65,70 @@ describe('Brute-force protection (Keycloak semantics, injectable clock)', () => 
     expect((await login(t, 'default', carol.username, TEST_PASSWORD)).status).toBe(200);
   });
 
+  it('shows the lock and the failure count to those who may read the user', async () => {
+    const erin = await createUser(t, owner, ['user']);
+    await fail(erin.username);
+    const counted = await t.http.get(`/api/v1/users/${erin.id}`).set('authorization', owner.auth);
+    expect(counted.body).toMatchObject({ failedLoginAttempts: 1, lockedUntil: null });
+    await fail(erin.username);
+    await fail(erin.username);
+    const lockedAt = clock.now().getTime();
+    const locked = await t.http.get(`/api/v1/users/${erin.id}`).set('authorization', owner.auth);
+    expect(locked.body.failedLoginAttempts).toBe(3);
+    expect(Date.parse(locked.body.lockedUntil)).toBe(lockedAt + 600_000);
+    const listed = await t.http
+      .get(`/api/v1/users?q=${erin.username}`)
+      .set('authorization', owner.auth);
+    expect(listed.body.items[0]).toMatchObject({
+      id: erin.id,
+      lockedUntil: locked.body.lockedUntil,
+    });
+  });
+
+  it('lets an admin who may update the user lift the lock at once, audited', async () => {
+    const frank = await createUser(t, owner, ['user']);
+    const itAdmin = await createUser(t, owner, ['it_admin']);
+    const colleague = await createUser(t, owner, ['user']);
+    for (let i = 0; i < 3; i++) await fail(frank.username);
+    expectProblem(await login(t, 'default', frank.username, TEST_PASSWORD), 401);
+
+    // A colleague does not see Frank at all; Frank's own earlier session may not lift his lock.
+    expectProblem(
+      await t.http.post(`/api/v1/users/${frank.id}/unlock`).set('authorization', colleague.auth),
+      404,
+    );
+    expectProblem(
+      await t.http.post(`/api/v1/users/${frank.id}/unlock`).set('authorization', frank.auth),
+      403,
+    );
+    const unlocked = await t.http
+      .post(`/api/v1/users/${frank.id}/unlock`)
+      .set('authorization', itAdmin.auth)
+      .expect(200);
+    expect(unlocked.body).toMatchObject({ lockedUntil: null, failedLoginAttempts: 0 });
+    expect((await login(t, 'default', frank.username, TEST_PASSWORD)).status).toBe(200);
+
+    const { rows } = await db.query(
+      "select actor_id, changes from audit_events where action = 'user.unlocked' and target_id = $1",
+      [frank.id],
+    );
+    expect(rows).toHaveLength(1);
+    expect(rows[0].actor_id).toBe(itAdmin.id);
+    expect(rows[0].changes.failedLoginAttempts).toEqual({ from: 3, to: 0 });
+    expect(rows[0].changes.lockedUntil.to).toBeNull();
+  });
+
+  it('locks again after another round of failures once a lock has run out', async () => {
+    const gina = await createUser(t, owner, ['user']);
+    for (let i = 0; i < 3; i++) await fail(gina.username);
+    clock.advance(601);
+    await fail(gina.username);
+    await fail(gina.username);
+    expect((await login(t, 'default', gina.username, TEST_PASSWORD)).status).toBe(200);
+    for (let i = 0; i < 3; i++) await fail(gina.username);
+    expectProblem(await login(t, 'default', gina.username, TEST_PASSWORD), 401);
+  });
+
   it('counts "Alice" and "alice" (and the email) as one account', async () => {
     const dave = await createUser(t, owner, ['user'], { username: 'DaveMixedCase' });
     await fail('davemixedcase');

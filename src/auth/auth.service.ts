@@ -63,17 +63,12 @@ export class AuthService {
     }
     const organization = await this.organizations.findBySlug(input.organization);
     const user = organization ? await this.users.findByLogin(organization.id, input.login) : null;
-    const throttleKey = organization
-      ? this.throttle.accountKey(organization.id, user?.id ?? null, input.login)
-      : null;
-    const lock = throttleKey
-      ? await this.throttle.accountState(throttleKey)
-      : { locked: false as const };
+    const locked = user !== null && this.throttle.isLocked(user);
     const passwordMatches = await this.hasher.verify(user?.passwordHash ?? null, input.password);
 
     const failure = !organization
       ? 'unknown organization'
-      : lock.locked
+      : locked
         ? 'account locked after repeated failures'
         : !user
           ? 'unknown user'
@@ -83,10 +78,9 @@ export class AuthService {
               ? 'user inactive'
               : null;
 
-    if (failure !== null || !organization || !user || !throttleKey) {
-      if (organization && throttleKey) {
-        if (failure === 'unknown user' || failure === 'wrong password')
-          await this.throttle.recordFailure(throttleKey);
+    if (failure !== null || !organization || !user) {
+      if (organization) {
+        if (user && failure === 'wrong password') await this.throttle.recordFailure(user.id);
         await this.audit.record(this.em.fork(), {
           organizationId: organization.id,
           actor: user
@@ -101,7 +95,7 @@ export class AuthService {
       throw new ProblemException(HttpStatus.UNAUTHORIZED, INVALID_CREDENTIALS);
     }
 
-    await this.throttle.recordSuccess(throttleKey);
+    await this.throttle.recordSuccess(user);
     if (
       effectiveSettings(organization.settings).ssoEnforced &&
       !(await this.maySkipSso(organization.id, user))

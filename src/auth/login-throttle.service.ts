@@ -1,21 +1,25 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { EntityManager } from '@mikro-orm/postgresql';
 import type { Redis } from 'ioredis';
 import { AppConfig } from '../../config/app-config';
 import { Clock } from '../common/clock/clock';
 import { REDIS } from '../infra/redis/redis.module';
+import type { User } from '../users/entities/user.entity';
 
 export type AccountState = { locked: false } | { locked: true; until: Date };
 
 /**
- * Brute-force protection with Keycloak's semantics (quality.md):
- * - per account: after N failures the account is locked for a while; a locked
- *   account answers exactly like a wrong password, even with the right one;
- *   attempts while locked neither count nor extend the lock; a success resets
- *   the counter. Accounts are keyed by user id (or the lower-cased login when
- *   no such user exists), so `Alice` and `alice` share one counter.
- * - per IP: more than M attempts in a window answer 429 with Retry-After.
- * Time comes from the injectable Clock. When Redis is down it fails open and
- * says so in the log: sign-in stays available, argon2 still bounds guessing.
+ * Brute-force protection with Keycloak's semantics:
+ * - per account, on the user row (so admins see it and can lift it): every N
+ *   consecutive failures lock the account for a while; a locked account answers
+ *   exactly like a wrong password, even with the right one; attempts while
+ *   locked neither count nor extend the lock; a success resets the count.
+ *   Accounts are users, so `Alice`, `alice` and her email share one count; a
+ *   login that names no user has no account to lock (it fails anyway).
+ * - per IP, in Redis: more than M attempts in a window answer 429 with
+ *   Retry-After. When Redis is down this part fails open and says so in the
+ *   log: sign-in stays available, argon2 still bounds guessing.
+ * Time comes from the injectable Clock.
  */
 @Injectable()
 export class LoginThrottle {
@@ -23,38 +27,42 @@ export class LoginThrottle {
 
   constructor(
     @Inject(REDIS) private readonly redis: Redis,
+    private readonly em: EntityManager,
     private readonly clock: Clock,
     private readonly config: AppConfig,
   ) {}
 
-  accountKey(organizationId: string, userId: string | null, login: string): string {
-    return `login:account:${organizationId}:${userId ?? `login:${login.trim().toLowerCase()}`}`;
+  isLocked(user: Pick<User, 'lockedUntil'>): boolean {
+    return user.lockedUntil !== null && user.lockedUntil > this.clock.now();
   }
 
-  async accountState(key: string): Promise<AccountState> {
-    const lockedUntil = await this.safely(() => this.redis.hget(key, 'lockedUntil'), null);
-    if (lockedUntil === null) return { locked: false };
-    const until = new Date(Number(lockedUntil));
-    return until > this.clock.now() ? { locked: true, until } : { locked: false };
-  }
-
-  async recordFailure(key: string): Promise<void> {
-    if ((await this.accountState(key)).locked) return; // never extend a lock
+  /**
+   * One atomic update: counts the failure unless the account is locked, and
+   * locks it when the count reaches a multiple of LOGIN_MAX_FAILURES.
+   */
+  async recordFailure(userId: string): Promise<void> {
     const { maxFailures, lockoutSeconds } = this.config.loginThrottle;
-    await this.safely(async () => {
-      const failures = await this.redis.hincrby(key, 'failures', 1);
-      if (failures >= maxFailures) {
-        const until = this.clock.now().getTime() + lockoutSeconds * 1000;
-        await this.redis.hset(key, { failures: 0, lockedUntil: until });
-      } else {
-        await this.redis.hdel(key, 'lockedUntil');
-      }
-      await this.redis.expire(key, Math.max(lockoutSeconds * 2, 24 * 60 * 60));
-    }, undefined);
+    const now = this.clock.now();
+    await this.em.getConnection().execute(
+      `update users
+          set failed_login_attempts = failed_login_attempts + 1,
+              locked_until = case when (failed_login_attempts + 1) % ? = 0 then ?::timestamptz
+                                  else locked_until end
+        where id = ? and (locked_until is null or locked_until <= ?::timestamptz)`,
+      [maxFailures, new Date(now.getTime() + lockoutSeconds * 1000), userId, now],
+    );
   }
 
-  async recordSuccess(key: string): Promise<void> {
-    await this.safely(() => this.redis.del(key), 0);
+  /** Clears the count after a successful sign-in (writes only when there is something to clear). */
+  async recordSuccess(
+    user: Pick<User, 'id' | 'failedLoginAttempts' | 'lockedUntil'>,
+  ): Promise<void> {
+    if (user.failedLoginAttempts === 0 && user.lockedUntil === null) return;
+    await this.em
+      .getConnection()
+      .execute('update users set failed_login_attempts = 0, locked_until = null where id = ?', [
+        user.id,
+      ]);
   }
 
   /** Counts an attempt from this IP; returns the seconds to wait when over the limit. */

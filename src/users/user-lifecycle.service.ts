@@ -68,6 +68,38 @@ export class UserLifecycleService {
     return user;
   }
 
+  /**
+   * Lifts a sign-in lock and resets the failure count. Asks for the same right
+   * as activating the user (its `status`); audited even when nothing was locked,
+   * since an admin acted.
+   */
+  async unlock(principal: Principal, id: string): Promise<User> {
+    const catalog = await this.roles.catalog(principal.organizationId);
+    return this.em.transactional(async (em) => {
+      const target = await this.users.findVisible(principal, id, em);
+      await this.authz.assert(principal, 'update', target, 'status');
+      await this.authz.assertCanActOnUser(principal, target, (key) => catalog.permissionsOf([key]));
+      const before = {
+        lockedUntil: target.lockedUntil?.toISOString() ?? null,
+        failedLoginAttempts: target.failedLoginAttempts,
+      };
+      target.lockedUntil = null;
+      target.failedLoginAttempts = 0;
+      await em.flush();
+      await this.audit.record(em, {
+        organizationId: principal.organizationId,
+        actor: actorOf(principal),
+        action: 'user.unlocked',
+        target: { type: 'User', id: target.id },
+        changes: {
+          lockedUntil: { from: before.lockedUntil, to: null },
+          failedLoginAttempts: { from: before.failedLoginAttempts, to: 0 },
+        },
+      });
+      return target;
+    });
+  }
+
   /** Deactivate (every session revoked at once) or activate a user. */
   async setStatus(principal: Principal, id: string, status: UserStatus): Promise<User> {
     if (id === principal.userId) {

@@ -149,6 +149,17 @@ export class UsersController {
     return this.presentOne(principal, await this.lifecycle.setStatus(principal, id, 'active'));
   }
 
+  @Can('update', 'User', 'Lift a sign-in lock left by repeated failures, and reset the count')
+  @Post(':id/unlock')
+  @HttpCode(200)
+  @ApiOkResponse({ type: UserResponseDto })
+  async unlock(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id', uuid) id: string,
+  ): Promise<UserResponseDto> {
+    return this.presentOne(principal, await this.lifecycle.unlock(principal, id));
+  }
+
   @Can('delete', 'User', 'Delete a user permanently (never yourself; never the last active Owner)')
   @Delete(':id')
   @HttpCode(204)

@@ -129,6 +129,18 @@ export class UserResponseDto {
   @ApiPropertyOptional({ type: String, nullable: true, format: 'date-time' })
   lastActivityAt!: string | null;
 
+  /**
+   * Sign-in is refused until then after repeated failures (the person signing in
+   * sees only "invalid credentials"); a time in the past is a lock that ran out.
+   * `POST /users/{id}/unlock` lifts it.
+   */
+  @ApiProperty({ type: String, nullable: true, format: 'date-time' })
+  lockedUntil!: string | null;
+
+  /** Failed password sign-ins since the last successful one or the last unlock. */
+  @ApiProperty({ minimum: 0 })
+  failedLoginAttempts!: number;
+
   @ApiPropertyOptional({ type: UserStatsDto })
   stats?: UserStatsDto;
 
@@ -146,6 +158,8 @@ export class UserResponseDto {
       lastLoginAt: user.lastLoginAt?.toISOString() ?? null,
       lastLoginIp: user.lastLoginIp,
       lastActivityAt: user.lastActivityAt?.toISOString() ?? null,
+      lockedUntil: user.lockedUntil?.toISOString() ?? null,
+      failedLoginAttempts: user.failedLoginAttempts,
       ...(stats ? { stats } : {}),
     };
   }

@@ -6,7 +6,7 @@ export type UserStatus = 'active' | 'inactive';
 /** A person of one organization. Username and email are unique per organization, ignoring case. */
 @Entity({ tableName: 'users' })
 export class User extends OrganizationOwnedEntity<
-  'status' | 'roles' | 'email' | 'displayName' | 'passwordHash'
+  'status' | 'roles' | 'email' | 'displayName' | 'passwordHash' | 'failedLoginAttempts'
 > {
   @Property({ type: 'string', length: 50 })
   username!: string;
@@ -36,4 +36,12 @@ export class User extends OrganizationOwnedEntity<
 
   @Property({ type: 'Date', columnType: 'timestamptz', nullable: true })
   lastActivityAt: Date | null = null;
+
+  /** Failed password sign-ins since the last successful one (or the last unlock). */
+  @Property({ type: 'integer' })
+  failedLoginAttempts = 0;
+
+  /** The account refuses sign-in until then; a time in the past is a lock that has run out. */
+  @Property({ type: 'Date', columnType: 'timestamptz', nullable: true })
+  lockedUntil: Date | null = null;
 }

@@ -3,6 +3,7 @@ import { expectProblem } from './support/problem';
 import { createUser, login, signInOwner, type SignedIn, TEST_PASSWORD } from './support/principals';
 import { followIdpRedirects, TestIdp } from './support/oidc-idp';
 import { startTestApp, type TestApp } from './support/test-app';
+import { bindingCookieOf } from './support/sso-browser';
 
 const PUBLIC_URL = 'http://warden.test';
 const CLIENT_SECRET = 'idp-client-secret-4f2b9c';
@@ -30,14 +31,21 @@ describe('SSO with OpenID Connect (a real provider in-process)', () => {
     delete: (path: string) => t.http.delete(path).set('authorization', who.auth),
   });
 
+  /** The binding cookie each started sign-in left in its browser, by the callback URL it leads to. */
+  const browserCookies = new WeakMap<URL, string>();
   /** Browser → Warden authorize → IdP (login, consent) → back: the callback URL Warden would receive. */
   const throughIdp = async (connectionId: string): Promise<URL> => {
     const start = await t.http.get(`/api/v1/auth/sso/${connectionId}/authorize`).expect(302);
     const callback = await followIdpRedirects(start.headers.location, idp.issuer);
     expect(callback.origin).toBe(PUBLIC_URL);
+    browserCookies.set(callback, bindingCookieOf(start));
     return callback;
   };
-  const callWarden = (callback: URL) => t.http.get(`${callback.pathname}${callback.search}`);
+  /** The same browser comes back to Warden's callback (its cookie goes along). */
+  const callWarden = (callback: URL, cookie = browserCookies.get(callback)) => {
+    const request = t.http.get(`${callback.pathname}${callback.search}`);
+    return cookie === undefined ? request : request.set('cookie', cookie);
+  };
   const signInWithSso = async (connectionId: string): Promise<Tokens> => {
     const response = await callWarden(await throughIdp(connectionId));
     if (response.status !== 200)
@@ -177,6 +185,29 @@ describe('SSO with OpenID Connect (a real provider in-process)', () => {
     expect(failures.map((event) => event.reason)).toContain(
       'sso: unknown, expired or already used state',
     );
+  });
+
+  it('binds the sign-in to the browser that started it: a callback from any other browser is refused (login CSRF)', async () => {
+    const start = await t.http.get(`/api/v1/auth/sso/${connection.id}/authorize`).expect(302);
+    const cookie = start.headers['set-cookie'][0];
+    expect(cookie).toMatch(
+      /^warden_sso=[\w-]{43}; Max-Age=600; Path=\/api\/v1\/auth\/sso\/[\w-]+\/callback; HttpOnly; SameSite=Lax$/,
+    );
+
+    // An attacker signs in at the IdP and pushes the callback URL into a victim's browser.
+    idp.signInAs({ sub: 'mallory-0666', email: 'mallory@corp.example', name: 'Mallory' });
+    const attackers = await throughIdp(connection.id);
+    const victimsCookie = bindingCookieOf(
+      await t.http.get(`/api/v1/auth/sso/${connection.id}/authorize`).expect(302),
+    );
+    expectProblem(await callWarden(attackers, victimsCookie), 401, /single sign-on failed/i);
+    const [latest] = await auditOf(`targetId=${connection.id}&action=auth.loginFailed`);
+    expect(latest?.reason).toBe('sso: callback from a browser that did not start this sign-in');
+
+    // Without any cookie, the same; nobody was provisioned.
+    expectProblem(await callWarden(await throughIdp(connection.id), ''), 401);
+    const users = await as(owner).get('/api/v1/users?q=mallory').expect(200);
+    expect(users.body.items).toEqual([]);
   });
 
   it('refuses an ID token minted with another nonce or for another audience or issuer', async () => {

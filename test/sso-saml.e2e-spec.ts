@@ -14,6 +14,7 @@ import {
   samlResponse,
   signAssertion,
 } from './support/saml-idp';
+import { bindingCookieOf } from './support/sso-browser';
 import { startTestApp, type TestApp } from './support/test-app';
 
 const PUBLIC_URL = 'http://warden.test';
@@ -37,14 +38,15 @@ describe('SSO with SAML 2.0 (assertions signed with a test key pair)', () => {
     ).body.items as Array<{ reason: string }>;
 
   /** Starts a sign-in at Warden: the RelayState and the AuthnRequest id the IdP must answer. */
+  /** The binding cookie of each started sign-in, by its RelayState: the browser that started it. */
+  const browsers = new Map<string, string>();
   const start = async () => {
     const response = await t.http.get(`/api/v1/auth/sso/${connection.id}/authorize`).expect(302);
     const location = response.headers.location;
     expect(location.startsWith(`${IDP_SSO_URL}?`)).toBe(true);
-    return {
-      relayState: new URL(location).searchParams.get('RelayState') ?? '',
-      requestId: authnRequestId(location),
-    };
+    const relayState = new URL(location).searchParams.get('RelayState') ?? '';
+    browsers.set(relayState, bindingCookieOf(response));
+    return { relayState, requestId: authnRequestId(location) };
   };
   const assertion = (requestId: string, overrides: Partial<AssertionInput> = {}) =>
     samlResponse({
@@ -55,11 +57,21 @@ describe('SSO with SAML 2.0 (assertions signed with a test key pair)', () => {
       attributes: { email: ['sam@corp.example'], name: ['Sam Lee'], groups: ['admins'] },
       ...overrides,
     });
-  const post = (xml: string, relayState: string) =>
+  /** The IdP's page posts the response to Warden's ACS, as a cross-site form post (no cookie). */
+  const postToAcs = (xml: string, relayState: string) =>
     t.http
       .post(`/api/v1/auth/sso/${connection.id}/callback`)
       .type('form')
       .send({ SAMLResponse: Buffer.from(xml).toString('base64'), RelayState: relayState });
+  /** ACS post, then the browser follows the hand-over with its cookie: the final answer. */
+  const post = async (xml: string, relayState: string, cookie = browsers.get(relayState)) => {
+    const posted = await postToAcs(xml, relayState);
+    if (posted.status !== 303) return posted;
+    const handover = new URL(posted.headers.location);
+    expect(`${handover.origin}${handover.pathname}`).toBe(connection.callbackUrl);
+    const followed = t.http.get(`${handover.pathname}${handover.search}`);
+    return cookie === undefined ? followed : followed.set('cookie', cookie);
+  };
 
   beforeAll(async () => {
     t = await startTestApp({ env: { PUBLIC_URL } });
@@ -87,7 +99,8 @@ describe('SSO with SAML 2.0 (assertions signed with a test key pair)', () => {
 
   it('signs in with a valid signed assertion, provisioning the mapped roles and groups', async () => {
     const { relayState, requestId } = await start();
-    const response = await post(signAssertion(assertion(requestId)), relayState).expect(200);
+    const response = await post(signAssertion(assertion(requestId)), relayState);
+    expect(response.status).toBe(200);
     const me = await t.http
       .get('/api/v1/me')
       .set('authorization', `Bearer ${response.body.accessToken}`)
@@ -100,7 +113,7 @@ describe('SSO with SAML 2.0 (assertions signed with a test key pair)', () => {
   it('uses each assertion once: the same response, or its assertion id in a new response, is refused', async () => {
     const { relayState, requestId } = await start();
     const signed = signAssertion(assertion(requestId, { assertionId: '_assertion-used-once' }));
-    await post(signed, relayState).expect(200);
+    expect((await post(signed, relayState)).status).toBe(200);
     expectProblem(await post(signed, relayState), 401);
     const fresh = await start();
     expectProblem(await post(signed, fresh.relayState), 401);
@@ -110,6 +123,31 @@ describe('SSO with SAML 2.0 (assertions signed with a test key pair)', () => {
     );
     expectProblem(await post(reissued, again.relayState), 401);
     expect((await failures())[0]?.reason).toBe('sso: saml: assertion replayed');
+  });
+
+  it('hands the verified identity to the browser that started the sign-in, and to no other (login CSRF)', async () => {
+    const attacker = await start();
+    const posted = await postToAcs(
+      signAssertion(assertion(attacker.requestId, { nameId: 'mallory-0666' })),
+      attacker.relayState,
+    );
+    expect(posted.status).toBe(303);
+    const handover = new URL(posted.headers.location);
+    const followIn = (relayState: string) =>
+      t.http
+        .get(`${handover.pathname}${handover.search}`)
+        .set('cookie', browsers.get(relayState) ?? '');
+
+    // The attacker pushes the hand-over URL into a victim's browser, which has its own cookie.
+    const victim = await start();
+    expectProblem(await followIn(victim.relayState), 401, /single sign-on failed/i);
+    expect((await failures())[0]?.reason).toBe(
+      'sso: callback from a browser that did not start this sign-in',
+    );
+    // The hand-over is single-use: the refused attempt consumed it.
+    expectProblem(await followIn(attacker.relayState), 401);
+    const users = await as(owner).get('/api/v1/users?q=mallory').expect(200);
+    expect(users.body.items).toEqual([]);
   });
 
   it.each<[string, (requestId: string) => string, RegExp]>([

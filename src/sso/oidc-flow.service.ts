@@ -46,7 +46,7 @@ export class OidcFlowService {
 
   async authorizationUrl(
     connection: SsoConnection,
-    begin: (pending: PendingSignIn) => Promise<string>,
+    begin: (pending: Omit<PendingSignIn, 'browser'>) => Promise<string>,
   ): Promise<string> {
     const configuration = await this.configuration(connection);
     const codeVerifier = oidc.randomPKCECodeVerifier();

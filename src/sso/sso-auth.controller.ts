@@ -8,6 +8,7 @@ import {
   ParseUUIDPipe,
   Post,
   Query,
+  Req,
   Res,
 } from '@nestjs/common';
 import {
@@ -20,9 +21,11 @@ import {
   ApiSeeOtherResponse,
   ApiTags,
 } from '@nestjs/swagger';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AppConfig } from '../../config/app-config';
 import { TokenResponseDto } from '../auth/dto/auth.dto';
 import { Public } from '../authz/public.decorator';
+import { bindingCookie, bindingFrom, clearedBindingCookie } from './browser-binding';
 import { SsoCodeExchangeDto } from './dto/sso-connection.dto';
 import { type SsoOutcome, SsoFlowService } from './sso-flow.service';
 
@@ -38,7 +41,15 @@ function answer(reply: FastifyReply, outcome: SsoOutcome): void {
 @ApiTags('Single sign-on')
 @Controller('api/v1/auth/sso')
 export class SsoAuthController {
-  constructor(private readonly flow: SsoFlowService) {}
+  /** Secure cookies when Warden is reached over https (PUBLIC_URL); plain http in development. */
+  private readonly secureCookies: boolean;
+
+  constructor(
+    private readonly flow: SsoFlowService,
+    private readonly config: AppConfig,
+  ) {
+    this.secureCookies = config.publicUrl.startsWith('https:');
+  }
 
   @Public() // where a browser starts signing in, before it has any credential
   @Get(':connectionId/authorize')
@@ -52,24 +63,35 @@ export class SsoAuthController {
     @Param('connectionId', ParseUUIDPipe) connectionId: string,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    void reply.redirect(await this.flow.authorize(connectionId), 302);
+    const { location, binding } = await this.flow.authorize(connectionId);
+    void reply.header(
+      'set-cookie',
+      bindingCookie(connectionId, binding, {
+        maxAgeSeconds: this.config.sso.stateTtlSeconds,
+        secure: this.secureCookies,
+      }),
+    );
+    void reply.redirect(location, 302);
   }
 
-  @Public() // the identity provider's answer is the credential
+  @Public() // the identity provider's answer (or the SAML hand-over) is the credential
   @Get(':connectionId/callback')
   @ApiOperation({
-    summary: 'OIDC callback: redeem the code and sign in',
+    summary: 'OIDC callback, and the SAML hand-over: check the browser and sign in',
     description:
-      'Answers with tokens, or, when the connection has a redirectUrl, sends the browser there with a one-time `code` for POST /api/v1/auth/sso/token.',
+      'Needs the browser that started the sign-in (its `warden_sso` cookie from authorize). Answers with tokens, or, when the connection has a redirectUrl, sends the browser there with a one-time `code` for POST /api/v1/auth/sso/token.',
   })
   @ApiOkResponse({ type: TokenResponseDto })
   @ApiSeeOtherResponse({ description: 'Location: the connection’s redirectUrl with ?code=' })
-  async oidcCallback(
+  async callback(
     @Param('connectionId', ParseUUIDPipe) connectionId: string,
     @Query() query: Record<string, string>,
+    @Req() request: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    answer(reply, await this.flow.oidcCallback(connectionId, query));
+    const binding = bindingFrom(request.headers.cookie);
+    void reply.header('set-cookie', clearedBindingCookie(connectionId, this.secureCookies));
+    answer(reply, await this.flow.callback(connectionId, query, binding));
   }
 
   @Public() // the signed SAML response is the credential
@@ -86,17 +108,18 @@ export class SsoAuthController {
     },
   })
   @ApiOperation({
-    summary: 'SAML assertion consumer service: verify the response and sign in',
-    description: 'Same answers as the OIDC callback.',
+    summary: 'SAML assertion consumer service: verify the response',
+    description:
+      'Hands the verified identity over to GET …/callback (303), where the browser that started the sign-in is checked by its cookie, which a cross-site POST does not carry.',
   })
-  @ApiOkResponse({ type: TokenResponseDto })
-  @ApiSeeOtherResponse({ description: 'Location: the connection’s redirectUrl with ?code=' })
+  @ApiSeeOtherResponse({ description: 'Location: GET …/callback?handover=' })
   async samlCallback(
     @Param('connectionId', ParseUUIDPipe) connectionId: string,
     @Body() body: Record<string, unknown>,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    answer(reply, await this.flow.samlCallback(connectionId, body));
+    const location = await this.flow.samlCallback(connectionId, body);
+    void reply.header('cache-control', 'no-store').redirect(location, 303);
   }
 
   @Public() // the one-time code is the credential

@@ -10,11 +10,19 @@ import { OidcFlowService } from './oidc-flow.service';
 import { SamlFlowService } from './saml-flow.service';
 import { SsoConnectionsService } from './sso-connections.service';
 import { type AssertedIdentity, SsoRefused, SsoSignInService } from './sso-sign-in.service';
-import { SsoStateStore } from './sso-state.store';
+import { type PendingSignIn, SsoStateStore } from './sso-state.store';
+import { matchesBinding, newBinding } from './browser-binding';
 
 /** What a callback answers: tokens, or where to send the browser with a one-time code. */
 export type SsoOutcome =
   { kind: 'tokens'; tokens: TokenResponseDto } | { kind: 'redirect'; location: string };
+
+/** A verified SAML identity on its way from the POST binding to the browser's GET. */
+interface SamlHandover {
+  connectionId: string;
+  browser: string;
+  identity: AssertedIdentity;
+}
 
 const notFound = () => new ProblemException(HttpStatus.NOT_FOUND, 'No such SSO connection.');
 
@@ -37,44 +45,78 @@ export class SsoFlowService {
     private readonly cls: ClsService<WardenClsStore>,
   ) {}
 
-  async authorize(connectionId: string): Promise<string> {
+  /**
+   * Where to send the browser, and the binding secret it must carry back (the
+   * controller sets it as a cookie).
+   */
+  async authorize(connectionId: string): Promise<{ location: string; binding: string }> {
     const connection = await this.enabled(connectionId);
-    return this.refusing(connection, async () => {
-      if (connection.protocol === 'oidc')
-        return this.oidc.authorizationUrl(connection, (pending) => this.store.begin(pending));
-      const relayState = await this.store.begin({ connectionId: connection.id });
-      return this.saml.authorizationUrl(connection, relayState);
+    const binding = newBinding();
+    const begin = (pending: Omit<PendingSignIn, 'browser'>) =>
+      this.store.begin({ ...pending, browser: binding.hash });
+    const location = await this.refusing(connection, async () => {
+      if (connection.protocol === 'oidc') return this.oidc.authorizationUrl(connection, begin);
+      return this.saml.authorizationUrl(connection, await begin({ connectionId: connection.id }));
     });
+    return { location, binding: binding.secret };
   }
 
-  async oidcCallback(connectionId: string, query: Record<string, string>): Promise<SsoOutcome> {
+  /**
+   * GET callback: the OIDC redirect back from the IdP, or the SAML hand-over
+   * from the assertion consumer service. Either way the browser must carry the
+   * binding cookie of the sign-in it started.
+   */
+  async callback(
+    connectionId: string,
+    query: Record<string, string>,
+    binding: string,
+  ): Promise<SsoOutcome> {
     const connection = await this.enabled(connectionId);
     return this.refusing(connection, async () => {
-      if (connection.protocol !== 'oidc') throw new SsoRefused('GET callback on a SAML connection');
+      if (connection.protocol === 'saml') {
+        const handover = await this.store.takeHandover<SamlHandover>(query.handover ?? '');
+        if (handover === null || handover.connectionId !== connection.id)
+          throw new SsoRefused('saml: unknown, expired or already used hand-over');
+        this.assertSameBrowser(binding, handover.browser);
+        return this.finish(connection, handover.identity);
+      }
       if (query.error !== undefined)
         throw new SsoRefused(`idp answered ${query.error.slice(0, 100)}`);
       const state = query.state ?? '';
       const pending = await this.pending(connection, state);
+      this.assertSameBrowser(binding, pending.browser);
       return this.finish(connection, await this.oidc.identity(connection, query, state, pending));
     });
   }
 
+  /**
+   * SAML assertion consumer service: verifies the response, then hands the
+   * identity over to the GET callback (a cross-site POST carries no Lax cookie,
+   * the redirected GET does), which checks the browser and signs in.
+   */
   async samlCallback(
     connectionId: string,
     body: { SAMLResponse?: unknown; RelayState?: unknown },
-  ): Promise<SsoOutcome> {
+  ): Promise<string> {
     const connection = await this.enabled(connectionId);
     return this.refusing(connection, async () => {
       if (connection.protocol !== 'saml')
         throw new SsoRefused('POST callback on an OIDC connection');
       if (typeof body.SAMLResponse !== 'string' || typeof body.RelayState !== 'string')
         throw new SsoRefused('saml: SAMLResponse and RelayState are required');
-      await this.pending(connection, body.RelayState);
+      const pending = await this.pending(connection, body.RelayState);
       const identity = await this.saml.identity(connection, {
         SAMLResponse: body.SAMLResponse,
         RelayState: body.RelayState,
       });
-      return this.finish(connection, identity);
+      const handover: SamlHandover = {
+        connectionId: connection.id,
+        browser: pending.browser,
+        identity,
+      };
+      const location = new URL(this.saml.callbackUrl(connection));
+      location.searchParams.set('handover', await this.store.handOver(handover));
+      return location.toString();
     });
   }
 
@@ -107,6 +149,11 @@ export class SsoFlowService {
     if (pending === null || pending.connectionId !== connection.id)
       throw new SsoRefused('unknown, expired or already used state');
     return pending;
+  }
+
+  private assertSameBrowser(binding: string, expected: string): void {
+    if (!matchesBinding(binding, expected))
+      throw new SsoRefused('callback from a browser that did not start this sign-in');
   }
 
   private async enabled(connectionId: string): Promise<SsoConnection> {

@@ -39,11 +39,16 @@ export class SsoRefused extends Error {
   }
 }
 
+/**
+ * A claim's values: a scalar or a list of scalars (IdPs send groups either way).
+ * `flat(2)` bounds the walk: deeper nesting in a claim is ignored, never recursed.
+ */
 function claimValues(value: unknown): string[] {
-  if (Array.isArray(value)) return value.flatMap(claimValues);
-  if (typeof value === 'string') return [value];
-  if (typeof value === 'number' || typeof value === 'boolean') return [String(value)];
-  return [];
+  return [value].flat(2).flatMap((item: unknown) => {
+    if (typeof item === 'string') return [item];
+    if (typeof item === 'number' || typeof item === 'boolean') return [String(item)];
+    return [];
+  });
 }
 
 /** Roles and groups the connection's rules give this person, and those it manages at all. */

@@ -9,6 +9,8 @@ import { REDIS } from '../infra/redis/redis.module';
 /** What a started sign-in remembers until its callback (never sent to the browser). */
 export interface PendingSignIn {
   connectionId: string;
+  /** sha256 of the secret in the browser's binding cookie: the callback must come from that browser. */
+  browser: string;
   /** OIDC: PKCE verifier and nonce. */
   codeVerifier?: string;
   nonce?: string;
@@ -58,21 +60,44 @@ export class SsoStateStore {
     return stored === null ? null : (JSON.parse(stored) as PendingSignIn);
   }
 
-  async issueCode(payload: unknown): Promise<string> {
-    const code = randomSecret();
+  /** A one-time code for tokens, handed to the client page the connection redirects to. */
+  issueCode(payload: unknown): Promise<string> {
+    return this.putOnce('code', payload);
+  }
+
+  redeemCode<T>(code: string): Promise<T | null> {
+    return this.takeOnce<T>('code', code);
+  }
+
+  /**
+   * A verified SAML identity waiting for its browser: the assertion consumer
+   * service is a cross-site POST, which carries no SameSite=Lax cookie, so it
+   * hands over to a same-site GET that can check the binding cookie.
+   */
+  handOver(payload: unknown): Promise<string> {
+    return this.putOnce('handover', payload);
+  }
+
+  takeHandover<T>(key: string): Promise<T | null> {
+    return this.takeOnce<T>('handover', key);
+  }
+
+  private async putOnce(kind: string, payload: unknown): Promise<string> {
+    const key = randomSecret();
     await this.run(() =>
       this.redis.set(
-        `sso:code:${sha256Hex(code)}`,
+        `sso:${kind}:${sha256Hex(key)}`,
         JSON.stringify(payload),
         'EX',
         ONE_TIME_CODE_SECONDS,
       ),
     );
-    return code;
+    return key;
   }
 
-  async redeemCode<T>(code: string): Promise<T | null> {
-    const stored = await this.run(() => this.redis.getdel(`sso:code:${sha256Hex(code)}`));
+  private async takeOnce<T>(kind: string, key: string): Promise<T | null> {
+    if (key === '') return null;
+    const stored = await this.run(() => this.redis.getdel(`sso:${kind}:${sha256Hex(key)}`));
     return stored === null ? null : (JSON.parse(stored) as T);
   }
 

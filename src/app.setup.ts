@@ -7,6 +7,7 @@ import { Logger } from 'nestjs-pino';
 import { AppConfig } from '../config/app-config';
 import { AppModule, type AppModuleOptions } from './app.module';
 import { registerBoundedJsonParser } from './common/http/bounded-json-parser';
+import { clientErrorHandler, frameworkErrors } from './common/http/framework-errors';
 import { requestIdFrom } from './common/logging/request-id';
 import { StrictValidationPipe } from './common/problem/strict-validation.pipe';
 import { MetricsService } from './metrics/metrics.service';
@@ -28,6 +29,8 @@ export async function createApp(
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     return503OnClosing: true,
+    frameworkErrors,
+    clientErrorHandler,
     logger: false,
   });
   const app = await NestFactory.create<NestFastifyApplication>(

@@ -73,4 +73,24 @@ describe('Bounded input: no request shape reaches a recursive walk unbounded', (
     const response = await t.http.get(`/api/v1/users?${query}`).set('authorization', owner.auth);
     expectProblem(response, 400);
   });
+
+  it('answers headers larger than Node accepts with a 431 problem document, not Fastify JSON', async () => {
+    const response = await fetch(`${t.baseUrl}/api/v1/users`, {
+      headers: { authorization: owner.auth, 'x-padding': 'x'.repeat(20_000) },
+    });
+    expect(response.status).toBe(431);
+    expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(await response.json()).toMatchObject({
+      status: 431,
+      title: 'Request Header Fields Too Large',
+    });
+  });
+
+  it('answers a path segment past the router limit with a 414 problem document', async () => {
+    const response = await t.http
+      .get(`/api/v1/users/${'x'.repeat(500)}`)
+      .set('authorization', owner.auth);
+    const body = expectProblem(response, 414, /longer than this server accepts/);
+    expect(body.instance).toBe(`/api/v1/users/${'x'.repeat(500)}`);
+  });
 });

@@ -44,6 +44,8 @@ function parserProblem(
   switch (status) {
     case 413:
       return { detail: 'The request body is larger than this endpoint accepts.' };
+    case 414:
+      return { detail: 'A part of the request URL is longer than this server accepts.' };
     case 415:
       return { detail: 'This content type is not supported; send application/json.' };
     case 400:

@@ -201,6 +201,20 @@ describe('SSO with SAML 2.0 (assertions signed with a test key pair)', () => {
     expect(after).toBe(before);
   });
 
+  it('refuses a response nested 20,000 elements deep before parsing it (seconds of CPU otherwise)', async () => {
+    const { relayState, requestId } = await start();
+    const deep = `${'<x>'.repeat(20_000)}${'</x>'.repeat(20_000)}`;
+    const xml = signAssertion(assertion(requestId)).replace(
+      '</samlp:Response>',
+      `${deep}</samlp:Response>`,
+    );
+    expectProblem(await post(xml, relayState), 401, /single sign-on failed/i);
+    expect((await failures())[0]?.reason).toBe(
+      'sso: saml: XML nested deeper than 64 elements is not accepted',
+    );
+    await t.http.get('/health/live').expect(200);
+  });
+
   describe('XML external entities', () => {
     let server: Server;
     let hits = 0;

@@ -4,7 +4,7 @@ import { DOMParser } from '@xmldom/xmldom';
 import { createHash } from 'node:crypto';
 import { AppConfig } from '../../config/app-config';
 import type { SsoConnection } from './entities/sso-connection.entity';
-import { assertNoDoctype, SamlDocumentRefused } from './saml-metadata';
+import { assertNoDoctype, assertShallow, SamlDocumentRefused } from './saml-metadata';
 import { type AssertedIdentity, SsoRefused } from './sso-sign-in.service';
 import { SsoStateStore } from './sso-state.store';
 
@@ -61,7 +61,9 @@ export class SamlFlowService {
     if (body.SAMLResponse.length > (MAX_RESPONSE_BYTES * 4) / 3)
       throw new SsoRefused('saml: response too large');
     try {
-      assertNoDoctype(Buffer.from(body.SAMLResponse, 'base64').toString('utf8'));
+      const xml = Buffer.from(body.SAMLResponse, 'base64').toString('utf8');
+      assertNoDoctype(xml);
+      assertShallow(xml);
     } catch (error) {
       if (error instanceof SamlDocumentRefused) throw new SsoRefused(`saml: ${error.message}`);
       throw error;

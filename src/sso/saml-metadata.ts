@@ -17,6 +17,28 @@ export function assertNoDoctype(xml: string): void {
     throw new SamlDocumentRefused('XML with a document type declaration is not accepted');
 }
 
+/** Deeper than any SAML response or metadata document (those nest about ten levels). */
+export const MAX_XML_DEPTH = 64;
+
+/**
+ * Refuses XML nested deeper than MAX_XML_DEPTH elements before a parser, a
+ * canonicaliser or a signature check walks it: 20,000 levels cost seconds of
+ * CPU there. A linear scan of tags; comments, CDATA and processing
+ * instructions hold no elements and are skipped.
+ */
+export function assertShallow(xml: string, maxDepth = MAX_XML_DEPTH): void {
+  const tags =
+    /<!--[\s\S]*?-->|<!\[CDATA\[[\s\S]*?\]\]>|<\?[\s\S]*?\?>|<(\/?)[^\s/>!?][^>]*?(\/?)>/g;
+  let depth = 0;
+  for (const [, closing, selfClosing] of xml.matchAll(tags)) {
+    if (closing === undefined) continue; // comment, CDATA or processing instruction
+    if (closing === '/') depth -= 1;
+    else if (selfClosing !== '/') depth += 1;
+    if (depth > maxDepth)
+      throw new SamlDocumentRefused(`XML nested deeper than ${maxDepth} elements is not accepted`);
+  }
+}
+
 /** A PEM certificate, normalised; throws SamlDocumentRefused when it is not one. */
 export function normaliseCertificate(text: string): string {
   const body = text.replace(/-----(BEGIN|END) CERTIFICATE-----/g, '').replace(/\s+/g, '');
@@ -38,6 +60,7 @@ export interface IdpMetadata {
 /** Reads an IdP's entity id, HTTP-Redirect SSO URL and signing certificates from its metadata. */
 export function parseIdpMetadata(xml: string): IdpMetadata {
   assertNoDoctype(xml);
+  assertShallow(xml);
   const errors: string[] = [];
   const document = new DOMParser({
     errorHandler: (level: string, message: unknown) => {

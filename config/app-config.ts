@@ -1,3 +1,4 @@
+import { createPrivateKey } from 'node:crypto';
 import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
 /**
@@ -31,6 +32,17 @@ export class AppConfig {
   readonly jwtSecret!: string | undefined;
   /** Encrypts secrets kept in the database (SSO client secrets). Unset means: generated once and kept under dataDir. */
   readonly secretsKey!: string | undefined;
+  readonly audit!: {
+    /**
+     * Keys the audit chain's MACs (HMAC-SHA-256); it never lives in PostgreSQL.
+     * Unset means: generated once and kept under dataDir.
+     */
+    readonly chainKey: string | undefined;
+    /** Keys used before the current one, so events written under them still verify. */
+    readonly previousChainKeys: readonly string[];
+    /** Ed25519 private key (PKCS#8 PEM) that signs checkpoints. Unset means: generated under dataDir. */
+    readonly signingKey: string | undefined;
+  };
   readonly bootstrap!: {
     readonly orgSlug: string;
     readonly orgName: string;
@@ -101,6 +113,8 @@ export class AppConfig {
     /** Expired and revoked invites are kept this long before they are deleted. */
     readonly inviteGraceDays: number;
     readonly auditEverySeconds: number;
+    /** How often each organization's audit chain head gets a signed checkpoint. */
+    readonly checkpointEverySeconds: number;
   };
   readonly loginThrottle!: {
     /** Failed sign-ins of one account before it is locked. */
@@ -116,6 +130,14 @@ export class AppConfig {
    * everything else.
    */
   readonly passwordHashConcurrency!: number;
+}
+
+function isEd25519PrivateKey(pem: string): boolean {
+  try {
+    return createPrivateKey(pem).asymmetricKeyType === 'ed25519';
+  } catch {
+    return false;
+  }
 }
 
 export class ConfigError extends Error {
@@ -229,6 +251,22 @@ export function loadConfig(env: Env = process.env): AppConfig {
   if (jwtSecret !== undefined && jwtSecret.length < 32) {
     read.problems.push('JWT_SECRET must be at least 32 characters long');
   }
+  const auditChainKey = read.raw('AUDIT_CHAIN_KEY');
+  const previousChainKeys = (read.raw('AUDIT_CHAIN_PREVIOUS_KEYS') ?? '')
+    .split(',')
+    .map((key) => key.trim())
+    .filter((key) => key !== '');
+  for (const [name, keys] of [
+    ['AUDIT_CHAIN_KEY', auditChainKey === undefined ? [] : [auditChainKey]],
+    ['AUDIT_CHAIN_PREVIOUS_KEYS', previousChainKeys],
+  ] as const) {
+    if (keys.some((key) => key.length < 32))
+      read.problems.push(`${name} must be at least 32 characters long (each key)`);
+  }
+  const auditSigningKey = read.raw('AUDIT_SIGNING_KEY')?.replace(/\\n/g, '\n');
+  if (auditSigningKey !== undefined && !isEd25519PrivateKey(auditSigningKey)) {
+    read.problems.push('AUDIT_SIGNING_KEY must be an Ed25519 private key in PKCS#8 PEM');
+  }
   const secretsKey = read.raw('SECRETS_ENCRYPTION_KEY');
   if (secretsKey !== undefined && secretsKey.length < 32) {
     read.problems.push('SECRETS_ENCRYPTION_KEY must be at least 32 characters long');
@@ -261,6 +299,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
     mailFrom: read.string('MAIL_FROM', 'Warden <no-reply@localhost>'),
     jwtSecret,
     secretsKey,
+    audit: {
+      chainKey: auditChainKey,
+      previousChainKeys,
+      signingKey: auditSigningKey,
+    },
     bootstrap: {
       orgSlug: read.matches(
         'BOOTSTRAP_ORG_SLUG',
@@ -319,6 +362,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       invitesEverySeconds: read.int('MAINTENANCE_INVITES_EVERY_SECONDS', 3_600, 1, 604_800),
       inviteGraceDays: read.int('INVITE_PURGE_GRACE_DAYS', 90, 0, 3_650),
       auditEverySeconds: read.int('MAINTENANCE_AUDIT_EVERY_SECONDS', 86_400, 1, 604_800),
+      checkpointEverySeconds: read.int('MAINTENANCE_CHECKPOINT_EVERY_SECONDS', 3_600, 1, 604_800),
     },
     loginThrottle: {
       maxFailures: read.int('LOGIN_MAX_FAILURES', 5, 1, 1000),

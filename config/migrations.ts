@@ -9,6 +9,7 @@ import { Migration20261123020000Applications } from '../migrations/Migration2026
 import { Migration20261123030000UserLastLoginSortIndex } from '../migrations/Migration20261123030000UserLastLoginSortIndex';
 import { Migration20261123040000SsoConnections } from '../migrations/Migration20261123040000SsoConnections';
 import { Migration20261204000000AccountLockout } from '../migrations/Migration20261204000000AccountLockout';
+import { Migration20261204010000KeyedAuditChain } from '../migrations/Migration20261204010000KeyedAuditChain';
 
 /**
  * Every migration, in order. Listed explicitly (not discovered by glob) so the
@@ -43,5 +44,9 @@ export const migrationsList: MigrationObject[] = [
   {
     name: 'Migration20261204000000AccountLockout',
     class: Migration20261204000000AccountLockout,
+  },
+  {
+    name: 'Migration20261204010000KeyedAuditChain',
+    class: Migration20261204010000KeyedAuditChain,
   },
 ];

@@ -1,7 +1,9 @@
 import { MikroORM } from '@mikro-orm/postgresql';
 import { ClsService } from 'nestjs-cls';
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
 import { userInfo } from 'node:os';
 import { Readable, Transform, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -12,7 +14,15 @@ import { loadConfig } from '../config/app-config';
 import { baseOrmOptions, embeddedDatabaseUrl } from '../config/mikro-orm.config';
 import { framed } from './audit/audit-export.service';
 import { auditCopySql, auditWhereSql, type ExportFormat } from './audit/audit-export.sql';
+import {
+  AuditKeyring,
+  CheckpointSigner,
+  type Ed25519Jwk,
+  type SignedCheckpoint,
+} from './audit/audit-keys';
 import { AuditChainVerifier } from './audit/audit-verifier.service';
+import { verifyExport } from './audit/offline-verifier';
+import { resolveAuditKeys } from './infra/dev-services/dev-services';
 import { AuditService } from './audit/audit.service';
 import { SystemClock } from './common/clock/clock';
 
@@ -23,15 +33,24 @@ const USAGE = `Usage (Warden operators' CLI):
       Streams the organization's audit events (oldest first) to a file or stdout,
       with progress on stderr. The export is recorded in the trail.
   npm run warden -- audit:verify --org <slug> [--from <ISO date>] [--to <ISO date>]
-      Recomputes the hash chain; prints { valid, checked, firstInvalid } and
-      exits 0 when valid, 2 when not.
+      Recomputes the hash chain, its MACs and its signed checkpoints; prints
+      { valid, checked, firstInvalid, checkpoint } and exits 0 when valid, 2 when not.
+  npm run warden -- audit:verify --file <export.ndjson> --checkpoint <checkpoint.json>
+                                 --public-key <key.jwk>
+      Offline, for auditors: verifies an NDJSON or JSON export against a signed
+      checkpoint with the published key alone (no database, no secret).
 
-Needs DATABASE_URL (or a running \`npm start\` with its embedded PostgreSQL).`;
+The database commands need DATABASE_URL (or a running \`npm start\` with its
+embedded PostgreSQL) and the audit keys (AUDIT_CHAIN_KEY, AUDIT_SIGNING_KEY, or
+the ones \`npm start\` generated under DATA_DIR).`;
 
 class UsageError extends Error {}
 
 interface Options {
-  org: string;
+  org?: string;
+  file?: string;
+  checkpoint?: string;
+  publicKey?: string;
   from?: string;
   to?: string;
   format: ExportFormat;
@@ -48,9 +67,18 @@ function options(args: string[]): Options {
       to: { type: 'string' },
       format: { type: 'string', default: 'csv' },
       out: { type: 'string' },
+      file: { type: 'string' },
+      checkpoint: { type: 'string' },
+      'public-key': { type: 'string' },
     },
   });
-  if (values.org === undefined) throw new UsageError('--org <slug> is required');
+  const offline = [values.file, values.checkpoint, values['public-key']];
+  if (offline.some((value) => value !== undefined)) {
+    if (offline.some((value) => value === undefined))
+      throw new UsageError('--file, --checkpoint and --public-key go together');
+  } else if (values.org === undefined) {
+    throw new UsageError('--org <slug> is required');
+  }
   for (const name of ['from', 'to'] as const) {
     const value = values[name];
     if (value !== undefined && Number.isNaN(Date.parse(value)))
@@ -58,7 +86,11 @@ function options(args: string[]): Options {
   }
   if (!['csv', 'ndjson', 'json'].includes(values.format))
     throw new UsageError(`--format must be csv, ndjson or json, not ${values.format}`);
-  return { ...values, org: values.org, format: values.format as ExportFormat };
+  return {
+    ...values,
+    publicKey: values['public-key'],
+    format: values.format as ExportFormat,
+  };
 }
 
 /** A bar redrawn in place on a terminal; a plain line per 10% otherwise (logs, CI). */
@@ -107,6 +139,24 @@ function counting(format: ExportFormat, onCount: (events: number) => void): Tran
   });
 }
 
+async function readJson<T>(file: string, what: string): Promise<T> {
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as T;
+  } catch (error) {
+    throw new UsageError(`${what} ${file} is not readable JSON: ${(error as Error).message}`);
+  }
+}
+
+/** audit:verify --file: an export against a signed checkpoint, with nothing but the files. */
+async function verifyOffline(opts: Options): Promise<number> {
+  const checkpoint = await readJson<SignedCheckpoint>(opts.checkpoint ?? '', 'checkpoint');
+  const publicKey = await readJson<Ed25519Jwk>(opts.publicKey ?? '', 'public key');
+  const lines = createInterface({ input: createReadStream(opts.file ?? ''), crlfDelay: Infinity });
+  const result = await verifyExport(lines, checkpoint, publicKey);
+  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  return result.valid ? 0 : 2;
+}
+
 async function run(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
   if (command !== 'audit:export' && command !== 'audit:verify') {
@@ -115,7 +165,11 @@ async function run(argv: string[]): Promise<number> {
     );
   }
   const opts = options(args);
+  if (command === 'audit:verify' && opts.file !== undefined) return verifyOffline(opts);
   const config = loadConfig();
+  const keys = await resolveAuditKeys(config);
+  const keyring = new AuditKeyring(keys.chainKey ?? '', keys.previousChainKeys);
+  const signer = new CheckpointSigner(keys.signingKey ?? '');
   const url = config.databaseUrl ?? embeddedDatabaseUrl(config.dataDir);
   if (url === undefined)
     throw new UsageError('set DATABASE_URL, or start the API once with `npm start`');
@@ -128,18 +182,27 @@ async function run(argv: string[]): Promise<number> {
     const [organization] = await em
       .getConnection()
       .execute<Array<{ id: string }>>('select id from organizations where slug = ?', [opts.org]);
-    if (organization === undefined) throw new UsageError(`no organization with slug "${opts.org}"`);
+    if (organization === undefined)
+      throw new UsageError(`no organization with slug "${opts.org ?? ''}"`);
     const range = { from: opts.from, to: opts.to };
 
     if (command === 'audit:verify') {
-      const result = await new AuditChainVerifier(em).verify(organization.id, range);
+      const result = await new AuditChainVerifier(em, keyring, signer.publicJwk()).verify(
+        organization.id,
+        range,
+      );
       process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
       return result.valid ? 0 : 2;
     }
 
     const filters = range;
     const where = auditWhereSql(organization.id, filters);
-    const audit = new AuditService(new ClsService(new AsyncLocalStorage()), new SystemClock(), em);
+    const audit = new AuditService(
+      new ClsService(new AsyncLocalStorage()),
+      new SystemClock(),
+      em,
+      keyring,
+    );
     await em.transactional((tx) =>
       audit.record(tx, {
         organizationId: organization.id,

@@ -100,6 +100,8 @@ describe('GET /api/v1/audit-events/export', () => {
       'request_id',
       'prev_hash',
       'hash',
+      'key_id',
+      'mac',
     ]);
     expect(rows.every((row) => row.action?.startsWith('user.'))).toBe(true);
     expect(rows[0]?.occurred_at).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);

@@ -4,7 +4,11 @@ import { canonicalJson } from '../common/crypto/canonical-json';
 /** The prev_hash of an organization's first event. */
 export const GENESIS_HASH = '0'.repeat(64);
 
-/** The fields of an event that its hash covers (everything but the hash itself). */
+/**
+ * The fields of an event that its hash covers (everything but the hash and its
+ * MAC). `keyId` names the chain key whose MAC seals the hash; events written
+ * before the chain was keyed have none, and their hash is computed without it.
+ */
 export interface ChainedFields {
   id: string;
   organizationId: string;
@@ -20,9 +24,14 @@ export interface ChainedFields {
   userAgent: string | null;
   requestId: string | null;
   prevHash: string;
+  keyId?: string;
 }
 
-/** SHA-256 over the canonical JSON of the event, which includes the previous event's hash. */
+/**
+ * SHA-256 over the canonical JSON of the event, which includes the previous
+ * event's hash: anyone can recompute it (auditors, offline). What only Warden
+ * can produce is the MAC over it (AuditKeyring).
+ */
 export function chainHash(fields: ChainedFields): string {
   return createHash('sha256').update(canonicalJson(fields)).digest('hex');
 }
@@ -48,6 +57,9 @@ export interface AuditEventRow {
   request_id: string | null;
   prev_hash: string;
   hash: string;
+  /** Null on events written before the chain was keyed. */
+  key_id: string | null;
+  mac: string | null;
 }
 
 /** The fields a stored row's hash was computed over. */
@@ -72,5 +84,6 @@ export function chainedFieldsOf(row: AuditEventRow): ChainedFields {
     userAgent: row.user_agent,
     requestId: row.request_id,
     prevHash: row.prev_hash,
+    keyId: row.key_id ?? undefined,
   };
 }

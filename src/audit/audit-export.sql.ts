@@ -68,6 +68,8 @@ const CSV_COLUMNS: ReadonlyArray<readonly [string, string]> = [
   ['request_id', cell('request_id')],
   ['prev_hash', 'prev_hash'],
   ['hash', 'hash'],
+  ['key_id', 'key_id'],
+  ['mac', 'mac'],
 ];
 
 /** One event as JSON, shaped as the API returns it, plus its chain fields for offline checks. */
@@ -76,7 +78,8 @@ const EVENT_JSON = `json_build_object(
   'actor', json_build_object('type', actor_type, 'id', actor_id, 'username', actor_username, 'email', actor_email),
   'action', action, 'target', json_build_object('type', target_type, 'id', target_id),
   'outcome', outcome, 'reason', reason, 'changes', changes, 'ip', ip,
-  'userAgent', user_agent, 'requestId', request_id, 'prevHash', prev_hash, 'hash', hash)::text`;
+  'userAgent', user_agent, 'requestId', request_id, 'prevHash', prev_hash, 'hash', hash,
+  'keyId', key_id, 'mac', mac)::text`;
 
 /**
  * CSV mode with a quote and delimiter that never occur in JSON text (control

@@ -3,15 +3,47 @@ import { Injectable } from '@nestjs/common';
 import { AuthzService } from '../authz/authz.service';
 import type { Principal } from '../authz/principal';
 import { type AuditEventRow, chainedFieldsOf, chainHash, GENESIS_HASH } from './audit-chain';
+import {
+  AuditKeyring,
+  CheckpointSigner,
+  checkpointSignatureValid,
+  type Ed25519Jwk,
+} from './audit-keys';
+
+export type InvalidReason =
+  /** The event's content no longer gives its hash, or its MAC does not seal that hash. */
+  | 'altered'
+  | 'missing predecessor'
+  | 'broken link'
+  | 'inserted'
+  /** An event without a MAC after the chain was keyed: history re-hashed without the key. */
+  | 'unkeyed after keyed'
+  | 'unknown key'
+  /** Events are missing at the end: the chain head, or a signed checkpoint, names a later one. */
+  | 'truncated'
+  /** The chain is consistent but the event a signed checkpoint vouches for is not the one stored. */
+  | 'diverges from signed checkpoint'
+  | 'forged checkpoint';
 
 export interface VerificationResult {
   valid: boolean;
   checked: number;
-  firstInvalid?: {
-    id: string;
-    seq: string;
-    reason: 'altered' | 'missing predecessor' | 'broken link' | 'inserted';
-  };
+  firstInvalid?: { id: string | null; seq: string; reason: InvalidReason };
+  /**
+   * The latest signed checkpoint the verified events reach (their hash is the
+   * one it signed); null when none does, which means nothing outside the
+   * database vouches for this history yet.
+   */
+  checkpoint: { seq: string; at: string } | null;
+}
+
+interface CheckpointRow {
+  organization_id: string;
+  seq: string;
+  head: string;
+  at: Date | string;
+  key_id: string;
+  signature: string;
 }
 
 const BATCH = 5_000;
@@ -22,6 +54,8 @@ export class AuditVerifierService {
   constructor(
     private readonly em: EntityManager,
     private readonly authz: AuthzService,
+    private readonly keyring: AuditKeyring,
+    private readonly signer: CheckpointSigner,
   ) {}
 
   async verify(
@@ -32,17 +66,26 @@ export class AuditVerifierService {
       __caslSubjectType__: 'AuditEvent',
       organizationId: principal.organizationId,
     });
-    return new AuditChainVerifier(this.em).verify(principal.organizationId, range);
+    return new AuditChainVerifier(this.em, this.keyring, this.signer.publicJwk()).verify(
+      principal.organizationId,
+      range,
+    );
   }
 }
 
 /**
- * Recomputes an organization's hash chain, in seq order and in batches
- * (constant memory), and names the first event that was altered, or whose
- * predecessor was removed or replaced.
+ * Recomputes an organization's chain, in seq order and in batches (constant
+ * memory): every hash from its event's content, every MAC under its key, every
+ * link, and every signed checkpoint met on the way. Names the first event that
+ * was altered, inserted, re-hashed without the key, or whose predecessor or
+ * successors were removed.
  */
 export class AuditChainVerifier {
-  constructor(private readonly em: EntityManager) {}
+  constructor(
+    private readonly em: EntityManager,
+    private readonly keyring: AuditKeyring,
+    private readonly publicKey: Ed25519Jwk,
+  ) {}
 
   async verify(
     organizationId: string,
@@ -59,12 +102,25 @@ export class AuditChainVerifier {
       bounds.push('and occurred_at < ?');
       boundValues.push(new Date(range.to));
     }
+    const checkpoints = await connection.execute<CheckpointRow[]>(
+      'select * from audit_checkpoints where organization_id = ? order by seq',
+      [organizationId],
+    );
+    const bySeq = new Map(checkpoints.map((checkpoint) => [checkpoint.seq, checkpoint]));
+    let reached: VerificationResult['checkpoint'] = null;
     let checked = 0;
     let expectedPrev: string | null = null;
     let expectedSeq: bigint | null = null;
+    let keyed = false;
     let previousRow: AuditEventRow | null = null;
     let head: { seq: bigint; hash: string } | null = null;
     let after = { seq: '0', id: '00000000-0000-0000-0000-000000000000' };
+    const invalid = (row: { id: string | null; seq: string }, reason: InvalidReason) => ({
+      valid: false,
+      checked,
+      firstInvalid: { id: row.id, seq: row.seq, reason },
+      checkpoint: reached,
+    });
     for (;;) {
       const rows = await connection.execute<AuditEventRow[]>(
         `select * from audit_events where organization_id = ? and (seq, id) > (?, ?) ${bounds.join(' ')}
@@ -75,22 +131,25 @@ export class AuditChainVerifier {
         if (previousRow !== null && row.seq === previousRow.seq) {
           // Two events claim one place: the genuine one is what the chain continues from.
           const next = await this.nextPrevHash(organizationId, row.seq);
-          return next === row.hash
-            ? this.invalid(checked - 1, previousRow, 'inserted')
-            : this.invalid(checked, row, 'inserted');
+          if (next === row.hash) {
+            checked -= 1;
+            return invalid(previousRow, 'inserted');
+          }
+          return invalid(row, 'inserted');
         }
         // An event past the chain head was never written by Warden (the head moves in the same
         // transaction as every append, so a fresh read covers anything committed since).
         if (head === null || BigInt(row.seq) > head.seq) head = await this.head(organizationId);
-        if (head === null || BigInt(row.seq) > head.seq)
-          return this.invalid(checked, row, 'inserted');
+        if (head === null || BigInt(row.seq) > head.seq) return invalid(row, 'inserted');
         if (expectedPrev === null) {
           // The first event of the range links to its stored predecessor, to the genesis hash,
           // or to a retention anchor.
-          const [previous] = await connection.execute<Array<{ hash: string }>>(
-            'select hash from audit_events where organization_id = ? and seq = ?',
-            [organizationId, String(BigInt(row.seq) - 1n)],
-          );
+          const [previous] = await connection.execute<
+            Array<{ hash: string; key_id: string | null }>
+          >('select hash, key_id from audit_events where organization_id = ? and seq = ?', [
+            organizationId,
+            String(BigInt(row.seq) - 1n),
+          ]);
           // Past a retention drop, the anchor holds the hash of the last dropped event.
           const [anchor] = previous
             ? []
@@ -101,20 +160,66 @@ export class AuditChainVerifier {
           expectedPrev =
             previous?.hash ?? (row.seq === '1' ? GENESIS_HASH : (anchor?.prev_hash ?? null));
           expectedSeq = BigInt(row.seq);
-          if (expectedPrev === null) return this.invalid(checked, row, 'missing predecessor');
+          keyed = (previous?.key_id ?? null) !== null;
+          if (expectedPrev === null) return invalid(row, 'missing predecessor');
         }
         if (BigInt(row.seq) !== expectedSeq || row.prev_hash !== expectedPrev)
-          return this.invalid(checked, row, 'broken link');
-        if (chainHash(chainedFieldsOf(row)) !== row.hash)
-          return this.invalid(checked, row, 'altered');
+          return invalid(row, 'broken link');
+        if (row.key_id === null) {
+          if (keyed) return invalid(row, 'unkeyed after keyed');
+        } else if (!this.keyring.knows(row.key_id)) {
+          return invalid(row, 'unknown key');
+        }
+        const sealed =
+          chainHash(chainedFieldsOf(row)) === row.hash &&
+          (row.key_id === null ||
+            (row.mac !== null && this.keyring.macMatches(row.key_id, row.hash, row.mac)));
+        if (!sealed) {
+          // A forged event beside the genuine one at its place was inserted, not altered.
+          return invalid(row, (await this.seqTaken(organizationId, row)) ? 'inserted' : 'altered');
+        }
+        if (row.key_id !== null) keyed = true;
+        const checkpoint = bySeq.get(row.seq);
+        if (checkpoint !== undefined) {
+          if (!this.signedByUs(checkpoint)) return invalid(row, 'forged checkpoint');
+          if (checkpoint.head !== row.hash) return invalid(row, 'diverges from signed checkpoint');
+          reached = { seq: checkpoint.seq, at: new Date(checkpoint.at).toISOString() };
+        }
         checked += 1;
         expectedPrev = row.hash;
         expectedSeq = BigInt(row.seq) + 1n;
         previousRow = row;
       }
-      if (rows.length < BATCH || previousRow === null) return { valid: true, checked };
+      if (rows.length < BATCH || previousRow === null) break;
       after = { seq: previousRow.seq, id: previousRow.id };
     }
+    if (range.to === undefined) {
+      // Nothing may be missing after the last event: not what the head names, and not what
+      // a signed checkpoint vouched for (a head rewritten along with a deleted tail).
+      const last = previousRow === null ? 0n : BigInt(previousRow.seq);
+      head = await this.head(organizationId);
+      const latest = checkpoints.at(-1);
+      const expectedLast = [
+        head?.seq ?? 0n,
+        latest && this.signedByUs(latest) ? BigInt(latest.seq) : 0n,
+      ].reduce((a, b) => (a > b ? a : b));
+      if (expectedLast > last) return invalid({ id: null, seq: String(last + 1n) }, 'truncated');
+    }
+    return { valid: true, checked, checkpoint: reached };
+  }
+
+  private signedByUs(checkpoint: CheckpointRow): boolean {
+    return checkpointSignatureValid(
+      {
+        organizationId: checkpoint.organization_id,
+        seq: checkpoint.seq,
+        head: checkpoint.head,
+        at: new Date(checkpoint.at).toISOString(),
+        keyId: checkpoint.key_id,
+        signature: checkpoint.signature,
+      },
+      this.publicKey,
+    );
   }
 
   private async head(organizationId: string): Promise<{ seq: bigint; hash: string } | null> {
@@ -125,6 +230,16 @@ export class AuditChainVerifier {
         [organizationId],
       );
     return row ? { seq: BigInt(row.last_seq), hash: row.last_hash } : null;
+  }
+
+  private async seqTaken(organizationId: string, row: AuditEventRow): Promise<boolean> {
+    const [other] = await this.em
+      .getConnection()
+      .execute<Array<{ id: string }>>(
+        'select id from audit_events where organization_id = ? and seq = ? and id <> ? limit 1',
+        [organizationId, row.seq, row.id],
+      );
+    return other !== undefined;
   }
 
   /** The hash the event after `seq` links to (the chain head's, for the last event). */
@@ -138,13 +253,5 @@ export class AuditChainVerifier {
     if (next) return next.prev_hash;
     const head = await this.head(organizationId);
     return head?.seq === BigInt(seq) ? head.hash : undefined;
-  }
-
-  private invalid(
-    checked: number,
-    row: AuditEventRow,
-    reason: NonNullable<VerificationResult['firstInvalid']>['reason'],
-  ): VerificationResult {
-    return { valid: false, checked, firstInvalid: { id: row.id, seq: row.seq, reason } };
   }
 }

@@ -1,15 +1,22 @@
-import { Controller, Get, Query, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, Header, HttpStatus, Post, Query, Res } from '@nestjs/common';
+import { ApiCreatedResponse, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Can } from '../authz/can.decorator';
 import { CurrentPrincipal } from '../authz/current-principal.decorator';
 import type { Principal } from '../authz/principal';
+import { Public } from '../authz/public.decorator';
+import { ProblemException } from '../common/problem/problem';
+import { AuditCheckpointService } from './audit-checkpoints.service';
 import { AuditExportService } from './audit-export.service';
 import { AuditQueryService } from './audit-query.service';
 import { AuditVerifierService } from './audit-verifier.service';
 import {
   AuditEventListDto,
   AuditEventResponseDto,
+  CheckpointDto,
+  CheckpointListDto,
+  ListCheckpointsQueryDto,
+  SigningKeyDto,
   ExportAuditEventsQueryDto,
   ListAuditEventsQueryDto,
   VerificationDto,
@@ -23,6 +30,7 @@ export class AuditController {
     private readonly queries: AuditQueryService,
     private readonly verifier: AuditVerifierService,
     private readonly exporter: AuditExportService,
+    private readonly checkpointService: AuditCheckpointService,
   ) {}
 
   @Can(
@@ -62,6 +70,43 @@ export class AuditController {
     @Query() query: VerifyAuditQueryDto,
   ): Promise<VerificationDto> {
     return this.verifier.verify(principal, query);
+  }
+
+  @Can('read', 'AuditEvent', 'Signed checkpoints of the chain, newest first, in cursor pages')
+  @Get('checkpoints')
+  @ApiOkResponse({ type: CheckpointListDto })
+  checkpoints(
+    @CurrentPrincipal() principal: Principal,
+    @Query() query: ListCheckpointsQueryDto,
+  ): Promise<CheckpointListDto> {
+    return this.checkpointService.list(principal, {
+      limit: query.limit ?? 50,
+      beforeSeq: query.cursor,
+    });
+  }
+
+  @Can(
+    'read',
+    'AuditEvent',
+    'Sign the chain head now (the maintenance job also does, hourly); an audited action',
+  )
+  @Post('checkpoints')
+  @ApiCreatedResponse({ type: CheckpointDto })
+  async issueCheckpoint(@CurrentPrincipal() principal: Principal): Promise<CheckpointDto> {
+    const checkpoint = await this.checkpointService.issue(principal);
+    if (checkpoint === null)
+      throw new ProblemException(HttpStatus.CONFLICT, 'The audit trail has no event to sign yet.', {
+        type: 'conflict',
+      });
+    return checkpoint;
+  }
+
+  @Public() // a public key: auditors fetch it from anywhere, and it proves nothing by itself
+  @Get('public-key')
+  @Header('cache-control', 'public, max-age=300')
+  @ApiOkResponse({ type: SigningKeyDto })
+  publicKey(): SigningKeyDto {
+    return this.checkpointService.publicKey();
   }
 
   @Can('read', 'AuditEvent', 'Audit events, newest first, with filters and cursor pages')

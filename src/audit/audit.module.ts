@@ -4,6 +4,8 @@ import type { Pool } from 'pg';
 import { AppConfig } from '../../config/app-config';
 import { OrganizationsModule } from '../organizations/organizations.module';
 import { AUDIT_EXPORT_POOL, AuditExportService, createExportPool } from './audit-export.service';
+import { AuditKeyring, CheckpointSigner } from './audit-keys';
+import { AuditCheckpointService } from './audit-checkpoints.service';
 import { AuditPartitionsService } from './audit-partitions.service';
 import { AuditQueryService } from './audit-query.service';
 import { AuditVerifierService } from './audit-verifier.service';
@@ -31,13 +33,31 @@ class ExportPoolLifecycle implements OnApplicationShutdown {
   controllers: [AuditController],
   providers: [
     AuditService,
+    AuditCheckpointService,
     AuditQueryService,
     AuditVerifierService,
     AuditExportService,
     AuditPartitionsService,
     { provide: AUDIT_EXPORT_POOL, inject: [AppConfig], useFactory: createExportPool },
+    {
+      provide: AuditKeyring,
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) => {
+        if (config.audit.chainKey === undefined) throw new Error('AUDIT_CHAIN_KEY is not resolved');
+        return new AuditKeyring(config.audit.chainKey, config.audit.previousChainKeys);
+      },
+    },
+    {
+      provide: CheckpointSigner,
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) => {
+        if (config.audit.signingKey === undefined)
+          throw new Error('AUDIT_SIGNING_KEY is not resolved');
+        return new CheckpointSigner(config.audit.signingKey);
+      },
+    },
     ExportPoolLifecycle,
   ],
-  exports: [AuditService, AuditPartitionsService],
+  exports: [AuditService, AuditPartitionsService, AuditCheckpointService],
 })
 export class AuditModule {}

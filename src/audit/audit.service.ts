@@ -6,6 +6,7 @@ import type { Principal } from '../authz/principal';
 import { Clock } from '../common/clock/clock';
 import { NO_REQUEST, type WardenClsStore } from '../common/request-context';
 import { type ChainedFields, chainHash, GENESIS_HASH } from './audit-chain';
+import { AuditKeyring } from './audit-keys';
 import { type ActorType, AuditEvent, type Outcome } from './entities/audit-event.entity';
 
 export interface AuditActor {
@@ -40,6 +41,13 @@ function withoutSecrets(value: unknown): unknown {
   );
 }
 
+/** An organization's chain head as last appended: seq, hash and the key of its MAC. */
+export interface ChainHead {
+  seq: string;
+  hash: string;
+  keyId: string | null;
+}
+
 /** Who acted, as audit events record it: a user, or an API key (with its owner's name, or its own). */
 export function actorOf(principal: Principal): AuditActor {
   if (principal.kind === 'apiKey') {
@@ -61,7 +69,8 @@ export function actorOf(principal: Principal): AuditActor {
 /**
  * Writes audit events into the caller's transaction, so an action and its
  * event commit together or not at all. Each organization's events form a hash
- * chain; the row lock on its chain head serialises concurrent writers.
+ * chain whose every hash is sealed by an HMAC under a key outside the
+ * database; the row lock on its chain head serialises concurrent writers.
  */
 @Injectable()
 export class AuditService {
@@ -72,6 +81,7 @@ export class AuditService {
     private readonly cls: ClsService<WardenClsStore>,
     private readonly clock: Clock,
     private readonly em: EntityManager,
+    private readonly keyring: AuditKeyring,
   ) {}
 
   /** Events a user caused or that are about them, oldest first. */
@@ -96,26 +106,10 @@ export class AuditService {
       return;
     }
     const meta = (this.cls.isActive() ? this.cls.get('meta') : undefined) ?? NO_REQUEST;
-    const connection = em.getConnection();
-    const ctx: unknown = em.getTransactionContext();
-    await connection.execute(
-      'insert into audit_chain_heads (organization_id, last_seq, last_hash) values (?, 0, ?) on conflict do nothing',
-      [entry.organizationId, GENESIS_HASH],
-      'run',
-      ctx,
-    );
-    const [head] = await connection.execute<Array<{ last_seq: string; last_hash: string }>>(
-      'select last_seq, last_hash from audit_chain_heads where organization_id = ? for update',
-      [entry.organizationId],
-      'all',
-      ctx,
-    );
-    if (head === undefined) throw new Error('audit chain head missing');
-    const fields: ChainedFields = {
-      id: randomUUID(),
+    let head = await this.lockHead(em, entry.organizationId);
+    head = await this.rotateIfDue(em, entry.organizationId, head);
+    await this.append(em, head, {
       organizationId: entry.organizationId,
-      seq: String(BigInt(head.last_seq) + 1n),
-      occurredAt: this.clock.now(),
       actor: {
         type: entry.actor.type,
         id: entry.actor.id,
@@ -130,14 +124,88 @@ export class AuditService {
       ip: meta.ip,
       userAgent: meta.userAgent,
       requestId: meta.requestId,
-      prevHash: head.last_hash,
+    });
+  }
+
+  /**
+   * The organization's chain head, locked for this transaction: every append
+   * of the organization waits here, so seq and links stay one line.
+   */
+  async lockHead(em: EntityManager, organizationId: string): Promise<ChainHead> {
+    const connection = em.getConnection();
+    const ctx: unknown = em.getTransactionContext();
+    await connection.execute(
+      'insert into audit_chain_heads (organization_id, last_seq, last_hash) values (?, 0, ?) on conflict do nothing',
+      [organizationId, GENESIS_HASH],
+      'run',
+      ctx,
+    );
+    const [head] = await connection.execute<
+      Array<{ last_seq: string; last_hash: string; last_key_id: string | null }>
+    >(
+      'select last_seq, last_hash, last_key_id from audit_chain_heads where organization_id = ? for update',
+      [organizationId],
+      'all',
+      ctx,
+    );
+    if (head === undefined) throw new Error('audit chain head missing');
+    return { seq: head.last_seq, hash: head.last_hash, keyId: head.last_key_id };
+  }
+
+  /**
+   * Moves a chain onto the current key with an event of its own, keyed under
+   * the new key and linked to the last event under the old one (or to the
+   * unkeyed head of a chain written before keys existed). Only forward: a head
+   * under a key this instance does not know (a newer one, mid-deploy) is left
+   * as it is, so two versions never rotate back and forth.
+   */
+  async rotateIfDue(
+    em: EntityManager,
+    organizationId: string,
+    head: ChainHead,
+  ): Promise<ChainHead> {
+    const current = this.keyring.currentId;
+    const due =
+      head.keyId === null
+        ? head.seq !== '0'
+        : head.keyId !== current && this.keyring.isPrevious(head.keyId);
+    if (!due) return head;
+    return this.append(em, head, {
+      organizationId,
+      actor: { type: 'system', id: null, username: null, email: null },
+      action: 'auditEvent.chainKeyRotated',
+      target: { type: 'AuditEvent', id: null },
+      outcome: 'success',
+      reason: null,
+      changes: { keyId: { from: head.keyId, to: current }, anchoredSeq: head.seq },
+      ip: null,
+      userAgent: null,
+      requestId: null,
+    });
+  }
+
+  private async append(
+    em: EntityManager,
+    head: ChainHead,
+    event: Omit<ChainedFields, 'id' | 'seq' | 'occurredAt' | 'prevHash' | 'keyId'>,
+  ): Promise<ChainHead> {
+    const connection = em.getConnection();
+    const ctx: unknown = em.getTransactionContext();
+    const fields: ChainedFields = {
+      ...event,
+      id: randomUUID(),
+      seq: String(BigInt(head.seq) + 1n),
+      occurredAt: this.clock.now(),
+      prevHash: head.hash,
+      keyId: this.keyring.currentId,
     };
     const hash = chainHash(fields);
-    const month = `${entry.organizationId}:${fields.occurredAt.toISOString().slice(0, 7)}`;
+    const mac = this.keyring.mac(this.keyring.currentId, hash);
+    const month = `${fields.organizationId}:${fields.occurredAt.toISOString().slice(0, 7)}`;
     if (!this.partitions.has(month)) {
       await connection.execute(
         'select audit_ensure_partition(?, ?)',
-        [entry.organizationId, fields.occurredAt],
+        [fields.organizationId, fields.occurredAt],
         'run',
         ctx,
       );
@@ -146,8 +214,8 @@ export class AuditService {
     await connection.execute(
       `insert into audit_events (id, organization_id, seq, occurred_at, actor_type, actor_id, actor_username,
          actor_email, action, target_type, target_id, outcome, reason, changes, ip, user_agent, request_id,
-         prev_hash, hash)
-       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         prev_hash, hash, key_id, mac)
+       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       [
         fields.id,
         fields.organizationId,
@@ -168,15 +236,18 @@ export class AuditService {
         fields.requestId,
         fields.prevHash,
         hash,
+        fields.keyId,
+        mac,
       ],
       'run',
       ctx,
     );
     await connection.execute(
-      'update audit_chain_heads set last_seq = ?, last_hash = ? where organization_id = ?',
-      [fields.seq, hash, entry.organizationId],
+      'update audit_chain_heads set last_seq = ?, last_hash = ?, last_key_id = ? where organization_id = ?',
+      [fields.seq, hash, fields.keyId, fields.organizationId],
       'run',
       ctx,
     );
+    return { seq: fields.seq, hash, keyId: fields.keyId ?? null };
   }
 }

@@ -5,9 +5,15 @@ import { AppConfig } from '../../config/app-config';
 import { DrainingWorkerHost } from '../infra/queue/draining-worker-host';
 import { MAINTENANCE_QUEUE } from '../infra/queue/queues';
 import { MaintenanceService } from './maintenance.service';
+import { AuditCheckpointService } from '../audit/audit-checkpoints.service';
 import { AuditPartitionsService } from '../audit/audit-partitions.service';
 
-export const MAINTENANCE_JOBS = ['sessions.purge', 'invites.expire', 'audit.partitions'] as const;
+export const MAINTENANCE_JOBS = [
+  'sessions.purge',
+  'invites.expire',
+  'audit.partitions',
+  'audit.checkpoints',
+] as const;
 export type MaintenanceJob = (typeof MAINTENANCE_JOBS)[number];
 
 /**
@@ -19,6 +25,7 @@ export class MaintenanceProcessor extends DrainingWorkerHost implements OnApplic
   constructor(
     private readonly maintenance: MaintenanceService,
     private readonly auditPartitions: AuditPartitionsService,
+    private readonly auditCheckpoints: AuditCheckpointService,
     private readonly config: AppConfig,
     @InjectQueue(MAINTENANCE_QUEUE) private readonly queue: Queue,
   ) {
@@ -30,6 +37,7 @@ export class MaintenanceProcessor extends DrainingWorkerHost implements OnApplic
       'sessions.purge': this.config.maintenance.sessionsEverySeconds,
       'invites.expire': this.config.maintenance.invitesEverySeconds,
       'audit.partitions': this.config.maintenance.auditEverySeconds,
+      'audit.checkpoints': this.config.maintenance.checkpointEverySeconds,
     };
     for (const name of MAINTENANCE_JOBS) {
       await this.queue.upsertJobScheduler(name, { every: every[name] * 1000 }, { name });
@@ -46,6 +54,8 @@ export class MaintenanceProcessor extends DrainingWorkerHost implements OnApplic
         const partitions = await this.auditPartitions.createUpcoming();
         return { partitions, ...(await this.auditPartitions.applyRetention()) };
       }
+      case 'audit.checkpoints':
+        return this.auditCheckpoints.issueAll();
       default:
         throw new UnrecoverableError(`Unknown maintenance job "${job.name}"`);
     }

@@ -1,6 +1,6 @@
 import type { DynamicModule } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
 import request from 'supertest';
@@ -10,6 +10,11 @@ import { createApp } from '../../src/app.setup';
 import type { Clock } from '../../src/common/clock/clock';
 import { createTestDatabase, dropTestDatabase } from './test-database';
 import { TEST_REDIS_URL } from './test-env';
+
+/** One Ed25519 key for every test app of a run (generating costs little, but one is enough). */
+export const TEST_AUDIT_SIGNING_KEY = generateKeyPairSync('ed25519')
+  .privateKey.export({ type: 'pkcs8', format: 'pem' })
+  .toString();
 
 export interface TestAppOptions {
   /** Extra environment variables, as an operator would set them. */
@@ -75,6 +80,8 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     REDIS_KEY_PREFIX: redisKeyPrefix,
     JWT_SECRET: randomBytes(32).toString('hex'),
     SECRETS_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
+    AUDIT_CHAIN_KEY: randomBytes(32).toString('hex'),
+    AUDIT_SIGNING_KEY: TEST_AUDIT_SIGNING_KEY,
     BOOTSTRAP_OWNER_PASSWORD: 'correct-horse-battery-staple',
     ...options.env,
   });

@@ -34,6 +34,47 @@ export class ListAuditEventsQueryDto extends AuditFiltersQueryDto {
   cursor?: string;
 }
 
+export class ListCheckpointsQueryDto {
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(200) limit?: number;
+  @IsOptional()
+  @MaxLength(40)
+  @Matches(/^\d+$/, { message: 'cursor is not a cursor this API gave out' })
+  cursor?: string;
+}
+
+/**
+ * A signed statement that the organization's chain reached `seq` with hash
+ * `head` at `at`. Keep it (with the public key) outside Warden: with an export
+ * it proves the history up to `seq` was not rewritten since.
+ */
+export class CheckpointDto {
+  @ApiProperty({ format: 'uuid' }) organizationId!: string;
+  @ApiProperty({ maxLength: 40 }) seq!: string;
+  @ApiProperty({ maxLength: 64, description: 'The hash of the event at seq' }) head!: string;
+  @ApiProperty({ format: 'date-time' }) at!: string;
+  @ApiProperty({ maxLength: 64, description: 'The signing key (the JWK kid)' }) keyId!: string;
+  @ApiProperty({
+    maxLength: 200,
+    description: 'Ed25519 over the canonical JSON of the other members, base64url',
+  })
+  signature!: string;
+}
+
+export class CheckpointListDto {
+  @ApiProperty({ type: [CheckpointDto], maxItems: 200 }) items!: CheckpointDto[];
+  @ApiProperty({ type: String, nullable: true, maxLength: 40 }) nextCursor!: string | null;
+}
+
+/** The checkpoint signing key, as a JSON Web Key (RFC 8037, Ed25519). */
+export class SigningKeyDto {
+  @ApiProperty({ enum: ['OKP'] }) kty!: 'OKP';
+  @ApiProperty({ enum: ['Ed25519'] }) crv!: 'Ed25519';
+  @ApiProperty({ maxLength: 100 }) x!: string;
+  @ApiProperty({ maxLength: 64 }) kid!: string;
+  @ApiProperty({ enum: ['EdDSA'] }) alg!: 'EdDSA';
+  @ApiProperty({ enum: ['sig'] }) use!: 'sig';
+}
+
 export class ExportAuditEventsQueryDto extends AuditFiltersQueryDto {
   @ApiPropertyOptional({ enum: ['csv', 'ndjson', 'json'], default: 'csv' })
   @IsOptional()
@@ -47,16 +88,40 @@ export class VerifyAuditQueryDto {
 }
 
 export class FirstInvalidDto {
-  @ApiProperty({ format: 'uuid' }) id!: string;
+  /** Null when the first bad place is a missing event (a truncated tail). */
+  @ApiProperty({ type: String, nullable: true, format: 'uuid' }) id!: string | null;
   @ApiProperty({ maxLength: 40 }) seq!: string;
-  @ApiProperty({ enum: ['altered', 'missing predecessor', 'broken link', 'inserted'] })
+  @ApiProperty({
+    enum: [
+      'altered',
+      'missing predecessor',
+      'broken link',
+      'inserted',
+      'unkeyed after keyed',
+      'unknown key',
+      'truncated',
+      'diverges from signed checkpoint',
+      'forged checkpoint',
+    ],
+  })
   reason!: string;
+}
+
+export class ReachedCheckpointDto {
+  @ApiProperty({ maxLength: 40 }) seq!: string;
+  @ApiProperty({ format: 'date-time' }) at!: string;
 }
 
 export class VerificationDto {
   @ApiProperty() valid!: boolean;
   @ApiProperty({ minimum: 0 }) checked!: number;
   @ApiPropertyOptional({ type: FirstInvalidDto }) firstInvalid?: FirstInvalidDto;
+  /**
+   * The latest signed checkpoint the verified events reach; null when none
+   * does (nothing outside the database vouches for this history yet).
+   */
+  @ApiProperty({ type: ReachedCheckpointDto, nullable: true })
+  checkpoint!: ReachedCheckpointDto | null;
 }
 
 export class AuditActorDto {

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -13,13 +13,38 @@ export interface DevServices {
 }
 
 /** A secret for zero-config starts (JWT signing, secrets encryption): generated once, kept under dataDir. */
-async function persistentSecret(dataDir: string, name: string): Promise<string> {
+async function persistentSecret(
+  dataDir: string,
+  name: string,
+  generate: () => string = () => randomBytes(48).toString('base64url'),
+): Promise<string> {
   const file = join(resolve(dataDir), name);
   if (existsSync(file)) return (await readFile(file, 'utf8')).trim();
   await mkdir(resolve(dataDir), { recursive: true });
-  const secret = randomBytes(48).toString('base64url');
+  const secret = generate();
   await writeFile(file, secret, { mode: 0o600 });
   return secret;
+}
+
+function ed25519PrivatePem(): string {
+  return generateKeyPairSync('ed25519')
+    .privateKey.export({ type: 'pkcs8', format: 'pem' })
+    .toString();
+}
+
+/**
+ * The audit chain key and checkpoint signing key: configured, or generated
+ * once under dataDir (zero-config), like the JWT secret. The operators' CLI
+ * resolves them the same way, so it verifies what `npm start` wrote.
+ */
+export async function resolveAuditKeys(config: AppConfig): Promise<AppConfig['audit']> {
+  return {
+    ...config.audit,
+    chainKey: config.audit.chainKey ?? (await persistentSecret(config.dataDir, 'audit-chain-key')),
+    signingKey:
+      config.audit.signingKey ??
+      (await persistentSecret(config.dataDir, 'audit-signing-key.pem', ed25519PrivatePem)),
+  };
 }
 
 /**
@@ -51,8 +76,9 @@ export async function startDevServices(
     }
     jwtSecret ??= await persistentSecret(config.dataDir, 'jwt-secret');
     secretsKey ??= await persistentSecret(config.dataDir, 'secrets-key');
+    const audit = await resolveAuditKeys(config);
     return {
-      config: withOverrides(config, { databaseUrl, redisUrl, jwtSecret, secretsKey }),
+      config: withOverrides(config, { databaseUrl, redisUrl, jwtSecret, secretsKey, audit }),
       stop,
     };
   } catch (error) {

@@ -399,6 +399,32 @@ async function main(): Promise<void> {
     '',
   );
 
+  log('audited writes');
+  // Each PATCH is one transaction with its audit event, appended under the
+  // organization's chain head lock: the write path the keyed chain adds to.
+  const writePaths = rotating(seeded.userIds.slice(1000, 2000).map((id) => `/api/v1/users/${id}`));
+  let renamed = 0;
+  const writes = await load({
+    url: API,
+    requests: [
+      {
+        method: 'PATCH',
+        headers: { authorization: owner, 'content-type': 'application/json' },
+        setupRequest: (req: autocannon.Request) => ({
+          ...req,
+          path: writePaths(),
+          body: JSON.stringify({ displayName: `Renamed ${(renamed += 1)}` }),
+        }),
+      },
+    ],
+  });
+  add(
+    'PATCH /users/:id (audited write)',
+    `${fmt(writes.requestsPerSecond)} req/s`,
+    `p50 ${fmt(writes.p50)} ms, p99 ${fmt(writes.p99)} ms${writes.failures > 0 ? `, ${writes.failures} failed` : ''}`,
+    '',
+  );
+
   log('decisions');
   const actions = ['read', 'write', 'deploy', 'delete'];
   const checkBodies = rotating(

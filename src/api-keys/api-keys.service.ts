@@ -2,7 +2,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { HttpStatus, Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { actorOf, AuditService } from '../audit/audit.service';
-import { AuthzService, selfOf } from '../authz/authz.service';
+import { asSubject, AuthzService, selfOf } from '../authz/authz.service';
 import type { Principal } from '../authz/principal';
 import { Clock } from '../common/clock/clock';
 import { randomSecret, sha256Hex } from '../common/crypto/tokens';
@@ -56,12 +56,11 @@ export class ApiKeysService {
       );
     }
     const ownerId = type === 'system' ? null : selfOf(principal);
-    await this.authz.assert(principal, 'create', {
-      __caslSubjectType__: 'ApiKey',
-      organizationId: principal.organizationId,
-      userId: ownerId,
-      type,
-    });
+    await this.authz.assert(
+      principal,
+      'create',
+      asSubject('ApiKey', { organizationId: principal.organizationId, userId: ownerId, type }),
+    );
     const roles = input.roles ? [...new Set(input.roles)] : null;
     if (roles) {
       const catalog = await this.roles.catalog(principal.organizationId);

@@ -4,7 +4,7 @@ import { Pool } from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { Readable } from 'node:stream';
 import { AppConfig } from '../../config/app-config';
-import { AuthzService } from '../authz/authz.service';
+import { asSubject, AuthzService } from '../authz/authz.service';
 import type { Principal } from '../authz/principal';
 import { Clock } from '../common/clock/clock';
 import { ProblemException } from '../common/problem/problem';
@@ -69,10 +69,11 @@ export class AuditExportService {
     format: ExportFormat,
     filters: AuditFilters,
   ): Promise<AuditExport> {
-    await this.authz.assert(principal, 'export', {
-      __caslSubjectType__: 'AuditEvent',
-      organizationId: principal.organizationId,
-    });
+    await this.authz.assert(
+      principal,
+      'export',
+      asSubject('AuditEvent', { organizationId: principal.organizationId }),
+    );
     const organization = await this.organizations.findById(principal.organizationId);
     const client = await this.pool.connect().catch((error: Error) => {
       throw new ProblemException(

@@ -1,8 +1,8 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import type { Principal } from '../authz/principal';
-import { AuthzService } from '../authz/authz.service';
-import { TENANT_FILTER } from '../infra/database/organization-owned.entity';
+import { asSubject, AuthzService } from '../authz/authz.service';
+import { scoped } from '../infra/database/organization-owned.entity';
 import type { ListAuditEventsQueryDto } from './dto/audit-event.dto';
 import { AuditEvent } from './entities/audit-event.entity';
 
@@ -18,10 +18,11 @@ export class AuditQueryService {
     principal: Principal,
     query: ListAuditEventsQueryDto,
   ): Promise<{ items: AuditEvent[]; nextCursor: string | null }> {
-    await this.authz.assert(principal, 'read', {
-      __caslSubjectType__: 'AuditEvent',
-      organizationId: principal.organizationId,
-    });
+    await this.authz.assert(
+      principal,
+      'read',
+      asSubject('AuditEvent', { organizationId: principal.organizationId }),
+    );
     const limit = query.limit ?? 50;
     const where: Record<string, unknown>[] = [];
     if (query.from) where.push({ occurredAt: { $gte: new Date(query.from) } });
@@ -41,11 +42,7 @@ export class AuditQueryService {
     const rows = await this.em.find(
       AuditEvent,
       { $and: where },
-      {
-        orderBy: { seq: 'desc' },
-        limit: limit + 1,
-        filters: { [TENANT_FILTER]: { organizationId: principal.organizationId } },
-      },
+      scoped(principal.organizationId, { orderBy: { seq: 'desc' }, limit: limit + 1 } as const),
     );
     const items = rows.slice(0, limit);
     const last = items.at(-1);

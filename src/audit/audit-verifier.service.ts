@@ -1,6 +1,6 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
-import { AuthzService } from '../authz/authz.service';
+import { asSubject, AuthzService } from '../authz/authz.service';
 import type { Principal } from '../authz/principal';
 import { type AuditEventRow, chainedFieldsOf, chainHash, GENESIS_HASH } from './audit-chain';
 import {
@@ -62,10 +62,11 @@ export class AuditVerifierService {
     principal: Principal,
     range: { from?: string; to?: string },
   ): Promise<VerificationResult> {
-    await this.authz.assert(principal, 'read', {
-      __caslSubjectType__: 'AuditEvent',
-      organizationId: principal.organizationId,
-    });
+    await this.authz.assert(
+      principal,
+      'read',
+      asSubject('AuditEvent', { organizationId: principal.organizationId }),
+    );
     return new AuditChainVerifier(this.em, this.keyring, this.signer.publicJwk()).verify(
       principal.organizationId,
       range,

@@ -8,6 +8,7 @@ import { NO_REQUEST, type WardenClsStore } from '../common/request-context';
 import { type ChainedFields, chainHash, GENESIS_HASH } from './audit-chain';
 import { AuditKeyring } from './audit-keys';
 import { type ActorType, AuditEvent, type Outcome } from './entities/audit-event.entity';
+import { scoped } from '../infra/database/organization-owned.entity';
 
 export interface AuditActor {
   type: ActorType;
@@ -91,7 +92,7 @@ export class AuditService {
       .find(
         AuditEvent,
         { $or: [{ actorId: userId }, { targetType: 'User', targetId: userId }] },
-        { orderBy: { seq: 'asc' }, filters: { tenant: { organizationId } } },
+        scoped(organizationId, { orderBy: { seq: 'asc' } } as const),
       );
   }
 

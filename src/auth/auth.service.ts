@@ -22,6 +22,7 @@ import type { ChangePasswordDto, LoginDto, RegisterDto, TokenResponseDto } from 
 import { LoginThrottle } from './login-throttle.service';
 import { PasswordHasher } from './password/password-hasher';
 import { TokenService } from './token.service';
+import { scoped } from '../infra/database/organization-owned.entity';
 
 const INVALID_CREDENTIALS = 'Invalid organization, login or password.';
 
@@ -148,11 +149,7 @@ export class AuthService {
     const organization = await this.users.organization(session.organizationId);
     const user = await this.em
       .fork()
-      .findOne(
-        User,
-        { id: session.userId },
-        { filters: { tenant: { organizationId: organization.id } } },
-      );
+      .findOne(User, { id: session.userId }, scoped(organization.id));
     if (user === null || user.status !== 'active') {
       throw new ProblemException(
         HttpStatus.UNAUTHORIZED,
@@ -264,11 +261,7 @@ export class AuthService {
   ): Promise<TokenResponseDto> {
     const settings = effectiveSettings(organization.settings);
     const { session, refreshToken } = await this.em.fork().transactional(async (em) => {
-      const managed = await em.findOneOrFail(
-        User,
-        { id: user.id },
-        { filters: { tenant: { organizationId: organization.id } } },
-      );
+      const managed = await em.findOneOrFail(User, { id: user.id }, scoped(organization.id));
       managed.lastLoginAt = this.clock.now();
       managed.lastLoginIp = meta.ip;
       managed.lastActivityAt = managed.lastLoginAt;

@@ -11,6 +11,7 @@ import { sessionCacheKey, versionKey } from '../infra/redis/versions';
 import { RolesService } from '../roles/roles.service';
 import { Session } from '../sessions/entities/session.entity';
 import { User } from '../users/entities/user.entity';
+import { scoped } from '../infra/database/organization-owned.entity';
 
 /** What one request needs to know about its session and user; cached in Redis for a minute. */
 interface SessionSnapshot {
@@ -115,7 +116,7 @@ export class PrincipalService {
     userVersion: string,
   ): Promise<SessionSnapshot> {
     const em = this.em.fork();
-    const filters = { filters: { tenant: { organizationId: claims.org } } };
+    const filters = scoped(claims.org);
     const session = await em.findOne(Session, { id: claims.sid, userId: claims.sub }, filters);
     const user = session ? await em.findOne(User, { id: claims.sub }, filters) : null;
     if (session === null || user === null) throw unauthenticated();

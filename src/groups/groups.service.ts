@@ -3,7 +3,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { HttpStatus, Injectable } from '@nestjs/common';
 import { ApplicationsService } from '../applications/applications.service';
 import { actorOf, AuditService } from '../audit/audit.service';
-import { AuthzService } from '../authz/authz.service';
+import { asSubject, AuthzService } from '../authz/authz.service';
 import type { Principal } from '../authz/principal';
 import { ProblemException } from '../common/problem/problem';
 import { scoped } from '../infra/database/organization-owned.entity';
@@ -68,10 +68,11 @@ export class GroupsService {
   }
 
   async create(principal: Principal, input: CreateGroupDto): Promise<Group> {
-    await this.authz.assert(principal, 'create', {
-      __caslSubjectType__: 'Group',
-      organizationId: principal.organizationId,
-    });
+    await this.authz.assert(
+      principal,
+      'create',
+      asSubject('Group', { organizationId: principal.organizationId }),
+    );
     const roles = [...new Set(input.roles ?? [])];
     await this.assertGrantable(principal, roles);
     try {

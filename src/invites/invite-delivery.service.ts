@@ -5,7 +5,7 @@ import { AppConfig } from '../../config/app-config';
 import { AuditService } from '../audit/audit.service';
 import { Clock } from '../common/clock/clock';
 import { randomSecret, sha256Hex } from '../common/crypto/tokens';
-import { TENANT_FILTER } from '../infra/database/organization-owned.entity';
+import { scoped } from '../infra/database/organization-owned.entity';
 import { Mailer } from '../infra/mail/mailer';
 import { Organization } from '../organizations/entities/organization.entity';
 import { Invite } from './entities/invite.entity';
@@ -46,7 +46,7 @@ export class InviteDeliveryService {
       const invite = await em.findOne(
         Invite,
         { id: inviteId },
-        { filters: { [TENANT_FILTER]: { organizationId } }, lockMode: LockMode.PESSIMISTIC_WRITE },
+        scoped(organizationId, { lockMode: LockMode.PESSIMISTIC_WRITE }),
       );
       if (invite === null || invite.deliveryId !== deliveryId) return null;
       if (invite.statusAt(this.clock.now()) !== 'pending') return null;
@@ -86,7 +86,7 @@ export class InviteDeliveryService {
       const current = await em.findOne(
         Invite,
         { id: inviteId, deliveryId },
-        { filters: { [TENANT_FILTER]: { organizationId } } },
+        scoped(organizationId),
       );
       if (current === null) return;
       current.deliveryState = 'sent';
@@ -120,7 +120,7 @@ export class InviteDeliveryService {
         Invite,
         { id: inviteId, deliveryId },
         { deliveryState: final ? 'failed' : 'retrying', lastError: message },
-        { filters: { [TENANT_FILTER]: { organizationId } } },
+        scoped(organizationId),
       );
   }
 }

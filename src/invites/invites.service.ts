@@ -7,14 +7,14 @@ import { sameIgnoringCase } from '../infra/database/case-insensitive';
 import { AuthService } from '../auth/auth.service';
 import type { TokenResponseDto } from '../auth/dto/auth.dto';
 import { PasswordHasher } from '../auth/password/password-hasher';
-import { AuthzService } from '../authz/authz.service';
+import { asSubject, AuthzService } from '../authz/authz.service';
 import { BASELINE_ROLE } from '../authz/matrix';
 import type { Principal } from '../authz/principal';
 import { Clock } from '../common/clock/clock';
 import { sha256Hex } from '../common/crypto/tokens';
 import { ProblemException } from '../common/problem/problem';
 import { GroupsService } from '../groups/groups.service';
-import { scoped, TENANT_FILTER } from '../infra/database/organization-owned.entity';
+import { scoped, ACROSS_ORGANIZATIONS } from '../infra/database/organization-owned.entity';
 import { MAIL_QUEUE } from '../infra/queue/queues';
 import { OutboxService } from '../outbox/outbox.service';
 import { RolesService } from '../roles/roles.service';
@@ -23,7 +23,7 @@ import { UsersService } from '../users/users.service';
 import type { AcceptInviteDto, CreateInviteDto, ListInvitesQueryDto } from './dto/invite.dto';
 import { Invite } from './entities/invite.entity';
 
-const ANY_ORGANIZATION = { filters: { [TENANT_FILTER]: false } };
+const ANY_ORGANIZATION = ACROSS_ORGANIZATIONS;
 
 /** The job an invite's outbox row becomes on the mail queue. */
 export const INVITE_MAIL_JOB = 'invite';
@@ -73,10 +73,11 @@ export class InvitesService {
   ) {}
 
   async create(principal: Principal, input: CreateInviteDto): Promise<Invite> {
-    await this.authz.assert(principal, 'create', {
-      __caslSubjectType__: 'Invite',
-      organizationId: principal.organizationId,
-    });
+    await this.authz.assert(
+      principal,
+      'create',
+      asSubject('Invite', { organizationId: principal.organizationId }),
+    );
     const roles = [...new Set(input.roles ?? [BASELINE_ROLE])];
     const groupIds = [...new Set(input.groupIds ?? [])];
     await this.assertCanGrant(principal, roles);

@@ -2,11 +2,11 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { actorOf, AuditService } from '../audit/audit.service';
-import { AuthzService } from '../authz/authz.service';
+import { asSubject, AuthzService } from '../authz/authz.service';
 import type { Principal } from '../authz/principal';
 import { isBuiltInRoleKey, type Permission, SCIM_PROVISIONING } from '../authz/vocabulary';
 import { ProblemException } from '../common/problem/problem';
-import { TENANT_FILTER } from '../infra/database/organization-owned.entity';
+import { scoped } from '../infra/database/organization-owned.entity';
 import { REDIS } from '../infra/redis/redis.module';
 import { versionKey } from '../infra/redis/versions';
 import { Role } from './entities/role.entity';
@@ -59,9 +59,7 @@ export class RolesService {
     const cacheKey = `${organizationId}:${current}`;
     const cached = current === '' ? undefined : this.cache.get(cacheKey);
     if (cached) return cached;
-    const custom = await this.em
-      .fork()
-      .find(Role, {}, { filters: { [TENANT_FILTER]: { organizationId } } });
+    const custom = await this.em.fork().find(Role, {}, scoped(organizationId));
     const catalog = new RoleCatalog(
       custom.map((role): RoleDefinition => ({
         key: role.key,
@@ -88,11 +86,11 @@ export class RolesService {
 
   /** The matrix shows every role, so it needs read on every role, not only on one's own. */
   async assertCanReadAllRoles(principal: Principal): Promise<void> {
-    await this.authz.assert(principal, 'read', {
-      __caslSubjectType__: 'Role',
-      organizationId: principal.organizationId,
-      key: null,
-    });
+    await this.authz.assert(
+      principal,
+      'read',
+      asSubject('Role', { organizationId: principal.organizationId, key: null }),
+    );
   }
 
   async create(principal: Principal, input: CustomRoleInput): Promise<RoleDefinition> {
@@ -104,11 +102,7 @@ export class RolesService {
     await this.authz.assert(principal, 'create', this.asRoleSubject(principal, input.key));
     await this.assertGrantable(principal, input.permissions);
     const role = await this.em.transactional(async (em) => {
-      const exists = await em.count(
-        Role,
-        { key: input.key },
-        { filters: { [TENANT_FILTER]: { organizationId: principal.organizationId } } },
-      );
+      const exists = await em.count(Role, { key: input.key }, scoped(principal.organizationId));
       if (exists > 0)
         throw new ProblemException(HttpStatus.CONFLICT, 'Role key already exists', {
           type: 'conflict',
@@ -187,7 +181,7 @@ export class RolesService {
   }
 
   private asRoleSubject(principal: Principal, key: string) {
-    return { __caslSubjectType__: 'Role' as const, key, organizationId: principal.organizationId };
+    return asSubject('Role', { key, organizationId: principal.organizationId });
   }
 
   /** A custom role may not hold more than its author (rule 1 applies to custom roles too). */
@@ -220,11 +214,7 @@ export class RolesService {
   }
 
   private async findCustom(em: EntityManager, principal: Principal, key: string): Promise<Role> {
-    const found = await em.findOne(
-      Role,
-      { key },
-      { filters: { [TENANT_FILTER]: { organizationId: principal.organizationId } } },
-    );
+    const found = await em.findOne(Role, { key }, scoped(principal.organizationId));
     if (found === null)
       throw new ProblemException(HttpStatus.NOT_FOUND, `No role "${key}" in this organization.`);
     return found;

@@ -8,7 +8,7 @@ import { Clock } from '../common/clock/clock';
 import { ProblemException } from '../common/problem/problem';
 import type { RequestMeta } from '../common/request-context';
 import { randomSecret, sha256Hex } from '../common/crypto/tokens';
-import { TENANT_FILTER } from '../infra/database/organization-owned.entity';
+import { scoped } from '../infra/database/organization-owned.entity';
 import { REDIS } from '../infra/redis/redis.module';
 import { sessionCacheKey, versionKey } from '../infra/redis/versions';
 import { RefreshToken } from './entities/refresh-token.entity';
@@ -163,11 +163,11 @@ export class SessionsService {
         expiresAt: { $gt: now },
       });
     }
-    return this.em.find(Session, where, {
-      orderBy: { createdAt: 'desc' },
-      limit: 200,
-      filters: { [TENANT_FILTER]: { organizationId: principal.organizationId } },
-    });
+    return this.em.find(
+      Session,
+      where,
+      scoped(principal.organizationId, { orderBy: { createdAt: 'desc' }, limit: 200 } as const),
+    );
   }
 
   /** DELETE /sessions/:id: the caller's own, or anyone's for roles that may revoke sessions. */
@@ -176,7 +176,7 @@ export class SessionsService {
       const session = await em.findOne(
         Session,
         { id: sessionId },
-        { filters: { [TENANT_FILTER]: { organizationId: principal.organizationId } } },
+        scoped(principal.organizationId),
       );
       if (session === null || !this.authz.can(principal, 'read', session)) {
         throw new ProblemException(HttpStatus.NOT_FOUND, 'No such session in this organization.');
@@ -223,7 +223,7 @@ export class SessionsService {
     const sessions = await em.find(
       Session,
       { userId, revokedAt: null, ...(except ? { id: { $ne: except } } : {}) },
-      { filters: { [TENANT_FILTER]: { organizationId } } },
+      scoped(organizationId),
     );
     const now = this.clock.now();
     return sessions.filter((session) => session.isLiveAt(now));
@@ -236,7 +236,7 @@ export class SessionsService {
       .find(
         Session,
         { userId },
-        { orderBy: { createdAt: 'desc' }, filters: { [TENANT_FILTER]: { organizationId } } },
+        scoped(organizationId, { orderBy: { createdAt: 'desc' } } as const),
       );
   }
 
@@ -255,9 +255,7 @@ export class SessionsService {
   }
 
   async findById(organizationId: string, sessionId: string): Promise<Session | null> {
-    return this.em
-      .fork()
-      .findOne(Session, { id: sessionId }, { filters: { [TENANT_FILTER]: { organizationId } } });
+    return this.em.fork().findOne(Session, { id: sessionId }, scoped(organizationId));
   }
 
   private idleExpiry(now: Date, expiresAt: Date, lifetimes: SessionLifetimes): Date {

@@ -3,7 +3,7 @@ import { HttpStatus, Injectable } from '@nestjs/common';
 import { ApplicationsService } from '../applications/applications.service';
 import { actorOf, AuditService } from '../audit/audit.service';
 import { PasswordHasher } from '../auth/password/password-hasher';
-import { AuthzService } from '../authz/authz.service';
+import { asSubject, AuthzService } from '../authz/authz.service';
 import { ACCOUNT_HOLDER_ROLE, BASELINE_ROLE } from '../authz/matrix';
 import type { Principal } from '../authz/principal';
 import { ProblemException } from '../common/problem/problem';
@@ -38,11 +38,14 @@ export class UserLifecycleService {
     catalog.assertKnown(roles);
     const user = await this.em.transactional(async (em) => {
       const target = await this.users.findVisible(principal, id, em);
-      await this.authz.assert(principal, 'assign', {
-        __caslSubjectType__: 'Role',
-        organizationId: principal.organizationId,
-        key: roles[0] ?? BASELINE_ROLE,
-      });
+      await this.authz.assert(
+        principal,
+        'assign',
+        asSubject('Role', {
+          organizationId: principal.organizationId,
+          key: roles[0] ?? BASELINE_ROLE,
+        }),
+      );
       await this.authz.assertCanActOnUser(principal, target, (key) => catalog.permissionsOf([key]));
       const added = roles.filter((key) => !target.roles.includes(key));
       const removed = target.roles.filter((key) => !roles.includes(key));
@@ -324,11 +327,11 @@ export class UserLifecycleService {
     const catalog = await this.roles.catalog(principal.organizationId);
     const revoked = await this.em.fork().transactional(async (em) => {
       const target = await this.users.findVisible(principal, id, em);
-      await this.authz.assert(principal, 'revoke', {
-        __caslSubjectType__: 'Session',
-        organizationId: target.organizationId,
-        userId: target.id,
-      });
+      await this.authz.assert(
+        principal,
+        'revoke',
+        asSubject('Session', { organizationId: target.organizationId, userId: target.id }),
+      );
       await this.authz.assertCanActOnUser(principal, target, (key) => catalog.permissionsOf([key]));
       const live = await this.sessions.liveSessionsOf(em, target.organizationId, target.id);
       for (const session of live)

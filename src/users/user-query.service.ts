@@ -4,7 +4,7 @@ import { Injectable } from '@nestjs/common';
 import { ApiKeysService } from '../api-keys/api-keys.service';
 import { ApplicationsService } from '../applications/applications.service';
 import { AuditService } from '../audit/audit.service';
-import { AuthzService } from '../authz/authz.service';
+import { asSubject, AuthzService } from '../authz/authz.service';
 import type { Principal } from '../authz/principal';
 import { type CursorValue, decodeCursor, encodeCursor } from '../common/pagination/keyset-cursor';
 import { GroupsService } from '../groups/groups.service';
@@ -168,10 +168,11 @@ export class UserQueryService {
   async export(principal: Principal, id: string) {
     const user = await this.users.findVisible(principal, id);
     if (user.id !== principal.userId) {
-      await this.authz.assert(principal, 'read', {
-        __caslSubjectType__: 'AuditEvent',
-        organizationId: principal.organizationId,
-      });
+      await this.authz.assert(
+        principal,
+        'read',
+        asSubject('AuditEvent', { organizationId: principal.organizationId }),
+      );
     }
     const groups =
       (await this.groups.groupsOfUsers(principal.organizationId, [user.id])).get(user.id) ?? [];

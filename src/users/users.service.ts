@@ -4,7 +4,7 @@ import { HttpStatus, Injectable } from '@nestjs/common';
 import { actorOf, AuditService } from '../audit/audit.service';
 import { PasswordHasher } from '../auth/password/password-hasher';
 import { passwordProblems } from '../auth/password/password-policy';
-import { AuthzService, selfOf } from '../authz/authz.service';
+import { asSubject, AuthzService, selfOf } from '../authz/authz.service';
 import { ACCOUNT_HOLDER_ROLE, BASELINE_ROLE } from '../authz/matrix';
 import type { Principal } from '../authz/principal';
 import { ProblemException } from '../common/problem/problem';
@@ -69,10 +69,11 @@ export class UsersService {
     const roles = [...new Set(input.roles ?? [BASELINE_ROLE])];
     const catalog = await this.roles.catalog(principal.organizationId);
     catalog.assertKnown(roles);
-    await this.authz.assert(principal, 'create', {
-      __caslSubjectType__: 'User',
-      organizationId: principal.organizationId,
-    });
+    await this.authz.assert(
+      principal,
+      'create',
+      asSubject('User', { organizationId: principal.organizationId }),
+    );
     await this.authz.assertCanGrant(principal, roles, (key) => catalog.permissionsOf([key]));
     this.assertEmailRule(roles, input.email ?? null);
     await this.groups.assertCanPlaceIn(principal, input.groupIds ?? []);

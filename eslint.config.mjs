@@ -35,12 +35,14 @@ export default tseslint.config(
         },
         {
           selector: "Property[key.name='filters'] > ObjectExpression > Property[key.name='tenant']",
-          message: 'Scope a query with scoped(organizationId, options) from organization-owned.entity.',
+          message:
+            'Scope a query with scoped(organizationId, options) from organization-owned.entity.',
         },
         {
           selector:
             "Property[key.name='filters'] > ObjectExpression > Property[computed=true][key.name='TENANT_FILTER']",
-          message: 'Scope a query with scoped(organizationId, options) from organization-owned.entity.',
+          message:
+            'Scope a query with scoped(organizationId, options) from organization-owned.entity.',
         },
         {
           selector: "CallExpression[callee.property.name='setFilterParams'] > Literal:first-child",

@@ -256,7 +256,7 @@ export async function runFuzz(
   let before = await fingerprint();
   try {
     for (const [request, callerIndex] of plan) {
-      const caller = callers[callerIndex] ?? (callers[0]);
+      const caller = callers[callerIndex] ?? callers[0];
       const headers: Record<string, string> = { ...caller.headers() };
       // fetch() sends no body with GET; the generated one is dropped there.
       const body = request.method === 'get' ? undefined : request.body;

@@ -5,7 +5,9 @@ import { AppConfig } from '../../config/app-config';
 import { OrganizationsModule } from '../organizations/organizations.module';
 import { AUDIT_EXPORT_POOL, AuditExportService, createExportPool } from './audit-export.service';
 import { AuditKeyring, CheckpointSigner } from './audit-keys';
+import { RefusalRecorder } from '../authz/refusal-recorder';
 import { AuditCheckpointService } from './audit-checkpoints.service';
+import { AuditRefusalRecorder } from './audit-refusal-recorder';
 import { AuditPartitionsService } from './audit-partitions.service';
 import { AuditQueryService } from './audit-query.service';
 import { AuditVerifierService } from './audit-verifier.service';
@@ -33,6 +35,7 @@ class ExportPoolLifecycle implements OnApplicationShutdown {
   controllers: [AuditController],
   providers: [
     AuditService,
+    { provide: RefusalRecorder, useClass: AuditRefusalRecorder },
     AuditCheckpointService,
     AuditQueryService,
     AuditVerifierService,
@@ -58,6 +61,6 @@ class ExportPoolLifecycle implements OnApplicationShutdown {
     },
     ExportPoolLifecycle,
   ],
-  exports: [AuditService, AuditPartitionsService, AuditCheckpointService],
+  exports: [AuditService, AuditPartitionsService, AuditCheckpointService, RefusalRecorder],
 })
 export class AuditModule {}

@@ -12,6 +12,7 @@ import { RolesService } from '../roles/roles.service';
 import { Session } from '../sessions/entities/session.entity';
 import { User } from '../users/entities/user.entity';
 import { scoped } from '../infra/database/organization-owned.entity';
+import { LRUCache } from 'lru-cache';
 
 /** What one request needs to know about its session and user; cached in Redis for a minute. */
 interface SessionSnapshot {
@@ -47,7 +48,8 @@ export const unauthenticated = (detail = 'The access token is invalid, expired o
  */
 @Injectable()
 export class PrincipalService {
-  private readonly principals = new Map<string, Principal>();
+  /** Built principals by session, user version and roles version: a changed version is a new key. */
+  private readonly principals = new LRUCache<string, Principal>({ max: 10_000 });
 
   constructor(
     private readonly em: EntityManager,
@@ -86,10 +88,7 @@ export class PrincipalService {
     const known = cached.available ? this.principals.get(cacheKey) : undefined;
     if (known) return known;
     const principal = await this.build(snapshot, cached.rolesVersion);
-    if (cached.available) {
-      if (this.principals.size > 10_000) this.principals.clear();
-      this.principals.set(cacheKey, principal);
-    }
+    if (cached.available) this.principals.set(cacheKey, principal);
     return principal;
   }
 

@@ -1,9 +1,8 @@
 import { subject as tag } from '@casl/ability';
 import { rulesToCondition } from '@casl/ability/extra';
-import { EntityManager } from '@mikro-orm/postgresql';
 import { HttpStatus, Injectable } from '@nestjs/common';
-import { actorOf, AuditService } from '../audit/audit.service';
 import { ProblemException } from '../common/problem/problem';
+import { RefusalRecorder } from './refusal-recorder';
 import { coversAll } from './escalation';
 import type { Principal } from './principal';
 import type { Action, Permission, SubjectName } from './vocabulary';
@@ -25,10 +24,7 @@ function subjectName(object: object): SubjectName {
  */
 @Injectable()
 export class AuthzService {
-  constructor(
-    private readonly em: EntityManager,
-    private readonly audit: AuditService,
-  ) {}
+  constructor(private readonly refusals: RefusalRecorder) {}
 
   can(principal: Principal, action: Action, object: object, field?: string): boolean {
     return principal.ability.can(action, object, field);
@@ -128,14 +124,7 @@ export class AuthzService {
     target: { type: string; id: string | null },
     message = `You do not have permission to ${attempted}.`,
   ): Promise<never> {
-    await this.audit.record(this.em.fork(), {
-      organizationId: principal.organizationId,
-      actor: actorOf(principal),
-      action: 'authz.denied',
-      target,
-      outcome: 'failure',
-      reason: attempted,
-    });
+    await this.refusals.record({ principal, attempted, target });
     throw new ProblemException(HttpStatus.FORBIDDEN, message);
   }
 }

@@ -11,6 +11,7 @@ import { REDIS } from '../infra/redis/redis.module';
 import { versionKey } from '../infra/redis/versions';
 import { Role } from './entities/role.entity';
 import { RoleCatalog, type RoleDefinition } from './role-catalog';
+import { LRUCache } from 'lru-cache';
 
 export interface CustomRoleInput {
   key: string;
@@ -36,7 +37,8 @@ function definitionOf(role: Role): RoleDefinition {
  */
 @Injectable()
 export class RolesService {
-  private readonly cache = new Map<string, RoleCatalog>();
+  /** Catalogs by organization and roles version; the least recently used go first. */
+  private readonly cache = new LRUCache<string, RoleCatalog>({ max: 1_000 });
 
   constructor(
     private readonly em: EntityManager,
@@ -69,10 +71,7 @@ export class RolesService {
         permissions: role.permissions,
       })),
     );
-    if (current !== '') {
-      if (this.cache.size > 1_000) this.cache.clear();
-      this.cache.set(cacheKey, catalog);
-    }
+    if (current !== '') this.cache.set(cacheKey, catalog);
     return catalog;
   }
 

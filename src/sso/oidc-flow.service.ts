@@ -6,6 +6,7 @@ import { OutboundGuard, OutboundUrlRefused } from './outbound-guard';
 import { SsoConnectionsService } from './sso-connections.service';
 import { type AssertedIdentity, SsoRefused } from './sso-sign-in.service';
 import type { PendingSignIn } from './sso-state.store';
+import { LRUCache } from 'lru-cache';
 
 /** An openid-client error with its causes (which claim failed), for the audit trail. */
 function describe(error: unknown): string {
@@ -32,7 +33,14 @@ const claimString = (value: unknown): string | null =>
 @Injectable()
 export class OidcFlowService {
   private readonly logger = new Logger('SSO');
-  private readonly configurations = new Map<string, Promise<oidc.Configuration>>();
+  /**
+   * Discovered IdP configurations by connection version, refreshed hourly (an
+   * IdP may move its endpoints) and bounded (connections come and go).
+   */
+  private readonly configurations = new LRUCache<string, Promise<oidc.Configuration>>({
+    max: 1_000,
+    ttl: 60 * 60 * 1000,
+  });
 
   constructor(
     private readonly connections: SsoConnectionsService,

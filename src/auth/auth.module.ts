@@ -15,7 +15,7 @@ import { JwtStrategy } from './jwt.strategy';
 import { LoginThrottle } from './login-throttle.service';
 import { MeController } from './me.controller';
 import { OnboardingService } from './onboarding.service';
-import { PasswordModule } from './password/password.module';
+import { PasswordModule } from '../directory/password/password.module';
 import { PrincipalService } from './principal.service';
 import { SignupController } from './signup.controller';
 import { TokenService } from './token.service';

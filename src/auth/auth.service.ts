@@ -20,7 +20,7 @@ import { User } from '../users/entities/user.entity';
 import { UsersService } from '../users/users.service';
 import type { ChangePasswordDto, LoginDto, RegisterDto, TokenResponseDto } from './dto/auth.dto';
 import { LoginThrottle } from './login-throttle.service';
-import { PasswordHasher } from './password/password-hasher';
+import { PasswordHasher } from '../directory/password/password-hasher';
 import { TokenService } from './token.service';
 import { scoped } from '../infra/database/organization-owned.entity';
 

@@ -11,7 +11,7 @@ import type { User } from '../users/entities/user.entity';
 import { UsersService } from '../users/users.service';
 import { AuthService } from './auth.service';
 import type { TokenResponseDto } from './dto/auth.dto';
-import { PasswordHasher } from './password/password-hasher';
+import { PasswordHasher } from '../directory/password/password-hasher';
 
 export interface NewOrganization {
   slug: string;

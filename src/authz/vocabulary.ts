@@ -86,3 +86,9 @@ export const SUBJECT_ACTIONS: Readonly<Record<SubjectName, readonly ActionName[]
  * with it; no role, built-in or custom, can carry it.
  */
 export const SCIM_PROVISIONING: Permission = { action: 'manage', subject: 'Scim' };
+
+/** A username: 3-50 letters, digits, ".", "_" or "-" (unique per organization, ignoring case). */
+export const USERNAME_PATTERN = /^[A-Za-z0-9._-]{3,50}$/;
+
+/** A role key, built-in or custom: lower case, digits and "_", starting with a letter. */
+export const ROLE_KEY_PATTERN = /^[a-z][a-z0-9_]{1,49}$/;

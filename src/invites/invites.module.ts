@@ -1,7 +1,7 @@
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module';
-import { PasswordModule } from '../auth/password/password.module';
+import { PasswordModule } from '../directory/password/password.module';
 import { GroupsModule } from '../groups/groups.module';
 import { MailModule } from '../infra/mail/mail.module';
 import { OutboxModule } from '../outbox/outbox.module';

@@ -6,7 +6,7 @@ import { actorOf, AuditService } from '../audit/audit.service';
 import { sameIgnoringCase } from '../infra/database/case-insensitive';
 import { AuthService } from '../auth/auth.service';
 import type { TokenResponseDto } from '../auth/dto/auth.dto';
-import { PasswordHasher } from '../auth/password/password-hasher';
+import { PasswordHasher } from '../directory/password/password-hasher';
 import { asSubject, AuthzService } from '../authz/authz.service';
 import { BASELINE_ROLE } from '../authz/matrix';
 import type { Principal } from '../authz/principal';

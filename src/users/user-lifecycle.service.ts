@@ -2,7 +2,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { HttpStatus, Injectable } from '@nestjs/common';
 import { ApplicationsService } from '../applications/applications.service';
 import { actorOf, AuditService } from '../audit/audit.service';
-import { PasswordHasher } from '../auth/password/password-hasher';
+import { PasswordHasher } from '../directory/password/password-hasher';
 import { asSubject, AuthzService } from '../authz/authz.service';
 import { ACCOUNT_HOLDER_ROLE, BASELINE_ROLE } from '../authz/matrix';
 import type { Principal } from '../authz/principal';

@@ -2,7 +2,7 @@ import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { Module } from '@nestjs/common';
 import { ApiKeysModule } from '../api-keys/api-keys.module';
 import { ApplicationsModule } from '../applications/applications.module';
-import { PasswordModule } from '../auth/password/password.module';
+import { PasswordModule } from '../directory/password/password.module';
 import { GroupsModule } from '../groups/groups.module';
 import { OrganizationsModule } from '../organizations/organizations.module';
 import { RolesModule } from '../roles/roles.module';

@@ -11,9 +11,9 @@ import {
   Matches,
   MaxLength,
 } from 'class-validator';
-import { ROLE_KEY_PATTERN } from '../../users/dto/user.dto';
 import type { ApiKey } from '../entities/api-key.entity';
 import { IsId } from '../../common/validation/is-id';
+import { ROLE_KEY_PATTERN } from '../../authz/vocabulary';
 
 export class CreateApiKeyDto {
   @IsString()

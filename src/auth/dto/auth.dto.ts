@@ -1,6 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsEmail, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
-import { UserResponseDto, USERNAME_PATTERN } from '../../users/dto/user.dto';
+import { UserResponseDto } from '../../users/dto/user.dto';
+import { USERNAME_PATTERN } from '../../authz/vocabulary';
 
 export class LoginDto {
   /** The organization's slug. */

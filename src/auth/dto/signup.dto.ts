@@ -10,8 +10,9 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { OrganizationResponseDto } from '../../organizations/dto/organization.dto';
-import { UserResponseDto, USERNAME_PATTERN } from '../../users/dto/user.dto';
+import { UserResponseDto } from '../../users/dto/user.dto';
 import { TokenResponseDto } from './auth.dto';
+import { USERNAME_PATTERN } from '../../authz/vocabulary';
 
 export class SignupOwnerDto {
   @MaxLength(50)

@@ -16,9 +16,9 @@ import {
 } from 'class-validator';
 import { RegisteredResponseDto } from '../../auth/dto/auth.dto';
 import { AuditActorDto } from '../../audit/dto/audit-event.dto';
-import { ROLE_KEY_PATTERN, USERNAME_PATTERN } from '../../users/dto/user.dto';
 import type { DeliveryState, Invite, InviteStatus } from '../entities/invite.entity';
 import { IsId } from '../../common/validation/is-id';
+import { USERNAME_PATTERN, ROLE_KEY_PATTERN } from '../../authz/vocabulary';
 
 export const INVITE_STATUSES: readonly InviteStatus[] = [
   'pending',

@@ -12,8 +12,7 @@ import {
   MaxLength,
   ValidateNested,
 } from 'class-validator';
-import { ACTIONS, SUBJECTS } from '../../authz/vocabulary';
-import { ROLE_KEY_PATTERN } from '../../users/dto/user.dto';
+import { ACTIONS, SUBJECTS, ROLE_KEY_PATTERN } from '../../authz/vocabulary';
 
 export class PermissionDto {
   @ApiProperty({ enum: [...ACTIONS, 'manage'] })

@@ -19,9 +19,7 @@ import {
 import type { User } from '../entities/user.entity';
 import { ProblemDocumentDto } from '../../common/problem/problem-document.dto';
 import { IsId } from '../../common/validation/is-id';
-
-export const USERNAME_PATTERN = /^[A-Za-z0-9._-]{3,50}$/;
-export const ROLE_KEY_PATTERN = /^[a-z][a-z0-9_]{1,49}$/;
+import { USERNAME_PATTERN, ROLE_KEY_PATTERN } from '../../authz/vocabulary';
 
 export class CreateUserDto {
   /** 3-50 letters, digits, ".", "_" or "-"; unique in the organization, ignoring case. */

@@ -33,7 +33,7 @@ function atomCovers(held: Atom, wanted: Atom): boolean {
 }
 
 /**
- * Rule 1 of permissions.md, no privilege escalation: `held` covers `wanted`
+ * Rule 1 (docs/permissions.md), no privilege escalation: `held` covers `wanted`
  * when every permission in `wanted` is also in `held`, at least as broad
  * (scope, fields, conditions).
  */

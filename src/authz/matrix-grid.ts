@@ -37,6 +37,17 @@ function cellFor(
   return first.fields ? `${scope} [${first.fields.join(', ')}]` : scope;
 }
 
+/** The rules that sit on top of the matrix, numbered as the code cites them ("rule 1"). */
+export const MATRIX_RULES = [
+  '**No privilege escalation.** A caller may grant a role (to a user, a group, an invite, or as the scope of an API key) only if every permission of that role is also a permission of the caller. So only an Owner can make an Owner. The same rule holds for custom roles.',
+  '**The organization always keeps an active Owner.** Removing the Owner role from, deactivating, or deleting the last active Owner is refused (409).',
+  '**Nobody deletes or deactivates themselves** through the admin endpoints (403).',
+  '**Only an Owner may change another Owner** (profile, status, password, roles, sessions, keys). Likewise, a caller may act on a user only if the caller could grant every role that user holds (no acting on someone above you).',
+  '**Tenancy first.** Every rule carries the caller’s organization as a condition; another organization’s objects are invisible (404).',
+  '**Effective permissions** = union of the user’s roles and their groups’ roles; for a personal API key, the intersection of that with the key’s scope; for a system key, the key’s scope alone.',
+  '**Changes apply at once.** Role, group and status changes are seen by the affected user’s next request.',
+] as const;
+
 /** The permission matrix as a grid, computed from matrix.ts: what GET /roles/matrix and docs/permissions.md show. */
 export function matrixGrid(): MatrixRow[] {
   const effective = BUILT_IN_ROLES.map((role) => ({
@@ -84,11 +95,15 @@ export function matrixMarkdown(): string {
     'Generated from `src/authz/matrix.ts` by `npm run docs:permissions`; a test fails when this file is stale.',
     'Y = every object of the organization; own = the caller’s own; assigned = assigned to the caller',
     '(directly or through a group) or created by them; [fields] = only these fields; - = denied.',
-    'Every rule is limited to the caller’s organization. Rules on top of the matrix (no escalation,',
-    'never act on a user above you, always an active Owner, nobody deactivates or deletes themselves)',
-    'are in permissions.md of the specification and enforced by `src/authz/`.',
+    'Every rule is limited to the caller’s organization.',
     '',
     table,
+    '',
+    '## Rules on top of the matrix',
+    '',
+    'Enforced by `src/authz/` (the code cites them as "rule N").',
+    '',
+    ...MATRIX_RULES.map((rule, index) => `${index + 1}. ${rule}`),
     '',
   ].join('\n');
 }

@@ -1,7 +1,7 @@
 import type { BuiltInRoleKey, Permission } from './vocabulary';
 
 /**
- * THE permission matrix (permissions.md), as data. The ability factory, the
+ * THE permission matrix, as data (docs/permissions.md is generated from it). The ability factory, the
  * no-escalation rule, GET /roles, GET /roles/matrix, docs/permissions.md and
  * the authorization test suite are all derived from this file. A diff here
  * changes who may do what: review it as a permission change.
@@ -16,7 +16,7 @@ export interface BuiltInRole {
 
 /**
  * What every signed-in person may do with what is theirs, whatever their roles:
- * permissions.md's "User" column. Every other role holds it too (an IT Admin can
+ * the "User" column of docs/permissions.md. Every other role holds it too (an IT Admin can
  * still revoke their own session).
  */
 export const SELF_SERVICE: Permission[] = [
@@ -186,7 +186,7 @@ export function builtInRole(key: string): BuiltInRole | undefined {
 }
 
 /**
- * The role that holds the organization itself. Rule 2 of permissions.md keeps
+ * The role that holds the organization itself. Rule 2 (docs/permissions.md) keeps
  * at least one active user holding it; services ask for this key instead of
  * naming the role.
  */

@@ -1,4 +1,4 @@
-/** The permission vocabulary of permissions.md: what can be acted on, and how. */
+/** The permission vocabulary (docs/permissions.md): what can be acted on, and how. */
 export const SUBJECTS = [
   'Organization',
   'User',

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { InvitesModule } from './invites/invites.module';
+import { InviteDeliveryModule } from './invites/invite-delivery.module';
 import { MailProcessor } from './invites/mail.processor';
 import { MaintenanceModule } from './maintenance/maintenance.module';
 import { MaintenanceProcessor } from './maintenance/maintenance.processor';
@@ -11,7 +11,7 @@ import { OutboxPoller } from './outbox/outbox-poller';
  * WORKERS_ENABLED (the default), and all that `npm run start:worker` runs.
  */
 @Module({
-  imports: [InvitesModule, MaintenanceModule, OutboxModule],
+  imports: [InviteDeliveryModule, MaintenanceModule, OutboxModule],
   providers: [MailProcessor, MaintenanceProcessor, OutboxPoller],
 })
 export class WorkersModule {}

@@ -44,6 +44,8 @@ import { TokenService } from './token.service';
     LoginThrottle,
     ApiKeyAuthenticator,
     OnboardingService,
+    PoliciesGuard,
+    // Authentication first, then the route's permission; only the HTTP app has either.
     { provide: APP_GUARD, useClass: AuthenticationGuard },
     { provide: APP_GUARD, useExisting: PoliciesGuard },
   ],

@@ -1,6 +1,5 @@
 import { Global, Module } from '@nestjs/common';
 import { AuthzService } from './authz.service';
-import { PoliciesGuard } from './policies.guard';
 
 /**
  * THE policy engine: the permission matrix (matrix.ts), CASL abilities built
@@ -9,7 +8,7 @@ import { PoliciesGuard } from './policies.guard';
  */
 @Global()
 @Module({
-  providers: [AuthzService, PoliciesGuard],
-  exports: [AuthzService, PoliciesGuard],
+  providers: [AuthzService],
+  exports: [AuthzService],
 })
 export class AuthzModule {}

@@ -3,12 +3,11 @@ import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module';
 import { PasswordModule } from '../directory/password/password.module';
 import { GroupsModule } from '../groups/groups.module';
-import { MailModule } from '../infra/mail/mail.module';
 import { OutboxModule } from '../outbox/outbox.module';
 import { RolesModule } from '../roles/roles.module';
 import { UsersModule } from '../users/users.module';
 import { Invite } from './entities/invite.entity';
-import { InviteDeliveryService } from './invite-delivery.service';
+import { InviteDeliveryModule } from './invite-delivery.module';
 import { InvitesController } from './invites.controller';
 import { InvitesService } from './invites.service';
 
@@ -22,10 +21,9 @@ import { InvitesService } from './invites.service';
     GroupsModule,
     RolesModule,
     OutboxModule,
-    MailModule,
+    InviteDeliveryModule,
   ],
   controllers: [InvitesController],
-  providers: [InvitesService, InviteDeliveryService],
-  exports: [InviteDeliveryService],
+  providers: [InvitesService],
 })
 export class InvitesModule {}

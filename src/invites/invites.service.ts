@@ -22,15 +22,11 @@ import { User } from '../users/entities/user.entity';
 import { UsersService } from '../users/users.service';
 import type { AcceptInviteDto, CreateInviteDto, ListInvitesQueryDto } from './dto/invite.dto';
 import { Invite } from './entities/invite.entity';
+import { INVITE_MAIL_JOB, type InviteMailJob } from './invite-mail-job';
 
 const ANY_ORGANIZATION = ACROSS_ORGANIZATIONS;
 
 /** The job an invite's outbox row becomes on the mail queue. */
-export const INVITE_MAIL_JOB = 'invite';
-export interface InviteMailJob {
-  organizationId: string;
-  inviteId: string;
-}
 
 const notFound = () =>
   new ProblemException(HttpStatus.NOT_FOUND, 'No such invite in this organization.');

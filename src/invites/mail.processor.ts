@@ -5,7 +5,7 @@ import { AppConfig } from '../../config/app-config';
 import { DrainingWorkerHost } from '../infra/queue/draining-worker-host';
 import { MAIL_QUEUE } from '../infra/queue/queues';
 import { InviteDeliveryService } from './invite-delivery.service';
-import { INVITE_MAIL_JOB, type InviteMailJob } from './invites.service';
+import { INVITE_MAIL_JOB, type InviteMailJob } from './invite-mail-job';
 
 /** The `mail` queue's worker. A failed send throws, and BullMQ retries it with exponential backoff. */
 @Processor(MAIL_QUEUE)

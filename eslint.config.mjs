@@ -45,6 +45,11 @@ export default tseslint.config(
             'Scope a query with scoped(organizationId, options) from organization-owned.entity.',
         },
         {
+          selector: "CallExpression[callee.name='IsUUID']:not([arguments.0.value='all'])",
+          message:
+            "An id is any RFC 9562 uuid: IsUUID('all') (the nil uuid is an unknown id, not invalid input).",
+        },
+        {
           selector: "CallExpression[callee.property.name='setFilterParams'] > Literal:first-child",
           message: 'Name the tenant filter with TENANT_FILTER, not a string.',
         },

@@ -1,5 +1,11 @@
 import { Controller, Get, Header, HttpStatus, Post, Query, Res } from '@nestjs/common';
-import { ApiCreatedResponse, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
+import {
+  ApiCreatedResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProduces,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Can } from '../authz/can.decorator';
 import { CurrentPrincipal } from '../authz/current-principal.decorator';
@@ -104,6 +110,11 @@ export class AuditController {
   @Public() // a public key: auditors fetch it from anywhere, and it proves nothing by itself
   @Get('public-key')
   @Header('cache-control', 'public, max-age=300')
+  @ApiOperation({
+    summary: 'The key that verifies audit checkpoints',
+    description:
+      'The Ed25519 public key, as a JSON Web Key (kid = the keyId in each checkpoint). Auditors keep it with the checkpoints they archive.',
+  })
   @ApiOkResponse({ type: SigningKeyDto })
   publicKey(): SigningKeyDto {
     return this.checkpointService.publicKey();

@@ -23,6 +23,7 @@ import { UsersService } from '../users/users.service';
 import type { AcceptInviteDto, CreateInviteDto, ListInvitesQueryDto } from './dto/invite.dto';
 import { Invite } from './entities/invite.entity';
 import { INVITE_MAIL_JOB, type InviteMailJob } from './invite-mail-job';
+import { decodeCursor, encodeCursor, invalidCursor } from '../common/pagination/keyset-cursor';
 
 const ANY_ORGANIZATION = ACROSS_ORGANIZATIONS;
 
@@ -33,19 +34,12 @@ const notFound = () =>
 
 const gone = (detail: string) => new ProblemException(HttpStatus.GONE, detail);
 
-function encodeCursor(invite: Invite): string {
-  return Buffer.from(`${invite.createdAt.toISOString()}|${invite.id}`).toString('base64url');
-}
-
-function decodeCursor(cursor: string): { createdAt: Date; id: string } {
-  const [at, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+/** Invites page newest first: the cursor is the last one's creation time and id. */
+function afterCursor(cursor: string): { createdAt: Date; id: string } {
+  const [at, id] = decodeCursor(cursor);
   const createdAt = new Date(at ?? '');
-  if (Number.isNaN(createdAt.getTime()) || !/^[0-9a-f-]{36}$/.test(id ?? '')) {
-    throw new ProblemException(HttpStatus.BAD_REQUEST, 'cursor is not a cursor this API gave out', {
-      errors: [{ field: 'cursor', message: 'is not a cursor this API gave out' }],
-    });
-  }
-  return { createdAt, id: id ?? '' };
+  if (Number.isNaN(createdAt.getTime())) throw invalidCursor();
+  return { createdAt, id };
 }
 
 /**
@@ -149,7 +143,7 @@ export class InvitesService {
         break;
     }
     if (query.cursor) {
-      const after = decodeCursor(query.cursor);
+      const after = afterCursor(query.cursor);
       where.push({
         $or: [
           { createdAt: { $lt: after.createdAt } },
@@ -164,9 +158,11 @@ export class InvitesService {
       { orderBy: { createdAt: 'desc', id: 'desc' }, limit: limit + 1 },
     );
     const items = rows.slice(0, limit);
+    const last = items.at(-1);
     return {
       items,
-      nextCursor: rows.length > limit ? encodeCursor(rows[limit - 1] ?? rows[0]) : null,
+      nextCursor:
+        rows.length > limit && last ? encodeCursor(last.createdAt.toISOString(), last.id) : null,
     };
   }
 

@@ -7,13 +7,14 @@ import {
   IsIn,
   IsOptional,
   IsString,
+  IsUUID,
   Length,
   Matches,
   MaxLength,
 } from 'class-validator';
 import type { ApiKey } from '../entities/api-key.entity';
-import { IsId } from '../../common/validation/is-id';
 import { ROLE_KEY_PATTERN } from '../../authz/vocabulary';
+import { CursorPage } from '../../common/pagination/page.dto';
 
 export class CreateApiKeyDto {
   @IsString()
@@ -47,7 +48,7 @@ export class CreateApiKeyDto {
 
 export class ListApiKeysQueryDto {
   @IsOptional()
-  @IsId()
+  @IsUUID('all')
   userId?: string;
 
   @IsOptional()
@@ -99,7 +100,4 @@ export class CreatedApiKeyDto extends ApiKeyResponseDto {
   @ApiProperty({ maxLength: 100 }) key!: string;
 }
 
-export class ApiKeyListDto {
-  @ApiProperty({ type: [ApiKeyResponseDto], maxItems: 200 }) items!: ApiKeyResponseDto[];
-  @ApiProperty({ type: String, nullable: true, maxLength: 200 }) nextCursor!: string | null;
-}
+export class ApiKeyListDto extends CursorPage(ApiKeyResponseDto) {}

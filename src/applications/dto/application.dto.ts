@@ -1,18 +1,15 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   IsArray,
-  IsInt,
   IsOptional,
   IsString,
+  IsUUID,
   Length,
-  Max,
   MaxLength,
-  Min,
 } from 'class-validator';
 import type { Application } from '../entities/application.entity';
-import { IsId } from '../../common/validation/is-id';
+import { CursorPage, PageQueryDto } from '../../common/pagination/page.dto';
 
 const UUID_LIST = (maxItems: number) =>
   ApiProperty({
@@ -50,18 +47,18 @@ export class UpdateApplicationDto {
 export class AssignmentsDto {
   @IsArray()
   @ArrayMaxSize(1000)
-  @IsId({ each: true })
+  @IsUUID('all', { each: true })
   @UUID_LIST(1000)
   userIds!: string[];
 
   @IsArray()
   @ArrayMaxSize(200)
-  @IsId({ each: true })
+  @IsUUID('all', { each: true })
   @UUID_LIST(200)
   groupIds!: string[];
 }
 
-export class ListApplicationsQueryDto {
+export class ListApplicationsQueryDto extends PageQueryDto {
   /** Text in the name (case-insensitive). */
   @IsOptional()
   @IsString()
@@ -69,20 +66,8 @@ export class ListApplicationsQueryDto {
   q?: string;
 
   @IsOptional()
-  @IsId()
+  @IsUUID('all')
   ownerId?: string;
-
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(200)
-  limit?: number;
-
-  @IsOptional()
-  @IsString()
-  @MaxLength(300)
-  cursor?: string;
 }
 
 export class ApplicationResponseDto {
@@ -110,7 +95,4 @@ export class ApplicationResponseDto {
   }
 }
 
-export class ApplicationListDto {
-  @ApiProperty({ type: [ApplicationResponseDto], maxItems: 200 }) items!: ApplicationResponseDto[];
-  @ApiProperty({ type: String, nullable: true, maxLength: 300 }) nextCursor!: string | null;
-}
+export class ApplicationListDto extends CursorPage(ApplicationResponseDto) {}

@@ -6,11 +6,11 @@ import {
   IsArray,
   IsIn,
   IsString,
+  IsUUID,
   Matches,
   ValidateNested,
 } from 'class-validator';
 import { POLICY_ACTION_PATTERN } from './policy.dto';
-import { IsId } from '../../common/validation/is-id';
 
 /** The largest batch one call may ask about. */
 export const MAX_CHECKS = 100;
@@ -20,13 +20,13 @@ export class CheckResourceDto {
   @ApiProperty({ enum: ['application'] })
   type!: 'application';
 
-  @IsId()
+  @IsUUID('all')
   @ApiProperty({ format: 'uuid', maxLength: 36 })
   id!: string;
 }
 
 export class CheckDto {
-  @IsId()
+  @IsUUID('all')
   @ApiProperty({ format: 'uuid', maxLength: 36 })
   userId!: string;
 

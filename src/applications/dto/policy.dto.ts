@@ -6,12 +6,13 @@ import {
   IsIn,
   IsOptional,
   IsString,
+  IsUUID,
   Length,
   Matches,
   MaxLength,
 } from 'class-validator';
 import type { Policy, PolicyEffect } from '../entities/policy.entity';
-import { IsId } from '../../common/validation/is-id';
+import { CursorPage } from '../../common/pagination/page.dto';
 
 /** An application's own verbs ("read", "deploy", "invoices:approve"), or `*` for every action. */
 export const POLICY_ACTION_PATTERN = /^(\*|[A-Za-z][A-Za-z0-9_.:-]{0,99})$/;
@@ -59,14 +60,14 @@ export class CreatePolicyDto {
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(500)
-  @IsId({ each: true })
+  @IsUUID('all', { each: true })
   @ApiProperty({ ...UUIDS_SCHEMA, required: false })
   users?: string[];
 
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(500)
-  @IsId({ each: true })
+  @IsUUID('all', { each: true })
   @ApiProperty({ ...UUIDS_SCHEMA, required: false })
   groups?: string[];
 
@@ -119,7 +120,4 @@ export class PolicyResponseDto {
   }
 }
 
-export class PolicyListDto {
-  @ApiProperty({ type: [PolicyResponseDto], maxItems: 200 }) items!: PolicyResponseDto[];
-  @ApiProperty({ type: String, nullable: true, maxLength: 300 }) nextCursor!: string | null;
-}
+export class PolicyListDto extends CursorPage(PolicyResponseDto) {}

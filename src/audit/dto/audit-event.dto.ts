@@ -6,19 +6,20 @@ import {
   IsInt,
   IsOptional,
   IsString,
+  IsUUID,
   Matches,
   Max,
   MaxLength,
   Min,
 } from 'class-validator';
 import type { AuditEvent } from '../entities/audit-event.entity';
-import { IsId } from '../../common/validation/is-id';
+import { CursorPage } from '../../common/pagination/page.dto';
 
 /** The filters shared by the list and the export. */
 export class AuditFiltersQueryDto {
   @IsOptional() @IsDateString({ strict: true }) @MaxLength(35) from?: string;
   @IsOptional() @IsDateString({ strict: true }) @MaxLength(35) to?: string;
-  @IsOptional() @IsId() actorId?: string;
+  @IsOptional() @IsUUID('all') actorId?: string;
   /** Exact (`user.created`) or a prefix ending in a dot (`user.`). */
   @IsOptional() @MaxLength(100) @Matches(/^[A-Za-z.]+$/) action?: string;
   @IsOptional() @MaxLength(50) @IsString() targetType?: string;
@@ -60,10 +61,7 @@ export class CheckpointDto {
   signature!: string;
 }
 
-export class CheckpointListDto {
-  @ApiProperty({ type: [CheckpointDto], maxItems: 200 }) items!: CheckpointDto[];
-  @ApiProperty({ type: String, nullable: true, maxLength: 40 }) nextCursor!: string | null;
-}
+export class CheckpointListDto extends CursorPage(CheckpointDto) {}
 
 /** The checkpoint signing key, as a JSON Web Key (RFC 8037, Ed25519). */
 export class SigningKeyDto {
@@ -172,7 +170,4 @@ export class AuditEventResponseDto {
   }
 }
 
-export class AuditEventListDto {
-  @ApiProperty({ type: [AuditEventResponseDto], maxItems: 200 }) items!: AuditEventResponseDto[];
-  @ApiProperty({ type: String, nullable: true, maxLength: 40 }) nextCursor!: string | null;
-}
+export class AuditEventListDto extends CursorPage(AuditEventResponseDto) {}

@@ -25,7 +25,12 @@ export function decodeCursor(cursor: string): [CursorValue, string] {
   } catch {
     // fall through to the problem below
   }
-  throw new ProblemException(
+  throw invalidCursor();
+}
+
+/** The 400 for a cursor this API did not give out (or whose value no longer parses). */
+export function invalidCursor(): ProblemException {
+  return new ProblemException(
     HttpStatus.BAD_REQUEST,
     'The cursor is not valid; start again without it.',
     {

@@ -5,13 +5,14 @@ import {
   IsArray,
   IsOptional,
   IsString,
+  IsUUID,
   Length,
   Matches,
   MaxLength,
 } from 'class-validator';
 import type { Group } from '../entities/group.entity';
-import { IsId } from '../../common/validation/is-id';
 import { ROLE_KEY_PATTERN } from '../../authz/vocabulary';
+import { CursorPage } from '../../common/pagination/page.dto';
 
 export class CreateGroupDto {
   @IsString()
@@ -67,7 +68,7 @@ export class AddMembersDto {
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(500)
-  @IsId({ each: true })
+  @IsUUID('all', { each: true })
   @ApiProperty({
     type: 'array',
     items: { type: 'string', format: 'uuid', maxLength: 36 },
@@ -98,7 +99,4 @@ export class GroupResponseDto {
   }
 }
 
-export class GroupListDto {
-  @ApiProperty({ type: [GroupResponseDto], maxItems: 200 }) items!: GroupResponseDto[];
-  @ApiProperty({ type: String, nullable: true, maxLength: 200 }) nextCursor!: string | null;
-}
+export class GroupListDto extends CursorPage(GroupResponseDto) {}

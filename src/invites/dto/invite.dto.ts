@@ -1,24 +1,21 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   IsArray,
   IsEmail,
   IsIn,
-  IsInt,
   IsOptional,
   IsString,
+  IsUUID,
   Length,
   Matches,
-  Max,
   MaxLength,
-  Min,
 } from 'class-validator';
 import { RegisteredResponseDto } from '../../auth/dto/auth.dto';
 import { AuditActorDto } from '../../audit/dto/audit-event.dto';
 import type { DeliveryState, Invite, InviteStatus } from '../entities/invite.entity';
-import { IsId } from '../../common/validation/is-id';
 import { USERNAME_PATTERN, ROLE_KEY_PATTERN } from '../../authz/vocabulary';
+import { CursorPage, PageQueryDto } from '../../common/pagination/page.dto';
 
 export const INVITE_STATUSES: readonly InviteStatus[] = [
   'pending',
@@ -51,7 +48,7 @@ export class CreateInviteDto {
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(100)
-  @IsId({ each: true })
+  @IsUUID('all', { each: true })
   @ApiPropertyOptional({
     type: 'array',
     items: { type: 'string', format: 'uuid', maxLength: 36 },
@@ -60,19 +57,11 @@ export class CreateInviteDto {
   groupIds?: string[];
 }
 
-export class ListInvitesQueryDto {
+export class ListInvitesQueryDto extends PageQueryDto {
   @IsOptional()
   @IsIn(INVITE_STATUSES)
   @ApiPropertyOptional({ enum: INVITE_STATUSES })
   status?: InviteStatus;
-
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(200) limit?: number;
-
-  /** From the previous page's nextCursor. */
-  @IsOptional()
-  @MaxLength(100)
-  @Matches(/^[A-Za-z0-9_-]+$/, { message: 'cursor is not a cursor this API gave out' })
-  cursor?: string;
 }
 
 export class AcceptInviteDto {
@@ -158,9 +147,6 @@ export class InviteResponseDto {
   }
 }
 
-export class InviteListDto {
-  @ApiProperty({ type: [InviteResponseDto], maxItems: 200 }) items!: InviteResponseDto[];
-  @ApiProperty({ type: String, nullable: true, maxLength: 100 }) nextCursor!: string | null;
-}
+export class InviteListDto extends CursorPage(InviteResponseDto) {}
 
 export class AcceptedInviteDto extends RegisteredResponseDto {}

@@ -1,11 +1,11 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsIn, IsOptional } from 'class-validator';
+import { IsIn, IsOptional, IsUUID } from 'class-validator';
 import type { Session } from '../entities/session.entity';
-import { IsId } from '../../common/validation/is-id';
+import { CursorPage } from '../../common/pagination/page.dto';
 
 export class ListSessionsQueryDto {
   @IsOptional()
-  @IsId()
+  @IsUUID('all')
   userId?: string;
 
   @IsOptional()
@@ -42,7 +42,4 @@ export class SessionResponseDto {
   }
 }
 
-export class SessionListDto {
-  @ApiProperty({ type: [SessionResponseDto], maxItems: 200 }) items!: SessionResponseDto[];
-  @ApiProperty({ type: String, nullable: true, maxLength: 200 }) nextCursor!: string | null;
-}
+export class SessionListDto extends CursorPage(SessionResponseDto) {}

@@ -7,13 +7,13 @@ import {
   IsIn,
   IsOptional,
   IsString,
+  IsUUID,
   Length,
   Matches,
   MaxLength,
   ValidateNested,
 } from 'class-validator';
 import type { SsoConnection, SsoMapping } from '../entities/sso-connection.entity';
-import { IsId } from '../../common/validation/is-id';
 
 const ROLE_KEYS = ApiProperty({
   type: 'array',
@@ -129,7 +129,7 @@ export class SsoMappingDto {
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(50)
-  @IsId({ each: true })
+  @IsUUID('all', { each: true })
   @ApiProperty({
     type: 'array',
     items: { type: 'string', format: 'uuid', maxLength: 36 },

@@ -1,25 +1,22 @@
 import { ApiProperty, ApiPropertyOptional, PickType } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   ArrayMinSize,
   IsArray,
   IsBoolean,
-  IsInt,
-  Max,
-  Min,
   IsEmail,
   IsIn,
   IsOptional,
   IsString,
+  IsUUID,
   Length,
   Matches,
   MaxLength,
 } from 'class-validator';
 import type { User } from '../entities/user.entity';
 import { ProblemDocumentDto } from '../../common/problem/problem-document.dto';
-import { IsId } from '../../common/validation/is-id';
 import { USERNAME_PATTERN, ROLE_KEY_PATTERN } from '../../authz/vocabulary';
+import { CursorPage, PageQueryDto } from '../../common/pagination/page.dto';
 
 export class CreateUserDto {
   /** 3-50 letters, digits, ".", "_" or "-"; unique in the organization, ignoring case. */
@@ -54,7 +51,7 @@ export class CreateUserDto {
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(100)
-  @IsId({ each: true })
+  @IsUUID('all', { each: true })
   @ApiPropertyOptional({
     type: 'array',
     items: { type: 'string', format: 'uuid', maxLength: 36 },
@@ -173,7 +170,7 @@ export const USER_SORTS = [
 ] as const;
 export type UserSort = (typeof USER_SORTS)[number];
 
-export class ListUsersQueryDto {
+export class ListUsersQueryDto extends PageQueryDto {
   /** Text in the username, email or display name (case-insensitive). */
   @IsOptional()
   @IsString()
@@ -190,24 +187,12 @@ export class ListUsersQueryDto {
   status?: 'active' | 'inactive';
 
   @IsOptional()
-  @IsId()
+  @IsUUID('all')
   groupId?: string;
 
   @IsOptional()
   @IsIn(USER_SORTS)
   sort?: UserSort;
-
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(200)
-  limit?: number;
-
-  @IsOptional()
-  @IsString()
-  @MaxLength(300)
-  cursor?: string;
 }
 
 export class UpdateUserDto {
@@ -267,7 +252,7 @@ export class BulkUsersDto {
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(500)
-  @IsId({ each: true })
+  @IsUUID('all', { each: true })
   @ApiProperty({
     type: 'array',
     items: { type: 'string', format: 'uuid', maxLength: 36 },
@@ -284,7 +269,7 @@ export class BulkUsersDto {
 
   /** For addToGroup. */
   @IsOptional()
-  @IsId()
+  @IsUUID('all')
   groupId?: string;
 }
 
@@ -299,14 +284,11 @@ export class BulkResponseDto {
   @ApiProperty({ type: [BulkResultDto], maxItems: 500 }) results!: BulkResultDto[];
 }
 
-export class UserListDto {
-  @ApiProperty({ type: [UserResponseDto], maxItems: 200 }) items!: UserResponseDto[];
-  @ApiProperty({ type: String, nullable: true, maxLength: 300 }) nextCursor!: string | null;
-}
+export class UserListDto extends CursorPage(UserResponseDto) {}
 
 export class DeleteUserQueryDto {
   /** Who receives what the deleted user owns (applications, once they exist). */
   @IsOptional()
-  @IsId()
+  @IsUUID('all')
   transferOwnershipTo?: string;
 }

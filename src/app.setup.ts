@@ -1,4 +1,5 @@
 import helmet from '@fastify/helmet';
+import { RequestMethod, VersioningType } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SwaggerModule } from '@nestjs/swagger';
@@ -6,6 +7,7 @@ import type { IncomingMessage } from 'node:http';
 import { Logger } from 'nestjs-pino';
 import { AppConfig } from '../config/app-config';
 import { AppModule, type AppModuleOptions } from './app.module';
+import { API_PREFIX, API_VERSION } from './common/http/api-path';
 import { registerBoundedJsonParser } from './common/http/bounded-json-parser';
 import { clientErrorHandler, frameworkErrors } from './common/http/framework-errors';
 import { requestIdFrom } from './common/logging/request-id';
@@ -92,6 +94,16 @@ export async function createApp(
     });
   }
 
+  // Every API route is /api/v<version>/...; probes and metrics stay at the root,
+  // where orchestrators and Prometheus look for them.
+  app.setGlobalPrefix(API_PREFIX, {
+    exclude: [
+      { path: 'health/live', method: RequestMethod.GET },
+      { path: 'health/ready', method: RequestMethod.GET },
+      { path: 'metrics', method: RequestMethod.GET },
+    ],
+  });
+  app.enableVersioning({ type: VersioningType.URI, defaultVersion: API_VERSION });
   app.useGlobalPipes(new StrictValidationPipe());
 
   SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app), {

@@ -1,5 +1,5 @@
-import { RequestMethod } from '@nestjs/common';
-import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
+import { RequestMethod, VERSION_NEUTRAL } from '@nestjs/common';
+import { METHOD_METADATA, PATH_METADATA, VERSION_METADATA } from '@nestjs/common/constants';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import {
   AUTHENTICATED_ONLY,
@@ -8,6 +8,7 @@ import {
 } from '../src/authz/can.decorator';
 import { PoliciesGuard } from '../src/authz/policies.guard';
 import { IS_PUBLIC } from '../src/authz/public.decorator';
+import { API_PREFIX, API_VERSION } from '../src/common/http/api-path';
 import { startTestApp, type TestApp } from './support/test-app';
 
 /** Every route of the app with what guards it: public, authenticated (self-service) or a permission. */
@@ -20,7 +21,13 @@ function routeTable(t: TestApp): Array<{ route: string; guard: string }> {
     const instance = wrapper.instance as object | undefined;
     const controller = wrapper.metatype as (new (...args: never[]) => object) | undefined;
     if (!instance || !controller) continue;
-    const prefix = String(Reflect.getMetadata(PATH_METADATA, controller) ?? '');
+    // As the app mounts it: /api/v1/<controller path>, or the bare path for version-neutral
+    // controllers (probes, metrics), which sit outside the global prefix.
+    const neutral = Reflect.getMetadata(VERSION_METADATA, controller) === VERSION_NEUTRAL;
+    const prefix = [
+      ...(neutral ? [] : [API_PREFIX, `v${API_VERSION}`]),
+      String(Reflect.getMetadata(PATH_METADATA, controller) ?? ''),
+    ].join('/');
     const prototype = Object.getPrototypeOf(instance) as Record<string, unknown>;
     for (const name of scanner.getAllMethodNames(prototype)) {
       const handler = prototype[name] as (...args: unknown[]) => unknown;

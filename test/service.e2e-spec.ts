@@ -49,7 +49,7 @@ describe('Service endpoints and cross-cutting behaviour', () => {
 
   it('logs requests with their id and never logs credentials', async () => {
     await t.http
-      .get('/test-probe/organizations/count')
+      .get('/api/v1/test-probe/organizations/count')
       .set('x-request-id', 'redaction-check')
       .set('authorization', 'Bearer super-secret-token-value')
       .set('cookie', 'session=cookie-secret-value')
@@ -160,7 +160,7 @@ describe('Service endpoints and cross-cutting behaviour', () => {
 describe('Graceful shutdown', () => {
   it('finishes an in-flight request before closing', async () => {
     const t = await startTestApp({ imports: [ProbeModule] });
-    const inFlight = t.http.get('/test-probe/slow?ms=700').then((response) => response); // sends now
+    const inFlight = t.http.get('/api/v1/test-probe/slow?ms=700').then((response) => response); // sends now
     await new Promise((resolve) => setTimeout(resolve, 150));
     await t.close();
     const response = await inFlight;
@@ -213,12 +213,12 @@ describe('GET /health/ready while dependencies come and go', () => {
     postgres.cut();
     const down = await eventually(ready, (response) => response.status === 503);
     expectProblem(down, 503, /database/);
-    const query = await t.http.get('/test-probe/organizations/count');
+    const query = await t.http.get('/api/v1/test-probe/organizations/count');
     const body = expectProblem(query, 503);
     expect(body.type).toBe('urn:warden:problem:dependency-unavailable');
     postgres.restore();
     expect((await eventually(ready, (response) => response.status === 200)).status).toBe(200);
-    const again = await t.http.get('/test-probe/organizations/count');
+    const again = await t.http.get('/api/v1/test-probe/organizations/count');
     expect(again.status).toBe(200);
   });
 });

@@ -24,7 +24,7 @@ import {
 } from './dto/api-key.dto';
 
 @ApiTags('API keys')
-@Controller('api/v1/api-keys')
+@Controller('api-keys')
 export class ApiKeysController {
   constructor(private readonly apiKeys: ApiKeysService) {}
 

@@ -33,7 +33,7 @@ import {
 import { PoliciesService } from './policies.service';
 
 @ApiTags('Applications')
-@Controller('api/v1/applications')
+@Controller('applications')
 export class ApplicationsController {
   constructor(
     private readonly applications: ApplicationsService,

@@ -7,7 +7,7 @@ import { CheckRequestDto, CheckResponseDto } from './dto/check.dto';
 import { DecisionsService } from './decisions.service';
 
 @ApiTags('Decisions')
-@Controller('api/v1/authz')
+@Controller('authz')
 export class AuthzCheckController {
   constructor(private readonly decisions: DecisionsService) {}
 

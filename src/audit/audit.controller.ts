@@ -30,7 +30,7 @@ import {
 } from './dto/audit-event.dto';
 
 @ApiTags('Audit')
-@Controller('api/v1/audit-events')
+@Controller('audit-events')
 export class AuditController {
   constructor(
     private readonly queries: AuditQueryService,

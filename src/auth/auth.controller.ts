@@ -21,7 +21,7 @@ import {
 } from './dto/auth.dto';
 
 @ApiTags('Authentication')
-@Controller('api/v1/auth')
+@Controller('auth')
 export class AuthController {
   constructor(private readonly auth: AuthService) {}
 

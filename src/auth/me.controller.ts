@@ -10,7 +10,7 @@ import { AuthService } from './auth.service';
 import { ChangePasswordDto, UpdateMeDto } from './dto/auth.dto';
 
 @ApiTags('Authentication')
-@Controller('api/v1/me')
+@Controller('me')
 export class MeController {
   constructor(
     private readonly users: UsersService,

@@ -7,7 +7,7 @@ import { SignupDto, SignupResponseDto } from './dto/signup.dto';
 import { OnboardingService } from './onboarding.service';
 
 @ApiTags('Organization')
-@Controller('api/v1/organizations')
+@Controller('organizations')
 export class SignupController {
   constructor(private readonly onboarding: OnboardingService) {}
 

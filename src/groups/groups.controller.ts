@@ -24,7 +24,7 @@ import {
 import { GroupsService } from './groups.service';
 
 @ApiTags('Groups')
-@Controller('api/v1/groups')
+@Controller('groups')
 export class GroupsController {
   constructor(private readonly groups: GroupsService) {}
 

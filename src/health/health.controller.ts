@@ -1,4 +1,10 @@
-import { Controller, Get, HttpStatus, ServiceUnavailableException } from '@nestjs/common';
+import {
+  Controller,
+  Get,
+  HttpStatus,
+  ServiceUnavailableException,
+  VERSION_NEUTRAL,
+} from '@nestjs/common';
 import {
   ApiOkResponse,
   ApiOperation,
@@ -13,7 +19,7 @@ import { LivenessDto, ReadinessDto } from './health.dto';
 import { RedisHealthIndicator } from './redis.health';
 
 @ApiTags('Service')
-@Controller('health')
+@Controller({ path: 'health', version: VERSION_NEUTRAL })
 export class HealthController {
   constructor(
     private readonly health: HealthCheckService,

@@ -36,7 +36,7 @@ import {
 import { InvitesService } from './invites.service';
 
 @ApiTags('Invites')
-@Controller('api/v1/invites')
+@Controller('invites')
 export class InvitesController {
   constructor(
     private readonly invites: InvitesService,

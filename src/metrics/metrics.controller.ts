@@ -1,4 +1,4 @@
-import { Controller, Get, Header, Headers, HttpStatus } from '@nestjs/common';
+import { Controller, Get, Header, Headers, HttpStatus, VERSION_NEUTRAL } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { timingSafeEqual } from 'node:crypto';
 import { AppConfig } from '../../config/app-config';
@@ -13,7 +13,7 @@ function sameSecret(given: string, expected: string): boolean {
 }
 
 @ApiExcludeController()
-@Controller('metrics')
+@Controller({ path: 'metrics', version: VERSION_NEUTRAL })
 export class MetricsController {
   constructor(
     private readonly metrics: MetricsService,

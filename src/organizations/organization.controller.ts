@@ -7,7 +7,7 @@ import { OrganizationResponseDto, UpdateOrganizationDto } from './dto/organizati
 import { OrganizationsService } from './organizations.service';
 
 @ApiTags('Organization')
-@Controller('api/v1/organization')
+@Controller('organization')
 export class OrganizationController {
   constructor(private readonly organizations: OrganizationsService) {}
 

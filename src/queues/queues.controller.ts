@@ -44,7 +44,7 @@ export class FailedJobsQueryDto {
 }
 
 @ApiTags('Queues')
-@Controller('api/v1/queues')
+@Controller('queues')
 export class QueuesController {
   constructor(private readonly queues: QueuesService) {}
 

@@ -28,7 +28,7 @@ import { RolesService } from './roles.service';
 
 @ApiTags('Roles')
 @ApiExtraModels(RoleResponseDto)
-@Controller('api/v1/roles')
+@Controller('roles')
 export class RolesController {
   constructor(private readonly roles: RolesService) {}
 

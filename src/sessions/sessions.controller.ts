@@ -7,7 +7,7 @@ import { ListSessionsQueryDto, SessionListDto, SessionResponseDto } from './dto/
 import { SessionsService } from './sessions.service';
 
 @ApiTags('Sessions')
-@Controller('api/v1/sessions')
+@Controller('sessions')
 export class SessionsController {
   constructor(private readonly sessions: SessionsService) {}
 

@@ -1,5 +1,6 @@
 import { parseCookie, stringifySetCookie } from 'cookie';
 import { randomSecret, sha256Hex } from '../common/crypto/tokens';
+import { apiPath } from '../common/http/api-path';
 
 /**
  * Binds a started SSO sign-in to the browser that started it, closing login
@@ -13,7 +14,7 @@ import { randomSecret, sha256Hex } from '../common/crypto/tokens';
 export const BINDING_COOKIE = 'warden_sso';
 
 export function callbackPath(connectionId: string): string {
-  return `/api/v1/auth/sso/${connectionId}/callback`;
+  return apiPath('auth/sso', connectionId, 'callback');
 }
 
 export function newBinding(): { secret: string; hash: string } {

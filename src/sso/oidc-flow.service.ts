@@ -7,6 +7,7 @@ import { SsoConnectionsService } from './sso-connections.service';
 import { type AssertedIdentity, SsoRefused } from './sso-sign-in.service';
 import type { PendingSignIn } from './sso-state.store';
 import { LRUCache } from 'lru-cache';
+import { callbackPath } from './browser-binding';
 
 /** An openid-client error with its causes (which claim failed), for the audit trail. */
 function describe(error: unknown): string {
@@ -49,7 +50,7 @@ export class OidcFlowService {
   ) {}
 
   callbackUrl(connection: SsoConnection): string {
-    return `${this.config.publicUrl}/api/v1/auth/sso/${connection.id}/callback`;
+    return `${this.config.publicUrl}${callbackPath(connection.id)}`;
   }
 
   async authorizationUrl(

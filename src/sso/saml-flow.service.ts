@@ -7,6 +7,7 @@ import type { SsoConnection } from './entities/sso-connection.entity';
 import { assertNoDoctype, assertShallow, SamlDocumentRefused } from './saml-metadata';
 import { type AssertedIdentity, SsoRefused } from './sso-sign-in.service';
 import { SsoStateStore } from './sso-state.store';
+import { callbackPath } from './browser-binding';
 
 const MAX_RESPONSE_BYTES = 256 * 1024;
 
@@ -36,7 +37,7 @@ export class SamlFlowService {
   ) {}
 
   callbackUrl(connection: SsoConnection): string {
-    return `${this.config.publicUrl}/api/v1/auth/sso/${connection.id}/callback`;
+    return `${this.config.publicUrl}${callbackPath(connection.id)}`;
   }
 
   async authorizationUrl(connection: SsoConnection, relayState: string): Promise<string> {

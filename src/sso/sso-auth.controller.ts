@@ -25,12 +25,12 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppConfig } from '../../config/app-config';
 import { TokenResponseDto } from '../auth/dto/auth.dto';
 import { Public } from '../authz/public.decorator';
-import { bindingCookie, bindingFrom, clearedBindingCookie } from './browser-binding';
+import { bindingCookie, bindingFrom, callbackPath, clearedBindingCookie } from './browser-binding';
 import { SsoCodeExchangeDto } from './dto/sso-connection.dto';
 import { type SsoOutcome, SsoFlowService } from './sso-flow.service';
 
 /** The path SAML IdPs post to: the only route that accepts a form body. */
-export const SSO_CALLBACK_ROUTE = '/api/v1/auth/sso/:connectionId/callback';
+export const SSO_CALLBACK_ROUTE = callbackPath(':connectionId');
 
 function answer(reply: FastifyReply, outcome: SsoOutcome): void {
   void reply.header('cache-control', 'no-store');
@@ -39,7 +39,7 @@ function answer(reply: FastifyReply, outcome: SsoOutcome): void {
 }
 
 @ApiTags('Single sign-on')
-@Controller('api/v1/auth/sso')
+@Controller('auth/sso')
 export class SsoAuthController {
   /** Secure cookies when Warden is reached over https (PUBLIC_URL); plain http in development. */
   private readonly secureCookies: boolean;

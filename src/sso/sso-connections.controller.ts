@@ -23,7 +23,7 @@ import {
 import { SsoConnectionsService } from './sso-connections.service';
 
 @ApiTags('Single sign-on')
-@Controller('api/v1/sso-connections')
+@Controller('sso-connections')
 export class SsoConnectionsController {
   constructor(
     private readonly connections: SsoConnectionsService,

@@ -25,6 +25,7 @@ import {
 } from './entities/sso-connection.entity';
 import { OutboundGuard, OutboundUrlRefused } from './outbound-guard';
 import { normaliseCertificate, parseIdpMetadata, SamlDocumentRefused } from './saml-metadata';
+import { apiPath } from '../common/http/api-path';
 
 export const SSO_SECRETS = Symbol('SSO_SECRETS');
 
@@ -241,7 +242,8 @@ export class SsoConnectionsService {
   private samlSettings(input: SamlConnectionDto, connectionId: string): SamlSettings {
     const attributes = claimNames(input.attributes);
     const spEntityId =
-      input.spEntityId ?? `${this.config.publicUrl}/api/v1/auth/sso/${connectionId}/metadata`;
+      input.spEntityId ??
+      `${this.config.publicUrl}${apiPath('auth/sso', connectionId, 'metadata')}`;
     try {
       if (input.metadataXml !== undefined) {
         const metadata = parseIdpMetadata(input.metadataXml);

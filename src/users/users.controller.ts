@@ -39,7 +39,7 @@ import { UsersService } from './users.service';
 const uuid = new ParseUUIDPipe();
 
 @ApiTags('Users')
-@Controller('api/v1/users')
+@Controller('users')
 export class UsersController {
   constructor(
     private readonly users: UsersService,

@@ -14,6 +14,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import type { SsoConnection, SsoMapping } from '../entities/sso-connection.entity';
+import { apiPath } from '../../common/http/api-path';
 
 const ROLE_KEYS = ApiProperty({
   type: 'array',
@@ -267,7 +268,7 @@ export class SsoConnectionResponseDto {
   updatedAt!: Date;
 
   static from(connection: SsoConnection, publicUrl: string): SsoConnectionResponseDto {
-    const base = `${publicUrl}/api/v1/auth/sso/${connection.id}`;
+    const base = `${publicUrl}${apiPath('auth/sso', connection.id)}`;
     return {
       id: connection.id,
       name: connection.name,

@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { loadConfig } from '../config/app-config';
 import { AppModule } from '../src/app.module';
+import { configureRouting } from '../src/app.setup';
 import { buildOpenApiDocument } from '../src/openapi';
 
 /**
@@ -21,6 +22,7 @@ async function main(): Promise<void> {
     preview: true,
     logger: false,
   });
+  configureRouting(app);
   writeFileSync(out, `${JSON.stringify(buildOpenApiDocument(app), null, 2)}\n`);
   process.stdout.write(`Wrote ${out}\n`);
 }

@@ -1,5 +1,5 @@
 import helmet from '@fastify/helmet';
-import { RequestMethod, VersioningType } from '@nestjs/common';
+import { type INestApplication, RequestMethod, VersioningType } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SwaggerModule } from '@nestjs/swagger';
@@ -15,6 +15,22 @@ import { StrictValidationPipe } from './common/problem/strict-validation.pipe';
 import { MetricsService } from './metrics/metrics.service';
 import { SSO_CALLBACK_ROUTE } from './sso/sso-auth.controller';
 import { buildOpenApiDocument } from './openapi';
+
+/**
+ * Every API route is /api/v<version>/...; probes and metrics stay at the root,
+ * where orchestrators and Prometheus look for them. Shared by the app and the
+ * OpenAPI writer, so the document names the paths the app serves.
+ */
+export function configureRouting(app: INestApplication): void {
+  app.setGlobalPrefix(API_PREFIX, {
+    exclude: [
+      { path: 'health/live', method: RequestMethod.GET },
+      { path: 'health/ready', method: RequestMethod.GET },
+      { path: 'metrics', method: RequestMethod.GET },
+    ],
+  });
+  app.enableVersioning({ type: VersioningType.URI, defaultVersion: API_VERSION });
+}
 
 /**
  * Builds the HTTP application exactly as production runs it; `main.ts` and the
@@ -94,16 +110,7 @@ export async function createApp(
     });
   }
 
-  // Every API route is /api/v<version>/...; probes and metrics stay at the root,
-  // where orchestrators and Prometheus look for them.
-  app.setGlobalPrefix(API_PREFIX, {
-    exclude: [
-      { path: 'health/live', method: RequestMethod.GET },
-      { path: 'health/ready', method: RequestMethod.GET },
-      { path: 'metrics', method: RequestMethod.GET },
-    ],
-  });
-  app.enableVersioning({ type: VersioningType.URI, defaultVersion: API_VERSION });
+  configureRouting(app);
   app.useGlobalPipes(new StrictValidationPipe());
 
   SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app), {

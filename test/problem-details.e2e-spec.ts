@@ -102,7 +102,9 @@ describe('Errors are RFC 9457 problem documents', () => {
   });
 
   it('answers an unexpected error with 500, a request id and no internals', async () => {
-    const response = await t.http.get('/api/v1/test-probe/boom').set('x-request-id', 'trace-500-check');
+    const response = await t.http
+      .get('/api/v1/test-probe/boom')
+      .set('x-request-id', 'trace-500-check');
     const body = expectProblem(response, 500);
     expect(body.requestId).toBe('trace-500-check');
     expect(JSON.stringify(body)).not.toMatch(/hunter2|secret\.ts|internal detail/);

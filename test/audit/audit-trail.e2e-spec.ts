@@ -1,0 +1,209 @@
+import { Client } from 'pg';
+import {
+  type AuditEventRow,
+  chainedFieldsOf,
+  chainHash,
+  GENESIS_HASH,
+} from '../../src/audit/audit-chain';
+import { createUser, signInOwner, type SignedIn } from '../support/principals';
+import { startTestApp, type TestApp } from '../support/test-app';
+
+type Row = AuditEventRow & { occurred_at: Date };
+
+/** Recomputes an organization's chain from the stored rows; returns the first broken seq, or null. */
+function firstBrokenLink(rows: Row[]): string | null {
+  let prev = GENESIS_HASH;
+  let expectedSeq = 1n;
+  for (const row of rows) {
+    const recomputed = chainHash(chainedFieldsOf(row));
+    if (BigInt(row.seq) !== expectedSeq || row.prev_hash !== prev || recomputed !== row.hash)
+      return row.seq;
+    prev = row.hash;
+    expectedSeq += 1n;
+  }
+  return null;
+}
+
+describe('Audit write path', () => {
+  let t: TestApp;
+  let owner: SignedIn;
+  let db: Client;
+  let organizationId: string;
+
+  beforeAll(async () => {
+    t = await startTestApp({ env: { LOGIN_IP_MAX_ATTEMPTS: '10000' } });
+    owner = await signInOwner(t);
+    organizationId = (await t.http.get('/api/v1/organization').set('authorization', owner.auth))
+      .body.id;
+    db = new Client({ connectionString: t.databaseUrl });
+    await db.connect();
+  });
+  afterAll(async () => {
+    await db.end();
+    await t.close();
+  });
+
+  const chain = async () =>
+    (
+      await db.query<Row>('select * from audit_events where organization_id = $1 order by seq', [
+        organizationId,
+      ])
+    ).rows;
+  const eventsFor = async (action: string, targetId: string) =>
+    (
+      await db.query<Row>('select * from audit_events where action = $1 and target_id = $2', [
+        action,
+        targetId,
+      ])
+    ).rows;
+
+  it('is append-only: PostgreSQL refuses UPDATE, DELETE and TRUNCATE', async () => {
+    await expect(db.query("update audit_events set reason = 'tampered'")).rejects.toThrow(
+      /append-only/,
+    );
+    await expect(db.query('delete from audit_events')).rejects.toThrow(/append-only/);
+    await expect(db.query('truncate audit_events')).rejects.toThrow(/append-only/);
+  });
+
+  it('keeps an intact hash chain under 200 concurrent writers', async () => {
+    const responses = await Promise.all(
+      Array.from({ length: 200 }, (_, i) =>
+        t.http
+          .patch('/api/v1/me')
+          .set('authorization', owner.auth)
+          .send({ displayName: `Owner ${i}` }),
+      ),
+    );
+    expect(responses.every((response) => response.status === 200)).toBe(true);
+    const rows = await chain();
+    expect(rows.filter((row) => row.action === 'user.updated')).toHaveLength(200);
+    expect(firstBrokenLink(rows)).toBeNull();
+  }, 60_000);
+
+  it('detects an altered event when recomputed (the chain is not decorative)', async () => {
+    const rows = await chain();
+    const tampered = rows.map((row, index) =>
+      index === 3 ? { ...row, reason: 'edited after the fact' } : row,
+    );
+    expect(firstBrokenLink(tampered)).toBe(rows[3]?.seq);
+    const gap = rows.filter((_, index) => index !== 5);
+    expect(firstBrokenLink(gap)).toBe(rows[6]?.seq);
+  });
+
+  describe('each mutation writes exactly one event with actor, target and changes, and no secret', () => {
+    const secret = 'plum-tangerine-gazebo-42';
+
+    it('user.created', async () => {
+      const user = await createUser(t, owner, ['developer']);
+      const [event, ...more] = await eventsFor('user.created', user.id);
+      expect(more).toHaveLength(0);
+      expect(event).toMatchObject({
+        actor_id: owner.id,
+        actor_username: 'owner',
+        actor_email: 'owner@example.com',
+        target_type: 'User',
+        outcome: 'success',
+      });
+      expect(event?.changes).toMatchObject({
+        username: { to: user.username },
+        roles: { to: ['developer'] },
+      });
+      expect(JSON.stringify(event)).not.toContain(secret);
+      expect(JSON.stringify(event)).not.toMatch(/argon2|password/i);
+    });
+
+    it('user.rolesChanged with before and after', async () => {
+      const user = await createUser(t, owner, ['user']);
+      await t.http
+        .put(`/api/v1/users/${user.id}/roles`)
+        .set('authorization', owner.auth)
+        .send({ roles: ['governance'] })
+        .expect(200);
+      const events = await eventsFor('user.rolesChanged', user.id);
+      expect(events).toHaveLength(1);
+      expect(events[0]?.changes).toEqual({ roles: { from: ['user'], to: ['governance'] } });
+    });
+
+    it('user.deactivated, with the revoked sessions, and user.activated', async () => {
+      const user = await createUser(t, owner, ['user']);
+      await t.http
+        .post(`/api/v1/users/${user.id}/deactivate`)
+        .set('authorization', owner.auth)
+        .expect(200);
+      await t.http
+        .post(`/api/v1/users/${user.id}/activate`)
+        .set('authorization', owner.auth)
+        .expect(200);
+      expect(await eventsFor('user.deactivated', user.id)).toEqual([
+        expect.objectContaining({
+          changes: { status: { from: 'active', to: 'inactive' }, revokedSessions: 1 },
+        }),
+      ]);
+      expect(await eventsFor('user.activated', user.id)).toHaveLength(1);
+      expect(await eventsFor('session.revoked', user.sessionId)).toHaveLength(1);
+    });
+
+    it('organization.updated with before and after', async () => {
+      await t.http
+        .patch('/api/v1/organization')
+        .set('authorization', owner.auth)
+        .send({ name: 'Renamed Org' })
+        .expect(200);
+      const events = await eventsFor('organization.updated', organizationId);
+      expect(events.at(-1)?.changes).toEqual({ name: { from: 'Default', to: 'Renamed Org' } });
+    });
+
+    it('role.created, role.updated and role.deleted', async () => {
+      await t.http
+        .post('/api/v1/roles')
+        .set('authorization', owner.auth)
+        .send({
+          key: 'reviewer',
+          name: 'Reviewer',
+          permissions: [{ action: 'read', subject: 'User' }],
+        })
+        .expect(201);
+      await t.http
+        .patch('/api/v1/roles/reviewer')
+        .set('authorization', owner.auth)
+        .send({ name: 'Senior Reviewer' })
+        .expect(200);
+      await t.http.delete('/api/v1/roles/reviewer').set('authorization', owner.auth).expect(204);
+      expect(await eventsFor('role.created', 'reviewer')).toHaveLength(1);
+      expect((await eventsFor('role.updated', 'reviewer'))[0]?.changes).toEqual({
+        name: { from: 'Reviewer', to: 'Senior Reviewer' },
+      });
+      expect(await eventsFor('role.deleted', 'reviewer')).toHaveLength(1);
+    });
+
+    it('auth.logout and user.passwordChanged, without the passwords', async () => {
+      const user = await createUser(t, owner, ['user']);
+      await t.http
+        .put('/api/v1/me/password')
+        .set('authorization', user.auth)
+        .send({ currentPassword: secret, newPassword: 'another-long-passphrase' })
+        .expect(204);
+      await t.http.post('/api/v1/auth/logout').set('authorization', user.auth).expect(204);
+      const changed = await eventsFor('user.passwordChanged', user.id);
+      expect(changed).toHaveLength(1);
+      expect(JSON.stringify(changed)).not.toMatch(/another-long-passphrase|plum-tangerine/);
+      expect(await eventsFor('auth.logout', user.sessionId)).toHaveLength(1);
+    });
+
+    it('a refused authorization attempt (403) is recorded', async () => {
+      const user = await createUser(t, owner, ['user']);
+      await t.http
+        .patch('/api/v1/organization')
+        .set('authorization', user.auth)
+        .send({ name: 'Mine now' })
+        .expect(403);
+      const { rows } = await db.query<Row>(
+        "select * from audit_events where action = 'authz.denied' and actor_id = $1",
+        [user.id],
+      );
+      expect(rows).toEqual([
+        expect.objectContaining({ outcome: 'failure', reason: 'update Organization' }),
+      ]);
+    });
+  });
+});

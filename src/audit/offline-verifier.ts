@@ -1,24 +1,12 @@
-import { chainHash, GENESIS_HASH } from './audit-chain';
+import { type ChainedFields, chainHash, GENESIS_HASH } from './audit-chain';
 import { checkpointSignatureValid, type Ed25519Jwk, type SignedCheckpoint } from './audit-keys';
 
-/** One event as the NDJSON (or JSON) export writes it. */
-interface ExportedEvent {
-  id: string;
-  seq: string;
+/** One event as the NDJSON (or JSON) export writes it: the chained fields, the time as text, the hash. */
+type ExportedEvent = Omit<ChainedFields, 'organizationId' | 'occurredAt' | 'keyId'> & {
   occurredAt: string;
-  actor: { type: string; id: string | null; username: string | null; email: string | null };
-  action: string;
-  target: { type: string | null; id: string | null };
-  outcome: string;
-  reason: string | null;
-  changes: Record<string, unknown> | null;
-  ip: string | null;
-  userAgent: string | null;
-  requestId: string | null;
-  prevHash: string;
   hash: string;
   keyId?: string | null;
-}
+};
 
 export type OfflineInvalidReason =
   | 'checkpoint signature invalid'

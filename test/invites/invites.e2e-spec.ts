@@ -1,7 +1,13 @@
 import { Client } from 'pg';
 import { ManualClock } from '../support/manual-clock';
 import { expectProblem } from '../support/problem';
-import { createUser, login, signInOwner, type SignedIn, TEST_PASSWORD } from '../support/principals';
+import {
+  createUser,
+  login,
+  signInOwner,
+  type SignedIn,
+  TEST_PASSWORD,
+} from '../support/principals';
 import { SmtpSink } from '../support/smtp-sink';
 import { startTestApp, type TestApp } from '../support/test-app';
 

@@ -2,7 +2,13 @@ import { hash } from '@node-rs/argon2';
 import { Client } from 'pg';
 import { ManualClock } from '../support/manual-clock';
 import { expectProblem } from '../support/problem';
-import { createUser, login, signInOwner, type SignedIn, TEST_PASSWORD } from '../support/principals';
+import {
+  createUser,
+  login,
+  signInOwner,
+  type SignedIn,
+  TEST_PASSWORD,
+} from '../support/principals';
 import { startTestApp, type TestApp } from '../support/test-app';
 
 describe('Organization settings, roles matrix and session lifetimes', () => {

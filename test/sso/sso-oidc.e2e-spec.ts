@@ -1,6 +1,12 @@
 import { Client } from 'pg';
 import { expectProblem } from '../support/problem';
-import { createUser, login, signInOwner, type SignedIn, TEST_PASSWORD } from '../support/principals';
+import {
+  createUser,
+  login,
+  signInOwner,
+  type SignedIn,
+  TEST_PASSWORD,
+} from '../support/principals';
 import { followIdpRedirects, TestIdp } from '../support/oidc-idp';
 import { startTestApp, type TestApp } from '../support/test-app';
 import { bindingCookieOf } from '../support/sso-browser';

@@ -1,7 +1,13 @@
 import { STATUS_CODES } from 'node:http';
 import { Client } from 'pg';
 import { expectProblem } from '../support/problem';
-import { createUser, login, signInOwner, type SignedIn, TEST_PASSWORD } from '../support/principals';
+import {
+  createUser,
+  login,
+  signInOwner,
+  type SignedIn,
+  TEST_PASSWORD,
+} from '../support/principals';
 import { startTestApp, type TestApp } from '../support/test-app';
 
 describe('Users and groups', () => {

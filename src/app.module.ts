@@ -30,6 +30,7 @@ import { DatabaseModule } from './infra/database/database.module';
 import { QueueModule } from './infra/queue/queue.module';
 import { RedisModule } from './infra/redis/redis.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { OffboardingModule } from './offboarding/offboarding.module';
 import { OrganizationsModule } from './organizations/organizations.module';
 
 export interface AppModuleOptions {
@@ -85,6 +86,7 @@ export class AppModule {
         HealthModule,
         MetricsModule,
         OrganizationsModule,
+        OffboardingModule,
         RolesModule,
         SessionsModule,
         UsersModule,

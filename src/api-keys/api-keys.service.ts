@@ -8,7 +8,7 @@ import { Clock } from '../common/clock/clock';
 import { randomSecret, sha256Hex } from '../common/crypto/tokens';
 import { ProblemException } from '../common/problem/problem';
 import { scoped } from '../infra/database/organization-owned.entity';
-import { RolesService } from '../roles/roles.service';
+import { RoleCatalogService } from '../directory/roles/role-catalog.service';
 import type { CreateApiKeyDto, ListApiKeysQueryDto } from './dto/api-key.dto';
 import { ApiKey } from './entities/api-key.entity';
 
@@ -26,7 +26,7 @@ export class ApiKeysService {
     private readonly em: EntityManager,
     private readonly authz: AuthzService,
     private readonly audit: AuditService,
-    private readonly roles: RolesService,
+    private readonly roles: RoleCatalogService,
     private readonly clock: Clock,
   ) {}
 

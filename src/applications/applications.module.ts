@@ -1,6 +1,6 @@
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { Module } from '@nestjs/common';
-import { RolesModule } from '../roles/roles.module';
+import { DirectoryModule } from '../directory/directory.module';
 import { ApplicationsController } from './applications.controller';
 import { ApplicationsService } from './applications.service';
 import { AuthzCheckController } from './authz-check.controller';
@@ -15,7 +15,7 @@ import { PoliciesService } from './policies.service';
  * users and groups modules can call in here when someone is deleted.
  */
 @Module({
-  imports: [MikroOrmModule.forFeature([Application, Policy]), RolesModule],
+  imports: [MikroOrmModule.forFeature([Application, Policy]), DirectoryModule],
   controllers: [ApplicationsController, AuthzCheckController],
   providers: [ApplicationsService, PoliciesService, DecisionsService],
   exports: [ApplicationsService],

@@ -1,14 +1,15 @@
 import { raw, UniqueConstraintViolationException } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
-import { HttpStatus, Injectable } from '@nestjs/common';
+import { HttpStatus, Injectable, type OnModuleInit } from '@nestjs/common';
 import { type AuditActor, actorOf, AuditService } from '../audit/audit.service';
 import { asSubject, AuthzService, selfOf } from '../authz/authz.service';
 import type { Principal } from '../authz/principal';
 import { decodeCursor, encodeCursor } from '../common/pagination/keyset-cursor';
 import { ProblemException } from '../common/problem/problem';
-import { Group } from '../groups/entities/group.entity';
+import { DirectoryEvents } from '../directory/directory-events';
+import { Group } from '../directory/groups/group.entity';
 import { scoped } from '../infra/database/organization-owned.entity';
-import { User } from '../users/entities/user.entity';
+import { User } from '../directory/users/user.entity';
 import type {
   AssignmentsDto,
   CreateApplicationDto,
@@ -42,12 +43,22 @@ const added = (before: readonly string[], after: readonly string[]) =>
  * the list. Every change is audited in its transaction.
  */
 @Injectable()
-export class ApplicationsService {
+export class ApplicationsService implements OnModuleInit {
   constructor(
     private readonly em: EntityManager,
     private readonly authz: AuthzService,
     private readonly audit: AuditService,
+    private readonly directory: DirectoryEvents,
   ) {}
+
+  /** Applications refer to users (owner, assignments, policies) and groups: they let go when those are deleted. */
+  onModuleInit(): void {
+    this.directory.register({
+      userDeleting: (em, event) =>
+        this.releaseUser(em, event.actor, event.organizationId, event.userId, event.heirId),
+      groupDeleting: (em, event) => this.releaseGroup(em, event.organizationId, event.groupId),
+    });
+  }
 
   async list(
     principal: Principal,
@@ -240,7 +251,7 @@ export class ApplicationsService {
    * audited), or refuses with 409 while they own any and no heir is named;
    * then takes them out of every assignment and policy.
    */
-  async releaseUser(
+  private async releaseUser(
     em: EntityManager,
     actor: AuditActor,
     organizationId: string,
@@ -279,7 +290,11 @@ export class ApplicationsService {
   }
 
   /** Inside a group's deletion: takes it out of every assignment and policy. */
-  async releaseGroup(em: EntityManager, organizationId: string, groupId: string): Promise<void> {
+  private async releaseGroup(
+    em: EntityManager,
+    organizationId: string,
+    groupId: string,
+  ): Promise<void> {
     await this.removeEverywhere(em, organizationId, groupId, [
       ['applications', 'assigned_group_ids'],
       ['application_policies', 'group_ids'],

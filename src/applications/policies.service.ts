@@ -6,7 +6,7 @@ import { asSubject, AuthzService } from '../authz/authz.service';
 import type { Principal } from '../authz/principal';
 import { ProblemException } from '../common/problem/problem';
 import { scoped } from '../infra/database/organization-owned.entity';
-import { RolesService } from '../roles/roles.service';
+import { RoleCatalogService } from '../directory/roles/role-catalog.service';
 import { ApplicationsService } from './applications.service';
 import type { CreatePolicyDto, UpdatePolicyDto } from './dto/policy.dto';
 import { EVERYONE, Policy } from './entities/policy.entity';
@@ -53,7 +53,7 @@ export class PoliciesService {
     private readonly authz: AuthzService,
     private readonly audit: AuditService,
     private readonly applications: ApplicationsService,
-    private readonly roles: RolesService,
+    private readonly roles: RoleCatalogService,
   ) {}
 
   async list(principal: Principal, applicationId: string): Promise<Policy[]> {

@@ -8,7 +8,7 @@ import { asSubject, AuthzService } from '../authz/authz.service';
 import type { Principal } from '../authz/principal';
 import { Clock } from '../common/clock/clock';
 import { ProblemException } from '../common/problem/problem';
-import { OrganizationsService } from '../organizations/organizations.service';
+import { TenancyService } from '../tenancy/tenancy.service';
 import {
   type AuditFilters,
   auditCopySql,
@@ -60,7 +60,7 @@ export class AuditExportService {
     private readonly em: EntityManager,
     private readonly authz: AuthzService,
     private readonly audit: AuditService,
-    private readonly organizations: OrganizationsService,
+    private readonly organizations: TenancyService,
     private readonly clock: Clock,
   ) {}
 

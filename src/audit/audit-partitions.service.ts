@@ -2,8 +2,8 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable, Logger } from '@nestjs/common';
 import { escapeIdentifier } from 'pg';
 import { Clock } from '../common/clock/clock';
-import { effectiveSettings } from '../organizations/organization-settings';
-import { OrganizationsService } from '../organizations/organizations.service';
+import { effectiveSettings } from '../tenancy/organization-settings';
+import { TenancyService } from '../tenancy/tenancy.service';
 import { AuditService } from './audit.service';
 
 const DAY_MS = 86_400_000;
@@ -39,7 +39,7 @@ export class AuditPartitionsService {
   constructor(
     private readonly em: EntityManager,
     private readonly audit: AuditService,
-    private readonly organizations: OrganizationsService,
+    private readonly organizations: TenancyService,
     private readonly clock: Clock,
   ) {}
 

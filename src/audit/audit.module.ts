@@ -2,7 +2,7 @@ import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { Global, Inject, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
 import type { Pool } from 'pg';
 import { AppConfig } from '../../config/app-config';
-import { OrganizationsModule } from '../organizations/organizations.module';
+import { TenancyModule } from '../tenancy/tenancy.module';
 import { AUDIT_EXPORT_POOL, AuditExportService, createExportPool } from './audit-export.service';
 import { AuditKeyring, CheckpointSigner } from './audit-keys';
 import { RefusalRecorder } from '../authz/refusal-recorder';
@@ -31,7 +31,7 @@ class ExportPoolLifecycle implements OnApplicationShutdown {
 
 @Global()
 @Module({
-  imports: [MikroOrmModule.forFeature([AuditEvent]), OrganizationsModule],
+  imports: [MikroOrmModule.forFeature([AuditEvent]), TenancyModule],
   controllers: [AuditController],
   providers: [
     AuditService,

@@ -10,9 +10,9 @@ import { SCIM_PROVISIONING } from '../authz/vocabulary';
 import { Clock } from '../common/clock/clock';
 import { sha256Hex } from '../common/crypto/tokens';
 import { NO_REQUEST, type WardenClsStore } from '../common/request-context';
-import { GroupsService } from '../groups/groups.service';
+import { MembershipsService } from '../directory/groups/memberships.service';
 import { REDIS } from '../infra/redis/redis.module';
-import { RolesService } from '../roles/roles.service';
+import { RoleCatalogService } from '../directory/roles/role-catalog.service';
 import { unauthenticated } from './principal.service';
 
 interface KeyRow {
@@ -45,8 +45,8 @@ export class ApiKeyAuthenticator {
   constructor(
     private readonly em: EntityManager,
     @Inject(REDIS) private readonly redis: Redis,
-    private readonly roles: RolesService,
-    private readonly groups: GroupsService,
+    private readonly roles: RoleCatalogService,
+    private readonly groups: MembershipsService,
     private readonly audit: AuditService,
     private readonly clock: Clock,
     private readonly cls: ClsService<WardenClsStore>,

@@ -10,7 +10,7 @@ import { Authenticated } from '../authz/can.decorator';
 import { CurrentPrincipal } from '../authz/current-principal.decorator';
 import type { Principal } from '../authz/principal';
 import { Public } from '../authz/public.decorator';
-import { UserResponseDto } from '../users/dto/user.dto';
+import { UserResponseDto } from '../directory/users/user-response.dto';
 import { AuthService } from './auth.service';
 import {
   LoginDto,

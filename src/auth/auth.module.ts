@@ -2,9 +2,8 @@ import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
 import { PoliciesGuard } from '../authz/policies.guard';
-import { GroupsModule } from '../groups/groups.module';
-import { OrganizationsModule } from '../organizations/organizations.module';
-import { RolesModule } from '../roles/roles.module';
+import { TenancyModule } from '../tenancy/tenancy.module';
+import { DirectoryModule } from '../directory/directory.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { UsersModule } from '../users/users.module';
 import { ApiKeyAuthenticator } from './api-key-authenticator.service';
@@ -31,9 +30,8 @@ import { TokenService } from './token.service';
     PasswordModule,
     UsersModule,
     SessionsModule,
-    RolesModule,
-    OrganizationsModule,
-    GroupsModule,
+    DirectoryModule,
+    TenancyModule,
   ],
   controllers: [AuthController, MeController, SignupController],
   providers: [

@@ -9,15 +9,16 @@ import type { Principal } from '../authz/principal';
 import { Clock } from '../common/clock/clock';
 import { ProblemException } from '../common/problem/problem';
 import { requestMeta, type RequestMeta, type WardenClsStore } from '../common/request-context';
-import type { Organization } from '../organizations/entities/organization.entity';
-import { GroupsService } from '../groups/groups.service';
-import { OrganizationsService } from '../organizations/organizations.service';
-import { effectiveSettings } from '../organizations/organization-settings';
-import type { Session, SignInMethod } from '../sessions/entities/session.entity';
-import { RolesService } from '../roles/roles.service';
+import type { Organization } from '../tenancy/organization.entity';
+import { MembershipsService } from '../directory/groups/memberships.service';
+import { TenancyService } from '../tenancy/tenancy.service';
+import { effectiveSettings } from '../tenancy/organization-settings';
+import type { Session, SignInMethod } from '../directory/sessions/session.entity';
+import { RoleCatalogService } from '../directory/roles/role-catalog.service';
 import { SessionsService } from '../sessions/sessions.service';
-import { User } from '../users/entities/user.entity';
-import { UsersService } from '../users/users.service';
+import { SessionRevocationService } from '../directory/sessions/session-revocation.service';
+import { User } from '../directory/users/user.entity';
+import { UserDirectoryService } from '../directory/users/user-directory.service';
 import type { ChangePasswordDto, LoginDto, RegisterDto, TokenResponseDto } from './dto/auth.dto';
 import { LoginThrottle } from './login-throttle.service';
 import { PasswordHasher } from '../directory/password/password-hasher';
@@ -36,17 +37,18 @@ const INVALID_CREDENTIALS = 'Invalid organization, login or password.';
 export class AuthService {
   constructor(
     private readonly em: EntityManager,
-    private readonly users: UsersService,
+    private readonly users: UserDirectoryService,
     private readonly sessions: SessionsService,
+    private readonly revocation: SessionRevocationService,
     private readonly hasher: PasswordHasher,
     private readonly tokens: TokenService,
     private readonly throttle: LoginThrottle,
     private readonly audit: AuditService,
     private readonly clock: Clock,
     private readonly cls: ClsService<WardenClsStore>,
-    private readonly organizations: OrganizationsService,
-    private readonly roles: RolesService,
-    private readonly groups: GroupsService,
+    private readonly organizations: TenancyService,
+    private readonly roles: RoleCatalogService,
+    private readonly groups: MembershipsService,
   ) {}
 
   async login(input: LoginDto): Promise<TokenResponseDto> {
@@ -166,7 +168,7 @@ export class AuthService {
       const session = await this.sessions.findById(principal.organizationId, sessionId);
       if (session === null) return;
       const managed = em.merge(session);
-      await this.sessions.revokeInTransaction(em, managed, 'logout', actorOf(principal));
+      await this.revocation.revokeInTransaction(em, managed, 'logout', actorOf(principal));
       await this.audit.record(em, {
         organizationId: principal.organizationId,
         actor: actorOf(principal),
@@ -174,7 +176,7 @@ export class AuthService {
         target: { type: 'Session', id: sessionId },
       });
     });
-    await this.sessions.forget([sessionId]);
+    await this.revocation.forget([sessionId]);
   }
 
   async register(input: RegisterDto): Promise<{ user: User } & TokenResponseDto> {
@@ -216,14 +218,14 @@ export class AuthService {
       const managed = await this.users.findVisible(principal, selfOf(principal), em);
       managed.passwordHash = passwordHash;
       await em.flush();
-      const others = await this.sessions.liveSessionsOf(
+      const others = await this.revocation.liveSessionsOf(
         em,
         principal.organizationId,
         selfOf(principal),
         principal.sessionId ?? undefined,
       );
       for (const session of others)
-        await this.sessions.revokeInTransaction(
+        await this.revocation.revokeInTransaction(
           em,
           session,
           'password changed',
@@ -238,7 +240,7 @@ export class AuthService {
       });
       return others.map((session) => session.id);
     });
-    await this.sessions.forget(revoked);
+    await this.revocation.forget(revoked);
   }
 
   /** Signs in someone who just joined (an accepted invite). */

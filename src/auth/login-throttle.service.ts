@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import { AppConfig } from '../../config/app-config';
 import { Clock } from '../common/clock/clock';
 import { REDIS } from '../infra/redis/redis.module';
-import type { User } from '../users/entities/user.entity';
+import type { User } from '../directory/users/user.entity';
 
 export type AccountState = { locked: false } | { locked: true; until: Date };
 

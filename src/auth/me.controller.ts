@@ -4,7 +4,8 @@ import { Authenticated } from '../authz/can.decorator';
 import { CurrentPrincipal } from '../authz/current-principal.decorator';
 import { selfOf } from '../authz/authz.service';
 import type { Principal } from '../authz/principal';
-import { UserResponseDto } from '../users/dto/user.dto';
+import { UserDirectoryService } from '../directory/users/user-directory.service';
+import { UserResponseDto } from '../directory/users/user-response.dto';
 import { UsersService } from '../users/users.service';
 import { AuthService } from './auth.service';
 import { ChangePasswordDto, UpdateMeDto } from './dto/auth.dto';
@@ -14,6 +15,7 @@ import { ChangePasswordDto, UpdateMeDto } from './dto/auth.dto';
 export class MeController {
   constructor(
     private readonly users: UsersService,
+    private readonly directory: UserDirectoryService,
     private readonly auth: AuthService,
   ) {}
 
@@ -22,8 +24,8 @@ export class MeController {
   )
   @Get()
   async me(@CurrentPrincipal() principal: Principal) {
-    const user = await this.users.findVisible(principal, selfOf(principal));
-    const organization = await this.users.organization(principal.organizationId);
+    const user = await this.directory.findVisible(principal, selfOf(principal));
+    const organization = await this.directory.organization(principal.organizationId);
     return {
       user: UserResponseDto.from(user),
       organization: { id: organization.id, slug: organization.slug, name: organization.name },

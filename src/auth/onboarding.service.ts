@@ -5,10 +5,10 @@ import { ACCOUNT_HOLDER_ROLE } from '../authz/matrix';
 import { randomSecret } from '../common/crypto/tokens';
 import { ProblemException } from '../common/problem/problem';
 import { NO_REQUEST } from '../common/request-context';
-import type { Organization } from '../organizations/entities/organization.entity';
-import { OrganizationsService } from '../organizations/organizations.service';
-import type { User } from '../users/entities/user.entity';
-import { UsersService } from '../users/users.service';
+import type { Organization } from '../tenancy/organization.entity';
+import { TenancyService } from '../tenancy/tenancy.service';
+import type { User } from '../directory/users/user.entity';
+import { UserDirectoryService } from '../directory/users/user-directory.service';
 import { AuthService } from './auth.service';
 import type { TokenResponseDto } from './dto/auth.dto';
 import { PasswordHasher } from '../directory/password/password-hasher';
@@ -31,8 +31,8 @@ export class OnboardingService implements OnApplicationBootstrap {
   constructor(
     private readonly em: EntityManager,
     private readonly config: AppConfig,
-    private readonly organizations: OrganizationsService,
-    private readonly users: UsersService,
+    private readonly organizations: TenancyService,
+    private readonly users: UserDirectoryService,
     private readonly hasher: PasswordHasher,
     private readonly auth: AuthService,
   ) {}

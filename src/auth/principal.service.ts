@@ -5,12 +5,12 @@ import { buildAbility } from '../authz/ability';
 import type { Principal } from '../authz/principal';
 import { Clock } from '../common/clock/clock';
 import { ProblemException } from '../common/problem/problem';
-import { GroupsService } from '../groups/groups.service';
+import { MembershipsService } from '../directory/groups/memberships.service';
 import { REDIS } from '../infra/redis/redis.module';
 import { sessionCacheKey, versionKey } from '../infra/redis/versions';
-import { RolesService } from '../roles/roles.service';
-import { Session } from '../sessions/entities/session.entity';
-import { User } from '../users/entities/user.entity';
+import { RoleCatalogService } from '../directory/roles/role-catalog.service';
+import { Session } from '../directory/sessions/session.entity';
+import { User } from '../directory/users/user.entity';
 import { scoped } from '../infra/database/organization-owned.entity';
 import { LRUCache } from 'lru-cache';
 
@@ -54,9 +54,9 @@ export class PrincipalService {
   constructor(
     private readonly em: EntityManager,
     @Inject(REDIS) private readonly redis: Redis,
-    private readonly roles: RolesService,
+    private readonly roles: RoleCatalogService,
     private readonly clock: Clock,
-    private readonly groups: GroupsService,
+    private readonly groups: MembershipsService,
   ) {}
 
   async fromAccessToken(claims: { sub: string; sid: string; org: string }): Promise<Principal> {

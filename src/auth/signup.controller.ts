@@ -2,7 +2,7 @@ import { Body, Controller, Header, Post } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Public } from '../authz/public.decorator';
 import { OrganizationResponseDto } from '../organizations/dto/organization.dto';
-import { UserResponseDto } from '../users/dto/user.dto';
+import { UserResponseDto } from '../directory/users/user-response.dto';
 import { SignupDto, SignupResponseDto } from './dto/signup.dto';
 import { OnboardingService } from './onboarding.service';
 

@@ -13,7 +13,7 @@ import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Can } from '../authz/can.decorator';
 import { CurrentPrincipal } from '../authz/current-principal.decorator';
 import type { Principal } from '../authz/principal';
-import { UserListDto, UserResponseDto } from '../users/dto/user.dto';
+import { UserListDto, UserResponseDto } from '../directory/users/user-response.dto';
 import {
   AddMembersDto,
   CreateGroupDto,

@@ -7,7 +7,7 @@ import { Clock } from '../common/clock/clock';
 import { randomSecret, sha256Hex } from '../common/crypto/tokens';
 import { scoped } from '../infra/database/organization-owned.entity';
 import { Mailer } from '../infra/mail/mailer';
-import { Organization } from '../organizations/entities/organization.entity';
+import { Organization } from '../tenancy/organization.entity';
 import { Invite } from './entities/invite.entity';
 import { renderInviteMail } from './invite-mail';
 

@@ -24,7 +24,7 @@ import type { Principal } from '../authz/principal';
 import { Public } from '../authz/public.decorator';
 import { Clock } from '../common/clock/clock';
 import { ProblemDocumentDto } from '../common/problem/problem-document.dto';
-import { UserResponseDto } from '../users/dto/user.dto';
+import { UserResponseDto } from '../directory/users/user-response.dto';
 import {
   AcceptedInviteDto,
   AcceptInviteDto,

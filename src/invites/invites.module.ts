@@ -2,9 +2,8 @@ import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module';
 import { PasswordModule } from '../directory/password/password.module';
-import { GroupsModule } from '../groups/groups.module';
 import { OutboxModule } from '../outbox/outbox.module';
-import { RolesModule } from '../roles/roles.module';
+import { DirectoryModule } from '../directory/directory.module';
 import { UsersModule } from '../users/users.module';
 import { Invite } from './entities/invite.entity';
 import { InviteDeliveryModule } from './invite-delivery.module';
@@ -18,8 +17,7 @@ import { InvitesService } from './invites.service';
     AuthModule,
     PasswordModule,
     UsersModule,
-    GroupsModule,
-    RolesModule,
+    DirectoryModule,
     OutboxModule,
     InviteDeliveryModule,
   ],

@@ -13,13 +13,13 @@ import type { Principal } from '../authz/principal';
 import { Clock } from '../common/clock/clock';
 import { sha256Hex } from '../common/crypto/tokens';
 import { ProblemException } from '../common/problem/problem';
-import { GroupsService } from '../groups/groups.service';
+import { MembershipsService } from '../directory/groups/memberships.service';
 import { scoped, ACROSS_ORGANIZATIONS } from '../infra/database/organization-owned.entity';
 import { MAIL_QUEUE } from '../infra/queue/queues';
 import { OutboxService } from '../outbox/outbox.service';
-import { RolesService } from '../roles/roles.service';
-import { User } from '../users/entities/user.entity';
-import { UsersService } from '../users/users.service';
+import { RoleCatalogService } from '../directory/roles/role-catalog.service';
+import { User } from '../directory/users/user.entity';
+import { UserDirectoryService } from '../directory/users/user-directory.service';
 import type { AcceptInviteDto, CreateInviteDto, ListInvitesQueryDto } from './dto/invite.dto';
 import { Invite } from './entities/invite.entity';
 import { INVITE_MAIL_JOB, type InviteMailJob } from './invite-mail-job';
@@ -52,9 +52,9 @@ export class InvitesService {
     private readonly em: EntityManager,
     private readonly authz: AuthzService,
     private readonly audit: AuditService,
-    private readonly roles: RolesService,
-    private readonly groups: GroupsService,
-    private readonly users: UsersService,
+    private readonly roles: RoleCatalogService,
+    private readonly groups: MembershipsService,
+    private readonly users: UserDirectoryService,
     private readonly auth: AuthService,
     private readonly hasher: PasswordHasher,
     private readonly outbox: OutboxService,

@@ -1,14 +1,13 @@
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { Module } from '@nestjs/common';
-import { Organization } from './entities/organization.entity';
+import { Organization } from '../tenancy/organization.entity';
 import { OrganizationController } from './organization.controller';
 import { OrganizationsService } from './organizations.service';
 
-/** Tenancy: the organizations every other table belongs to, and their settings. */
+/** GET and PATCH /organization: an organization's own name and settings. */
 @Module({
   imports: [MikroOrmModule.forFeature([Organization])],
   controllers: [OrganizationController],
   providers: [OrganizationsService],
-  exports: [OrganizationsService],
 })
 export class OrganizationsModule {}

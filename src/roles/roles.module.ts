@@ -1,14 +1,12 @@
-import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { Module } from '@nestjs/common';
-import { Role } from './entities/role.entity';
+import { DirectoryModule } from '../directory/directory.module';
 import { RolesController } from './roles.controller';
 import { RolesService } from './roles.service';
 
-/** Built-in roles (from the matrix) and each organization's custom roles. */
+/** Built-in roles (from the matrix) and each organization's custom roles, over the directory's catalog. */
 @Module({
-  imports: [MikroOrmModule.forFeature([Role])],
+  imports: [DirectoryModule],
   controllers: [RolesController],
   providers: [RolesService],
-  exports: [RolesService],
 })
 export class RolesModule {}

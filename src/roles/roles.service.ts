@@ -1,17 +1,14 @@
 import { EntityManager } from '@mikro-orm/postgresql';
-import { HttpStatus, Inject, Injectable } from '@nestjs/common';
-import type { Redis } from 'ioredis';
+import { HttpStatus, Injectable } from '@nestjs/common';
 import { actorOf, AuditService } from '../audit/audit.service';
 import { asSubject, AuthzService } from '../authz/authz.service';
 import type { Principal } from '../authz/principal';
 import { isBuiltInRoleKey, type Permission, SCIM_PROVISIONING } from '../authz/vocabulary';
 import { ProblemException } from '../common/problem/problem';
 import { scoped } from '../infra/database/organization-owned.entity';
-import { REDIS } from '../infra/redis/redis.module';
-import { versionKey } from '../infra/redis/versions';
-import { Role } from './entities/role.entity';
-import { RoleCatalog, type RoleDefinition } from './role-catalog';
-import { LRUCache } from 'lru-cache';
+import { Role } from '../directory/roles/role.entity';
+import { type RoleCatalog, type RoleDefinition } from '../directory/roles/role-catalog';
+import { definitionOf, RoleCatalogService } from '../directory/roles/role-catalog.service';
 
 export interface CustomRoleInput {
   key: string;
@@ -20,59 +17,22 @@ export interface CustomRoleInput {
   permissions: Permission[];
 }
 
-function definitionOf(role: Role): RoleDefinition {
-  return {
-    key: role.key,
-    name: role.name,
-    description: role.description,
-    builtIn: false,
-    permissions: role.permissions,
-  };
-}
-
 /**
- * Built-in and custom roles. The catalog of an organization is cached in this
- * process per Redis version: changing a custom role bumps the version, so
- * every instance rebuilds abilities on its next request.
+ * Built-in and custom roles: reading them with the caller's ability, and
+ * changing custom roles (each change bumps the catalog's version, so every
+ * instance rebuilds abilities on its next request).
  */
 @Injectable()
 export class RolesService {
-  /** Catalogs by organization and roles version; the least recently used go first. */
-  private readonly cache = new LRUCache<string, RoleCatalog>({ max: 1_000 });
-
   constructor(
     private readonly em: EntityManager,
-    @Inject(REDIS) private readonly redis: Redis,
+    private readonly catalogs: RoleCatalogService,
     private readonly authz: AuthzService,
     private readonly audit: AuditService,
   ) {}
 
-  /** The current version of an organization's custom roles ('' when Redis cannot tell: no caching then). */
-  async version(organizationId: string): Promise<string> {
-    try {
-      return (await this.redis.get(versionKey.organizationRoles(organizationId))) ?? '0';
-    } catch {
-      return '';
-    }
-  }
-
-  async catalog(organizationId: string, version?: string): Promise<RoleCatalog> {
-    const current = version ?? (await this.version(organizationId));
-    const cacheKey = `${organizationId}:${current}`;
-    const cached = current === '' ? undefined : this.cache.get(cacheKey);
-    if (cached) return cached;
-    const custom = await this.em.fork().find(Role, {}, scoped(organizationId));
-    const catalog = new RoleCatalog(
-      custom.map((role): RoleDefinition => ({
-        key: role.key,
-        name: role.name,
-        description: role.description,
-        builtIn: false,
-        permissions: role.permissions,
-      })),
-    );
-    if (current !== '') this.cache.set(cacheKey, catalog);
-    return catalog;
+  catalog(organizationId: string): Promise<RoleCatalog> {
+    return this.catalogs.catalog(organizationId);
   }
 
   /** Roles the caller may read: all of them, or only the ones they hold. */
@@ -220,7 +180,6 @@ export class RolesService {
   }
 
   private async bumpVersion(organizationId: string): Promise<void> {
-    await this.redis.incr(versionKey.organizationRoles(organizationId)).catch(() => undefined);
-    this.cache.clear();
+    await this.catalogs.bumpVersion(organizationId);
   }
 }

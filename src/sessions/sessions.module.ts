@@ -1,14 +1,13 @@
-import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { Module } from '@nestjs/common';
-import { RefreshToken } from './entities/refresh-token.entity';
-import { Session } from './entities/session.entity';
+import { DirectoryModule } from '../directory/directory.module';
 import { SessionsController } from './sessions.controller';
 import { SessionsService } from './sessions.service';
+import { UserSessionsController } from './user-sessions.controller';
 
-/** Sessions and refresh tokens: open, rotate, list, revoke; the Redis snapshot cache behind every request. */
+/** Sessions and refresh tokens: open, rotate, list, revoke (ending access itself is the directory's). */
 @Module({
-  imports: [MikroOrmModule.forFeature([Session, RefreshToken])],
-  controllers: [SessionsController],
+  imports: [DirectoryModule],
+  controllers: [SessionsController, UserSessionsController],
   providers: [SessionsService],
   exports: [SessionsService],
 })

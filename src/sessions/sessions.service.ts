@@ -1,18 +1,18 @@
 import { EntityManager } from '@mikro-orm/postgresql';
-import { HttpStatus, Inject, Injectable } from '@nestjs/common';
-import type { Redis } from 'ioredis';
-import { type AuditActor, AuditService } from '../audit/audit.service';
-import { AuthzService } from '../authz/authz.service';
+import { HttpStatus, Injectable } from '@nestjs/common';
+import { actorOf, AuditService } from '../audit/audit.service';
+import { asSubject, AuthzService } from '../authz/authz.service';
 import type { Principal } from '../authz/principal';
 import { Clock } from '../common/clock/clock';
 import { ProblemException } from '../common/problem/problem';
 import type { RequestMeta } from '../common/request-context';
 import { randomSecret, sha256Hex } from '../common/crypto/tokens';
+import { RoleCatalogService } from '../directory/roles/role-catalog.service';
+import { SessionRevocationService } from '../directory/sessions/session-revocation.service';
+import { UserDirectoryService } from '../directory/users/user-directory.service';
 import { scoped } from '../infra/database/organization-owned.entity';
-import { REDIS } from '../infra/redis/redis.module';
-import { sessionCacheKey, versionKey } from '../infra/redis/versions';
-import { RefreshToken } from './entities/refresh-token.entity';
-import { Session, type SignInMethod } from './entities/session.entity';
+import { RefreshToken } from '../directory/sessions/refresh-token.entity';
+import { Session, type SignInMethod } from '../directory/sessions/session.entity';
 
 export interface SessionLifetimes {
   sessionIdleTtlSeconds: number;
@@ -39,10 +39,12 @@ const invalidRefresh = () =>
 export class SessionsService {
   constructor(
     private readonly em: EntityManager,
-    @Inject(REDIS) private readonly redis: Redis,
     private readonly clock: Clock,
     private readonly audit: AuditService,
     private readonly authz: AuthzService,
+    private readonly revocation: SessionRevocationService,
+    private readonly users: UserDirectoryService,
+    private readonly catalogs: RoleCatalogService,
   ) {}
 
   /** Opens a session inside the caller's transaction. */
@@ -100,7 +102,7 @@ export class SessionsService {
       );
       if (claimed === 0) {
         if (session.revokedAt === null) {
-          await this.revokeInTransaction(em, session, 'refresh token reuse', {
+          await this.revocation.revokeInTransaction(em, session, 'refresh token reuse', {
             type: 'system',
             id: null,
           });
@@ -140,7 +142,7 @@ export class SessionsService {
       await em.flush();
       return { kind: 'rotated' as const, session, refreshToken: next };
     });
-    if (outcome.kind === 'reused') await this.forget([outcome.sessionId]);
+    if (outcome.kind === 'reused') await this.revocation.forget([outcome.sessionId]);
     if (outcome.kind !== 'rotated') throw invalidRefresh();
     return { session: outcome.session, refreshToken: outcome.refreshToken };
   }
@@ -182,76 +184,42 @@ export class SessionsService {
         throw new ProblemException(HttpStatus.NOT_FOUND, 'No such session in this organization.');
       }
       await this.authz.assert(principal, 'revoke', session);
-      await this.revokeInTransaction(em, session, 'revoked', {
+      await this.revocation.revokeInTransaction(em, session, 'revoked', {
         type: 'user',
         id: principal.userId,
         username: principal.username,
         email: principal.email,
       });
     });
-    await this.forget([sessionId]);
+    await this.revocation.forget([sessionId]);
   }
 
-  /** Revokes one session inside the caller's transaction and records it. */
-  async revokeInTransaction(
-    em: EntityManager,
-    session: Session,
-    reason: string,
-    actor: AuditActor,
-  ): Promise<void> {
-    if (session.revokedAt !== null) return;
-    session.revokedAt = this.clock.now();
-    session.revokedReason = reason.slice(0, 64);
-    await em.flush();
-    await this.audit.record(em, {
-      organizationId: session.organizationId,
-      actor,
-      action: 'session.revoked',
-      target: { type: 'Session', id: session.id },
-      reason,
-      changes: { userId: session.userId },
-    });
+  /** GET /users/:id/sessions: sessions of a user the caller may see. */
+  async listOfUser(principal: Principal, userId: string): Promise<Session[]> {
+    const target = await this.users.findVisible(principal, userId);
+    return this.list(principal, { userId: target.id });
   }
 
-  /** Every live session of a user, optionally sparing one (the caller's own). */
-  async liveSessionsOf(
-    em: EntityManager,
-    organizationId: string,
-    userId: string,
-    except?: string,
-  ): Promise<Session[]> {
-    const sessions = await em.find(
-      Session,
-      { userId, revokedAt: null, ...(except ? { id: { $ne: except } } : {}) },
-      scoped(organizationId),
-    );
-    const now = this.clock.now();
-    return sessions.filter((session) => session.isLiveAt(now));
-  }
-
-  /** Every session of a user, newest first (for the offboarding export). */
-  async allOfUser(organizationId: string, userId: string): Promise<Session[]> {
-    return this.em
-      .fork()
-      .find(
-        Session,
-        { userId },
-        scoped(organizationId, { orderBy: { createdAt: 'desc' } } as const),
+  /** DELETE /users/:id/sessions: every live session of the user ends at once. */
+  async revokeAllOfUser(principal: Principal, userId: string): Promise<void> {
+    const catalog = await this.catalogs.catalog(principal.organizationId);
+    const revoked = await this.em.fork().transactional(async (em) => {
+      const target = await this.users.findVisible(principal, userId, em);
+      await this.authz.assert(
+        principal,
+        'revoke',
+        asSubject('Session', { organizationId: target.organizationId, userId: target.id }),
       );
-  }
-
-  /** Drops cached session snapshots so every API instance sees the change on the next request. */
-  async forget(sessionIds: readonly string[]): Promise<void> {
-    if (sessionIds.length === 0) return;
-    await this.redis.del(...sessionIds.map(sessionCacheKey)).catch(() => undefined);
-  }
-
-  /**
-   * A user's roles, groups or status changed: bump their version so every
-   * instance rebuilds their principal on the next request.
-   */
-  async invalidateUser(userId: string): Promise<void> {
-    await this.redis.incr(versionKey.user(userId)).catch(() => undefined);
+      await this.authz.assertCanActOnUser(principal, target, (key) => catalog.permissionsOf([key]));
+      return this.revocation.revokeAllOf(
+        em,
+        target.organizationId,
+        target.id,
+        'revoked by an administrator',
+        actorOf(principal),
+      );
+    });
+    await this.revocation.forget(revoked);
   }
 
   async findById(organizationId: string, sessionId: string): Promise<Session | null> {

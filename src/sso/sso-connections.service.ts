@@ -9,8 +9,8 @@ import { BASELINE_ROLE } from '../authz/matrix';
 import type { Principal } from '../authz/principal';
 import type { SecretBox } from '../common/crypto/secret-box';
 import { ProblemException, type FieldError } from '../common/problem/problem';
-import { Group } from '../groups/entities/group.entity';
-import { RolesService } from '../roles/roles.service';
+import { Group } from '../directory/groups/group.entity';
+import { RoleCatalogService } from '../directory/roles/role-catalog.service';
 import type {
   CreateSsoConnectionDto,
   SamlConnectionDto,
@@ -69,7 +69,7 @@ export class SsoConnectionsService {
     private readonly em: EntityManager,
     private readonly authz: AuthzService,
     private readonly audit: AuditService,
-    private readonly roles: RolesService,
+    private readonly roles: RoleCatalogService,
     private readonly guard: OutboundGuard,
     private readonly config: AppConfig,
     @Inject(SSO_SECRETS) private readonly secrets: SecretBox,

@@ -10,12 +10,11 @@ import { Clock } from '../common/clock/clock';
 import { ProblemException } from '../common/problem/problem';
 import type { RequestMeta } from '../common/request-context';
 import { sameIgnoringCase } from '../infra/database/case-insensitive';
-import { GroupMember } from '../groups/entities/group-member.entity';
-import { Group } from '../groups/entities/group.entity';
-import { RolesService } from '../roles/roles.service';
-import { SessionsService } from '../sessions/sessions.service';
-import { User } from '../users/entities/user.entity';
-import { UsersService } from '../users/users.service';
+import { MembershipsService } from '../directory/groups/memberships.service';
+import { RoleCatalogService } from '../directory/roles/role-catalog.service';
+import { SessionRevocationService } from '../directory/sessions/session-revocation.service';
+import { User } from '../directory/users/user.entity';
+import { UserDirectoryService } from '../directory/users/user-directory.service';
 import type { SsoConnection } from './entities/sso-connection.entity';
 import { SsoIdentity } from './entities/sso-identity.entity';
 
@@ -97,9 +96,10 @@ export class SsoSignInService {
   constructor(
     private readonly em: EntityManager,
     private readonly auth: AuthService,
-    private readonly users: UsersService,
-    private readonly roles: RolesService,
-    private readonly sessions: SessionsService,
+    private readonly users: UserDirectoryService,
+    private readonly roles: RoleCatalogService,
+    private readonly revocation: SessionRevocationService,
+    private readonly memberships: MembershipsService,
     private readonly audit: AuditService,
     private readonly clock: Clock,
   ) {}
@@ -116,7 +116,7 @@ export class SsoSignInService {
     access.roles = access.roles.filter((key) => catalog.find(key) !== undefined);
 
     const user = await this.upsert(organization.id, connection, identity, access);
-    await this.sessions.invalidateUser(user.id);
+    await this.revocation.invalidateUser(user.id);
     return this.auth.signIn(organization, user, 'sso', meta, null, {
       connectionId: connection.id,
     });
@@ -220,7 +220,12 @@ export class SsoSignInService {
       status: 'active',
     });
     await em.flush();
-    const groupIds = await this.joinGroups(em, organizationId, user.id, access.groupIds);
+    const groupIds = await this.memberships.joinInTransaction(
+      em,
+      organizationId,
+      user.id,
+      access.groupIds,
+    );
     await this.audit.record(em, {
       organizationId,
       actor: { type: 'user', id: user.id, username: user.username, email: user.email },
@@ -247,11 +252,7 @@ export class SsoSignInService {
     const nextRoles = [
       ...new Set([...user.roles.filter((key) => !access.managedRoles.has(key)), ...access.roles]),
     ];
-    const members = await em.find(GroupMember, {
-      userId: user.id,
-      groupId: { $in: [...access.managedGroupIds] },
-    });
-    const current = new Set(members.map((member) => member.groupId));
+    const current = await this.memberships.memberOf(em, user.id, [...access.managedGroupIds]);
     const leave = [...current].filter((id) => !access.groupIds.includes(id));
     const join = access.groupIds.filter((id) => !current.has(id));
     const changes: Record<string, unknown> = {};
@@ -264,10 +265,8 @@ export class SsoSignInService {
       changes.displayName = { from: user.displayName, to: displayName };
       user.displayName = displayName;
     }
-    if (leave.length > 0) {
-      await em.nativeDelete(GroupMember, { userId: user.id, groupId: { $in: leave } });
-    }
-    const joined = await this.joinGroups(em, user.organizationId, user.id, join);
+    await this.memberships.leaveInTransaction(em, user.id, leave);
+    const joined = await this.memberships.joinInTransaction(em, user.organizationId, user.id, join);
     if (leave.length > 0 || joined.length > 0) changes.groups = { added: joined, removed: leave };
     await em.flush();
     if (Object.keys(changes).length === 0) return;
@@ -279,21 +278,6 @@ export class SsoSignInService {
       reason: `sso connection ${connection.id}`,
       changes,
     });
-  }
-
-  /** Joins groups that still exist (a rule may name one deleted since). */
-  private async joinGroups(
-    em: EntityManager,
-    organizationId: string,
-    userId: string,
-    groupIds: string[],
-  ): Promise<string[]> {
-    if (groupIds.length === 0) return [];
-    const groups = await em.find(Group, { id: { $in: groupIds } }, scoped(organizationId));
-    for (const group of groups)
-      em.create(GroupMember, { groupId: group.id, userId, organizationId });
-    await em.flush();
-    return groups.map((group) => group.id);
   }
 
   private async freeUsername(em: EntityManager, organizationId: string, base: string) {

@@ -3,7 +3,7 @@ import { Module } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config';
 import { AuthModule } from '../auth/auth.module';
 import { SecretBox } from '../common/crypto/secret-box';
-import { RolesModule } from '../roles/roles.module';
+import { DirectoryModule } from '../directory/directory.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { UsersModule } from '../users/users.module';
 import { SsoConnection } from './entities/sso-connection.entity';
@@ -24,7 +24,7 @@ import { SsoStateStore } from './sso-state.store';
     MikroOrmModule.forFeature([SsoConnection, SsoIdentity]),
     AuthModule,
     UsersModule,
-    RolesModule,
+    DirectoryModule,
     SessionsModule,
   ],
   controllers: [SsoConnectionsController, SsoAuthController],

@@ -2,10 +2,10 @@ import { HttpException, HttpStatus, Injectable } from '@nestjs/common';
 import type { Principal } from '../authz/principal';
 import { ProblemException } from '../common/problem/problem';
 import { toProblem } from '../common/problem/to-problem';
-import { GroupsService } from '../groups/groups.service';
+import { MembershipsService } from '../directory/groups/memberships.service';
 import type { BulkResultDto, BulkUsersDto } from './dto/user.dto';
 import { UserLifecycleService } from './user-lifecycle.service';
-import { UsersService } from './users.service';
+import { UserDirectoryService } from '../directory/users/user-directory.service';
 
 function needs(field: 'role' | 'groupId', value: string | undefined): string {
   if (value === undefined) {
@@ -24,9 +24,9 @@ function needs(field: 'role' | 'groupId', value: string | undefined): string {
 @Injectable()
 export class UserBulkService {
   constructor(
-    private readonly users: UsersService,
+    private readonly users: UserDirectoryService,
     private readonly lifecycle: UserLifecycleService,
-    private readonly groups: GroupsService,
+    private readonly groups: MembershipsService,
   ) {}
 
   async run(principal: Principal, input: BulkUsersDto): Promise<BulkResultDto[]> {

@@ -1,17 +1,17 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { HttpStatus, Injectable } from '@nestjs/common';
-import { ApplicationsService } from '../applications/applications.service';
 import { actorOf, AuditService } from '../audit/audit.service';
 import { PasswordHasher } from '../directory/password/password-hasher';
 import { asSubject, AuthzService } from '../authz/authz.service';
 import { ACCOUNT_HOLDER_ROLE, BASELINE_ROLE } from '../authz/matrix';
 import type { Principal } from '../authz/principal';
 import { ProblemException } from '../common/problem/problem';
-import { RolesService } from '../roles/roles.service';
-import { SessionsService } from '../sessions/sessions.service';
+import { DirectoryEvents } from '../directory/directory-events';
+import { SessionRevocationService } from '../directory/sessions/session-revocation.service';
+import { RoleCatalogService } from '../directory/roles/role-catalog.service';
 import type { UpdateUserDto } from './dto/user.dto';
-import type { User, UserStatus } from './entities/user.entity';
-import { duplicateProblem, UsersService } from './users.service';
+import type { User, UserStatus } from '../directory/users/user.entity';
+import { duplicateProblem, UserDirectoryService } from '../directory/users/user-directory.service';
 
 /**
  * Changes to existing users: roles, status, profile, password, deletion,
@@ -24,11 +24,11 @@ export class UserLifecycleService {
     private readonly em: EntityManager,
     private readonly authz: AuthzService,
     private readonly audit: AuditService,
-    private readonly roles: RolesService,
-    private readonly sessions: SessionsService,
+    private readonly roles: RoleCatalogService,
+    private readonly sessions: SessionRevocationService,
     private readonly hasher: PasswordHasher,
-    private readonly users: UsersService,
-    private readonly applications: ApplicationsService,
+    private readonly users: UserDirectoryService,
+    private readonly events: DirectoryEvents,
   ) {}
 
   /** PUT /users/:id/roles: the caller must be able to grant every added and every removed role. */
@@ -295,13 +295,12 @@ export class UserLifecycleService {
           );
         }
       }
-      await this.applications.releaseUser(
-        em,
-        actorOf(principal),
-        target.organizationId,
-        target.id,
-        transferOwnershipTo,
-      );
+      await this.events.userDeleting(em, {
+        actor: actorOf(principal),
+        organizationId: target.organizationId,
+        userId: target.id,
+        heirId: transferOwnershipTo,
+      });
       const sessions = await this.sessions.allOfUser(target.organizationId, target.id);
       em.remove(target);
       await em.flush();
@@ -320,36 +319,6 @@ export class UserLifecycleService {
     });
     await this.sessions.forget(sessionIds);
     await this.sessions.invalidateUser(id);
-  }
-
-  /** DELETE /users/:id/sessions: every live session of the user ends at once. */
-  async revokeAllSessions(principal: Principal, id: string): Promise<void> {
-    const catalog = await this.roles.catalog(principal.organizationId);
-    const revoked = await this.em.fork().transactional(async (em) => {
-      const target = await this.users.findVisible(principal, id, em);
-      await this.authz.assert(
-        principal,
-        'revoke',
-        asSubject('Session', { organizationId: target.organizationId, userId: target.id }),
-      );
-      await this.authz.assertCanActOnUser(principal, target, (key) => catalog.permissionsOf([key]));
-      const live = await this.sessions.liveSessionsOf(em, target.organizationId, target.id);
-      for (const session of live)
-        await this.sessions.revokeInTransaction(
-          em,
-          session,
-          'revoked by an administrator',
-          actorOf(principal),
-        );
-      return live.map((session) => session.id);
-    });
-    await this.sessions.forget(revoked);
-  }
-
-  /** Sessions of a user the caller may see. */
-  async sessionsOf(principal: Principal, id: string) {
-    const target = await this.users.findVisible(principal, id);
-    return this.sessions.list(principal, { userId: target.id });
   }
 
   /** Adds or removes one role, keeping the others. */

@@ -1,17 +1,12 @@
 import { raw } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
-import { ApiKeysService } from '../api-keys/api-keys.service';
-import { ApplicationsService } from '../applications/applications.service';
-import { AuditService } from '../audit/audit.service';
-import { asSubject, AuthzService } from '../authz/authz.service';
+import { AuthzService } from '../authz/authz.service';
 import type { Principal } from '../authz/principal';
 import { type CursorValue, decodeCursor, encodeCursor } from '../common/pagination/keyset-cursor';
-import { GroupsService } from '../groups/groups.service';
-import { SessionsService } from '../sessions/sessions.service';
-import type { ListUsersQueryDto, UserSort, UserStatsDto } from './dto/user.dto';
-import { User } from './entities/user.entity';
-import { UsersService } from './users.service';
+import type { ListUsersQueryDto, UserSort } from './dto/user.dto';
+import type { UserStatsDto } from '../directory/users/user-response.dto';
+import { User } from '../directory/users/user.entity';
 
 /** How each sort orders rows (always with the id as tie-breaker) and what its cursor holds. */
 const SORTS: Record<
@@ -50,18 +45,12 @@ const SORTS: Record<
   },
 };
 
-/** Reading users: the filtered, sorted, cursor-paginated list with statistics, and the offboarding export. */
+/** Reading users: the filtered, sorted, cursor-paginated list with statistics. */
 @Injectable()
 export class UserQueryService {
   constructor(
     private readonly em: EntityManager,
     private readonly authz: AuthzService,
-    private readonly users: UsersService,
-    private readonly groups: GroupsService,
-    private readonly sessions: SessionsService,
-    private readonly audit: AuditService,
-    private readonly applications: ApplicationsService,
-    private readonly apiKeys: ApiKeysService,
   ) {}
 
   async list(
@@ -158,34 +147,5 @@ export class UserQueryService {
         },
       ]),
     );
-  }
-
-  /**
-   * Everything about one user, for offboarding: profile, roles, groups,
-   * sessions, API key metadata and applications (those the caller may see),
-   * audit events.
-   */
-  async export(principal: Principal, id: string) {
-    const user = await this.users.findVisible(principal, id);
-    if (user.id !== principal.userId) {
-      await this.authz.assert(
-        principal,
-        'read',
-        asSubject('AuditEvent', { organizationId: principal.organizationId }),
-      );
-    }
-    const groups =
-      (await this.groups.groupsOfUsers(principal.organizationId, [user.id])).get(user.id) ?? [];
-    const [sessions, apiKeys, applications, events] = await Promise.all([
-      this.sessions.allOfUser(principal.organizationId, user.id),
-      this.apiKeys.list(principal, { userId: user.id }),
-      this.applications.reachableBy(
-        principal,
-        user.id,
-        groups.map((group) => group.id),
-      ),
-      this.audit.eventsByOrAbout(principal.organizationId, user.id),
-    ]);
-    return { user, groups, sessions, apiKeys, applications, auditEvents: events };
   }
 }

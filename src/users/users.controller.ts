@@ -12,12 +12,10 @@ import {
   Query,
 } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { ApiKeyResponseDto } from '../api-keys/dto/api-key.dto';
-import { ApplicationResponseDto } from '../applications/dto/application.dto';
 import { Can } from '../authz/can.decorator';
+import { UserDirectoryService } from '../directory/users/user-directory.service';
 import { CurrentPrincipal } from '../authz/current-principal.decorator';
 import type { Principal } from '../authz/principal';
-import { SessionListDto, SessionResponseDto } from '../sessions/dto/session.dto';
 import {
   BulkResponseDto,
   BulkUsersDto,
@@ -27,10 +25,9 @@ import {
   ResetPasswordDto,
   SetRolesDto,
   UpdateUserDto,
-  UserListDto,
-  UserResponseDto,
 } from './dto/user.dto';
-import type { User } from './entities/user.entity';
+import { UserListDto, UserResponseDto } from '../directory/users/user-response.dto';
+import type { User } from '../directory/users/user.entity';
 import { UserBulkService } from './user-bulk.service';
 import { UserLifecycleService } from './user-lifecycle.service';
 import { UserQueryService } from './user-query.service';
@@ -43,6 +40,7 @@ const uuid = new ParseUUIDPipe();
 export class UsersController {
   constructor(
     private readonly users: UsersService,
+    private readonly directory: UserDirectoryService,
     private readonly lifecycle: UserLifecycleService,
     private readonly queries: UserQueryService,
     private readonly bulkService: UserBulkService,
@@ -87,7 +85,7 @@ export class UsersController {
     @CurrentPrincipal() principal: Principal,
     @Param('id', uuid) id: string,
   ): Promise<UserResponseDto> {
-    return this.presentOne(principal, await this.users.findVisible(principal, id));
+    return this.presentOne(principal, await this.directory.findVisible(principal, id));
   }
 
   @Can('update', 'User', 'Change username, email (old and new are audited), display name or status')
@@ -169,50 +167,6 @@ export class UsersController {
     @Query() query: DeleteUserQueryDto,
   ): Promise<void> {
     return this.lifecycle.remove(principal, id, query.transferOwnershipTo);
-  }
-
-  @Can('read', 'User', 'Everything about one user as one JSON document (offboarding)')
-  @Get(':id/export')
-  async export(@CurrentPrincipal() principal: Principal, @Param('id', uuid) id: string) {
-    const exported = await this.queries.export(principal, id);
-    return {
-      exportedAt: new Date().toISOString(),
-      user: UserResponseDto.from(exported.user, exported.groups),
-      roles: exported.user.roles,
-      groups: exported.groups,
-      sessions: exported.sessions.map((session) =>
-        SessionResponseDto.from(session, principal.sessionId),
-      ),
-      apiKeys: exported.apiKeys.map((key) => ApiKeyResponseDto.from(key)),
-      applications: exported.applications.map((application) =>
-        ApplicationResponseDto.from(application),
-      ),
-      auditEvents: exported.auditEvents,
-    };
-  }
-
-  @Can('read', 'Session', 'Sessions of one user')
-  @Get(':id/sessions')
-  @ApiOkResponse({ type: SessionListDto })
-  async sessions(
-    @CurrentPrincipal() principal: Principal,
-    @Param('id', uuid) id: string,
-  ): Promise<SessionListDto> {
-    const sessions = await this.lifecycle.sessionsOf(principal, id);
-    return {
-      items: sessions.map((session) => SessionResponseDto.from(session, principal.sessionId)),
-      nextCursor: null,
-    };
-  }
-
-  @Can('revoke', 'Session', 'End every session of one user at once')
-  @Delete(':id/sessions')
-  @HttpCode(204)
-  revokeSessions(
-    @CurrentPrincipal() principal: Principal,
-    @Param('id', uuid) id: string,
-  ): Promise<void> {
-    return this.lifecycle.revokeAllSessions(principal, id);
   }
 
   private async presentOne(principal: Principal, user: User): Promise<UserResponseDto> {

@@ -4,7 +4,7 @@ import {
   OrganizationOwnedEntity,
   TENANT_FILTER,
 } from '../../src/infra/database/organization-owned.entity';
-import { Organization } from '../../src/organizations/entities/organization.entity';
+import { Organization } from '../../src/tenancy/organization.entity';
 import { createTestDatabase, dropTestDatabase } from '../support/test-database';
 
 /** A minimal organization-owned table, declared the way every feature module declares its own. */

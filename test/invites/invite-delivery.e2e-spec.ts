@@ -10,25 +10,11 @@ import { SmtpSink } from '../support/smtp-sink';
 import { TcpProxy } from '../support/tcp-proxy';
 import { startTestApp, type TestApp } from '../support/test-app';
 import { TEST_REDIS_URL } from '../support/test-env';
+import { eventually } from '../support/eventually';
 
 jest.setTimeout(30_000);
 
 const BACKOFF_MS = 300;
-
-async function eventually<T>(
-  probe: () => Promise<T>,
-  done: (value: T) => boolean,
-  timeoutMs = 15_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (done(value)) return value;
-    if (Date.now() > deadline)
-      throw new Error(`condition not met in time: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 const mailsTo = (sink: SmtpSink, email: string) =>
   sink.messages.filter((mail) => mail.to.some((to) => to.toLowerCase() === email.toLowerCase()));

@@ -5,19 +5,7 @@ import { ProbeModule } from '../support/probe.module';
 import { TcpProxy } from '../support/tcp-proxy';
 import { startTestApp, type TestApp } from '../support/test-app';
 import { TEST_REDIS_URL } from '../support/test-env';
-
-async function eventually<T>(
-  probe: () => Promise<T>,
-  accept: (value: T) => boolean,
-  timeoutMs = 15_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (accept(value) || Date.now() > deadline) return value;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
+import { eventually } from '../support/eventually';
 
 describe('Service endpoints and cross-cutting behaviour', () => {
   let t: TestApp;

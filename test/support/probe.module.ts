@@ -3,7 +3,7 @@ import { Body, Controller, Get, HttpCode, Module, Post, Query } from '@nestjs/co
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Length, Max, Min, ValidateNested } from 'class-validator';
 import { Public } from '../../src/authz/public.decorator';
-import { Organization } from '../../src/organizations/entities/organization.entity';
+import { Organization } from '../../src/tenancy/organization.entity';
 
 class ProbeOwnerDto {
   @IsString()

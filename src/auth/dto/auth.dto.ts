@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsEmail, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
-import { UserResponseDto } from '../../users/dto/user.dto';
+import { UserResponseDto } from '../../directory/users/user-response.dto';
 import { USERNAME_PATTERN } from '../../authz/vocabulary';
 
 export class LoginDto {

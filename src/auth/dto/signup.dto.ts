@@ -10,7 +10,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { OrganizationResponseDto } from '../../organizations/dto/organization.dto';
-import { UserResponseDto } from '../../users/dto/user.dto';
+import { UserResponseDto } from '../../directory/users/user-response.dto';
 import { TokenResponseDto } from './auth.dto';
 import { USERNAME_PATTERN } from '../../authz/vocabulary';
 

@@ -10,7 +10,7 @@ import {
   Matches,
   MaxLength,
 } from 'class-validator';
-import type { Group } from '../entities/group.entity';
+import type { Group } from '../../directory/groups/group.entity';
 import { ROLE_KEY_PATTERN } from '../../authz/vocabulary';
 import { CursorPage } from '../../common/pagination/page.dto';
 

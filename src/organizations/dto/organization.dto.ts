@@ -10,8 +10,8 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-import type { Organization } from '../entities/organization.entity';
-import { effectiveSettings } from '../organization-settings';
+import type { Organization } from '../../tenancy/organization.entity';
+import { effectiveSettings } from '../../tenancy/organization-settings';
 
 export class OrganizationSettingsDto {
   @ApiPropertyOptional() @IsOptional() @IsBoolean() allowRegistration?: boolean;

@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsUUID } from 'class-validator';
-import type { Session } from '../entities/session.entity';
+import type { Session } from '../../directory/sessions/session.entity';
 import { CursorPage } from '../../common/pagination/page.dto';
 
 export class ListSessionsQueryDto {

@@ -1,5 +1,5 @@
-import { ProblemException } from '../common/problem/problem';
-import { BUILT_IN_ROLES, SELF_SERVICE } from '../authz/matrix';
+import { ProblemException } from '../../common/problem/problem';
+import { BUILT_IN_ROLES, SELF_SERVICE } from '../../authz/matrix';
 import { RoleCatalog } from './role-catalog';
 
 describe('RoleCatalog', () => {

@@ -1,5 +1,5 @@
 import { Entity, Property, Unique } from '@mikro-orm/core';
-import { BaseEntity } from '../../infra/database/base.entity';
+import { BaseEntity } from '../infra/database/base.entity';
 
 /** Settings an Owner may change; absent keys fall back to the defaults in OrganizationSettingsDefaults. */
 export interface OrganizationSettings {

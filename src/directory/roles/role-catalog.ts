@@ -1,7 +1,7 @@
 import { HttpStatus } from '@nestjs/common';
-import { BUILT_IN_ROLES, SELF_SERVICE } from '../authz/matrix';
-import type { Permission } from '../authz/vocabulary';
-import { ProblemException } from '../common/problem/problem';
+import { BUILT_IN_ROLES, SELF_SERVICE } from '../../authz/matrix';
+import type { Permission } from '../../authz/vocabulary';
+import { ProblemException } from '../../common/problem/problem';
 
 export interface RoleDefinition {
   key: string;

@@ -1,4 +1,4 @@
-import type { OrganizationSettings } from './entities/organization.entity';
+import type { OrganizationSettings } from './organization.entity';
 
 /** Defaults of every organization setting, in one place (README documents them). */
 export const DEFAULT_ORGANIZATION_SETTINGS: Required<OrganizationSettings> = {

@@ -1,0 +1,61 @@
+import { EntityManager } from '@mikro-orm/postgresql';
+import { Inject, Injectable } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import { LRUCache } from 'lru-cache';
+import { scoped } from '../../infra/database/organization-owned.entity';
+import { REDIS } from '../../infra/redis/redis.module';
+import { versionKey } from '../../infra/redis/versions';
+import { Role } from './role.entity';
+import { RoleCatalog, type RoleDefinition } from './role-catalog';
+
+export function definitionOf(role: Role): RoleDefinition {
+  return {
+    key: role.key,
+    name: role.name,
+    description: role.description,
+    builtIn: false,
+    permissions: role.permissions,
+  };
+}
+
+/**
+ * Every role an organization can grant, as every grant and every ability
+ * reads it. Cached in this process per Redis version: changing a custom role
+ * bumps the version, so every instance rebuilds abilities on its next request.
+ */
+@Injectable()
+export class RoleCatalogService {
+  /** Catalogs by organization and roles version; the least recently used go first. */
+  private readonly cache = new LRUCache<string, RoleCatalog>({ max: 1_000 });
+
+  constructor(
+    private readonly em: EntityManager,
+    @Inject(REDIS) private readonly redis: Redis,
+  ) {}
+
+  /** The current version of an organization's custom roles ('' when Redis cannot tell: no caching then). */
+  async version(organizationId: string): Promise<string> {
+    try {
+      return (await this.redis.get(versionKey.organizationRoles(organizationId))) ?? '0';
+    } catch {
+      return '';
+    }
+  }
+
+  async catalog(organizationId: string, version?: string): Promise<RoleCatalog> {
+    const current = version ?? (await this.version(organizationId));
+    const cacheKey = `${organizationId}:${current}`;
+    const cached = current === '' ? undefined : this.cache.get(cacheKey);
+    if (cached) return cached;
+    const custom = await this.em.fork().find(Role, {}, scoped(organizationId));
+    const catalog = new RoleCatalog(custom.map(definitionOf));
+    if (current !== '') this.cache.set(cacheKey, catalog);
+    return catalog;
+  }
+
+  /** A custom role changed: every instance rebuilds the catalog on its next request. */
+  async bumpVersion(organizationId: string): Promise<void> {
+    await this.redis.incr(versionKey.organizationRoles(organizationId)).catch(() => undefined);
+    this.cache.clear();
+  }
+}

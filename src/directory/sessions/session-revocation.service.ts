@@ -1,0 +1,106 @@
+import { EntityManager } from '@mikro-orm/postgresql';
+import { Inject, Injectable } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import { type AuditActor, AuditService } from '../../audit/audit.service';
+import { Clock } from '../../common/clock/clock';
+import { scoped } from '../../infra/database/organization-owned.entity';
+import { REDIS } from '../../infra/redis/redis.module';
+import { sessionCacheKey, versionKey } from '../../infra/redis/versions';
+import { Session } from './session.entity';
+
+/**
+ * Ending access: revoking sessions inside the caller's transaction (audited),
+ * and telling every API instance after commit, by dropping session snapshots
+ * and bumping a user's version so their principal is rebuilt on the next request.
+ */
+@Injectable()
+export class SessionRevocationService {
+  constructor(
+    private readonly em: EntityManager,
+    @Inject(REDIS) private readonly redis: Redis,
+    private readonly clock: Clock,
+    private readonly audit: AuditService,
+  ) {}
+
+  /** Revokes one session inside the caller's transaction and records it. */
+  async revokeInTransaction(
+    em: EntityManager,
+    session: Session,
+    reason: string,
+    actor: AuditActor,
+  ): Promise<void> {
+    if (session.revokedAt !== null) return;
+    session.revokedAt = this.clock.now();
+    session.revokedReason = reason.slice(0, 64);
+    await em.flush();
+    await this.audit.record(em, {
+      organizationId: session.organizationId,
+      actor,
+      action: 'session.revoked',
+      target: { type: 'Session', id: session.id },
+      reason,
+      changes: { userId: session.userId },
+    });
+  }
+
+  /**
+   * Revokes every live session of a user inside the caller's transaction;
+   * returns their ids for `forget` once the transaction has committed.
+   */
+  async revokeAllOf(
+    em: EntityManager,
+    organizationId: string,
+    userId: string,
+    reason: string,
+    actor: AuditActor,
+  ): Promise<string[]> {
+    const live = await this.liveSessionsOf(em, organizationId, userId);
+    for (const session of live) await this.revokeInTransaction(em, session, reason, actor);
+    return live.map((session) => session.id);
+  }
+
+  /** Every live session of a user, optionally sparing one (the caller's own). */
+  async liveSessionsOf(
+    em: EntityManager,
+    organizationId: string,
+    userId: string,
+    except?: string,
+  ): Promise<Session[]> {
+    const sessions = await em.find(
+      Session,
+      { userId, revokedAt: null, ...(except ? { id: { $ne: except } } : {}) },
+      scoped(organizationId),
+    );
+    const now = this.clock.now();
+    return sessions.filter((session) => session.isLiveAt(now));
+  }
+
+  /** Every session of a user, newest first (for the offboarding export). */
+  async allOfUser(organizationId: string, userId: string): Promise<Session[]> {
+    return this.em
+      .fork()
+      .find(
+        Session,
+        { userId },
+        scoped(organizationId, { orderBy: { createdAt: 'desc' } } as const),
+      );
+  }
+
+  /** Drops cached session snapshots so every API instance sees the change on the next request. */
+  async forget(sessionIds: readonly string[]): Promise<void> {
+    if (sessionIds.length === 0) return;
+    await this.redis.del(...sessionIds.map(sessionCacheKey)).catch(() => undefined);
+  }
+
+  /**
+   * A user's roles, groups or status changed: bump their version so every
+   * instance rebuilds their principal on the next request.
+   */
+  async invalidateUser(userId: string): Promise<void> {
+    await this.redis.incr(versionKey.user(userId)).catch(() => undefined);
+  }
+
+  async invalidateUsers(userIds: readonly string[]): Promise<void> {
+    await Promise.all(userIds.map((userId) => this.invalidateUser(userId)));
+  }
+}

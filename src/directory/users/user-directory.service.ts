@@ -1,0 +1,160 @@
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import { EntityManager } from '@mikro-orm/postgresql';
+import { HttpStatus, Injectable } from '@nestjs/common';
+import { AuditService } from '../../audit/audit.service';
+import { AuthzService } from '../../authz/authz.service';
+import { ACCOUNT_HOLDER_ROLE, BASELINE_ROLE } from '../../authz/matrix';
+import type { Principal } from '../../authz/principal';
+import { ProblemException } from '../../common/problem/problem';
+import { sameIgnoringCase } from '../../infra/database/case-insensitive';
+import { scoped } from '../../infra/database/organization-owned.entity';
+import type { Organization } from '../../tenancy/organization.entity';
+import { effectiveSettings } from '../../tenancy/organization-settings';
+import { TenancyService } from '../../tenancy/tenancy.service';
+import { passwordProblems } from '../password/password-policy';
+import { User } from './user.entity';
+
+/** Turns the unique indexes' violations into the messages users expect. */
+export function duplicateProblem(error: unknown): ProblemException | undefined {
+  if (!(error instanceof UniqueConstraintViolationException)) return undefined;
+  const detail = error.message.includes('users_org_email_unique')
+    ? 'Email already exists'
+    : 'Username already exists';
+  return new ProblemException(HttpStatus.CONFLICT, detail, { type: 'conflict' });
+}
+
+/**
+ * Users as every feature and entry point finds them, and the rules that hold
+ * whoever changes them: visibility (404 for what the caller may not read),
+ * the password policy, "every role but User needs an email", and "the
+ * organization keeps an active Owner".
+ */
+@Injectable()
+export class UserDirectoryService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly authz: AuthzService,
+    private readonly audit: AuditService,
+    private readonly tenancy: TenancyService,
+  ) {}
+
+  /** A user the caller may read; 404 otherwise (another organization's, or not theirs to see). */
+  async findVisible(principal: Principal, id: string, em: EntityManager = this.em): Promise<User> {
+    const user = await em.findOne(User, { id }, scoped(principal.organizationId));
+    if (user === null || !this.authz.can(principal, 'read', user)) {
+      throw new ProblemException(HttpStatus.NOT_FOUND, 'No such user in this organization.');
+    }
+    return user;
+  }
+
+  /** For sign-in: a user of the organization by username or email, ignoring case. */
+  async findByLogin(organizationId: string, login: string): Promise<User | null> {
+    const value = login.trim().toLowerCase();
+    return this.em.fork().findOne(
+      User,
+      {
+        $or: [sameIgnoringCase('username', value), sameIgnoringCase('email', value)],
+      },
+      scoped(organizationId),
+    );
+  }
+
+  /**
+   * A user who creates themselves: self-registration (a baseline user), an
+   * accepted invite or an organization's first Owner. Recorded as their own
+   * action, in the caller's transaction when one is given.
+   */
+  async createSelf(
+    organization: Organization,
+    input: {
+      username: string;
+      email: string;
+      displayName: string | null;
+      roles: string[];
+      passwordHash: string;
+    },
+    action: 'user.registered' | 'user.created' = 'user.registered',
+    transaction?: EntityManager,
+  ): Promise<User> {
+    try {
+      const work = async (em: EntityManager) => {
+        const user = em.create(User, {
+          organizationId: organization.id,
+          ...input,
+          status: 'active',
+        });
+        await em.flush();
+        await this.audit.record(em, {
+          organizationId: organization.id,
+          actor: { type: 'user', id: user.id, username: user.username, email: user.email },
+          action,
+          target: { type: 'User', id: user.id },
+          changes: {
+            username: { to: user.username },
+            email: { to: user.email },
+            roles: { to: user.roles },
+          },
+        });
+        return user;
+      };
+      return await (transaction ? work(transaction) : this.em.fork().transactional(work));
+    } catch (error) {
+      throw duplicateProblem(error) ?? error;
+    }
+  }
+
+  /** The organization's password policy, with the person's own names as forbidden words. */
+  assertPassword(
+    password: string,
+    who: { username?: string | null; email?: string | null; organizationName?: string | null },
+    organization: Organization,
+  ): void {
+    const problems = passwordProblems(password, {
+      minLength: effectiveSettings(organization.settings).passwordMinLength,
+      username: who.username,
+      email: who.email,
+      organizationName: who.organizationName ?? organization.name,
+    });
+    if (problems.length > 0) {
+      throw new ProblemException(HttpStatus.UNPROCESSABLE_ENTITY, problems.join(' '), {
+        errors: problems.map((message) => ({ field: 'password', message })),
+      });
+    }
+  }
+
+  organization(organizationId: string): Promise<Organization> {
+    return this.tenancy.require(organizationId);
+  }
+
+  /** Every role but the baseline one needs an email address. */
+  assertEmailRule(roles: string[], email: string | null): void {
+    if (email !== null && email !== '') return;
+    if (roles.every((key) => key === BASELINE_ROLE)) return;
+    throw new ProblemException(
+      HttpStatus.UNPROCESSABLE_ENTITY,
+      'An email address is required for any role other than User.',
+      {
+        errors: [{ field: 'email', message: 'required for any role other than User' }],
+      },
+    );
+  }
+
+  /**
+   * The organization always keeps an active account holder: no change may
+   * leave it without one (docs/permissions.md, rules on top of the matrix).
+   */
+  async assertAnotherActiveHolder(em: EntityManager, target: User): Promise<void> {
+    const others = await em.count(
+      User,
+      { id: { $ne: target.id }, status: 'active', roles: { $contains: [ACCOUNT_HOLDER_ROLE] } },
+      scoped(target.organizationId),
+    );
+    if (others === 0) {
+      throw new ProblemException(
+        HttpStatus.CONFLICT,
+        'The organization must keep at least one active Owner.',
+        { type: 'conflict' },
+      );
+    }
+  }
+}

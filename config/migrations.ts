@@ -10,6 +10,7 @@ import { Migration20261123030000UserLastLoginSortIndex } from '../migrations/Mig
 import { Migration20261123040000SsoConnections } from '../migrations/Migration20261123040000SsoConnections';
 import { Migration20261204000000AccountLockout } from '../migrations/Migration20261204000000AccountLockout';
 import { Migration20261204010000KeyedAuditChain } from '../migrations/Migration20261204010000KeyedAuditChain';
+import { Migration20261204020000ScimProvisioning } from '../migrations/Migration20261204020000ScimProvisioning';
 
 /**
  * Every migration, in order. Listed explicitly (not discovered by glob) so the
@@ -48,5 +49,9 @@ export const migrationsList: MigrationObject[] = [
   {
     name: 'Migration20261204010000KeyedAuditChain',
     class: Migration20261204010000KeyedAuditChain,
+  },
+  {
+    name: 'Migration20261204020000ScimProvisioning',
+    class: Migration20261204020000ScimProvisioning,
   },
 ];

@@ -31,6 +31,7 @@ import { QueueModule } from './infra/queue/queue.module';
 import { RedisModule } from './infra/redis/redis.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { OffboardingModule } from './offboarding/offboarding.module';
+import { ScimModule } from './scim/scim.module';
 import { OrganizationsModule } from './organizations/organizations.module';
 
 export interface AppModuleOptions {
@@ -87,6 +88,7 @@ export class AppModule {
         MetricsModule,
         OrganizationsModule,
         OffboardingModule,
+        ScimModule,
         RolesModule,
         SessionsModule,
         UsersModule,

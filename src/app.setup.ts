@@ -27,6 +27,8 @@ export function configureRouting(app: INestApplication): void {
       { path: 'health/live', method: RequestMethod.GET },
       { path: 'health/ready', method: RequestMethod.GET },
       { path: 'metrics', method: RequestMethod.GET },
+      // SCIM clients are configured with a base URL of their own (/scim/v2).
+      'scim/v2/{*path}',
     ],
   });
   app.enableVersioning({ type: VersioningType.URI, defaultVersion: API_VERSION });
@@ -73,10 +75,12 @@ export async function createApp(
     metrics.observeRequest(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
   });
 
-  registerBoundedJsonParser(fastify, {
-    maxDepth: config.bodyMaxDepth,
-    maxMembers: config.bodyMaxMembers,
-  });
+  registerBoundedJsonParser(
+    fastify,
+    { maxDepth: config.bodyMaxDepth, maxMembers: config.bodyMaxMembers },
+    // SCIM clients send either (RFC 7644 §3.1).
+    ['application/json', 'application/scim+json'],
+  );
 
   // Form bodies only where a browser posts one: the SAML assertion consumer
   // service. Everywhere else they stay 415, so a cross-site HTML form cannot

@@ -87,8 +87,16 @@ export const SUBJECT_ACTIONS: Readonly<Record<SubjectName, readonly ActionName[]
  */
 export const SCIM_PROVISIONING: Permission = { action: 'manage', subject: 'Scim' };
 
-/** A username: 3-50 letters, digits, ".", "_" or "-" (unique per organization, ignoring case). */
-export const USERNAME_PATTERN = /^[A-Za-z0-9._-]{3,50}$/;
+/**
+ * A username (unique per organization, ignoring case): a handle of 3-50
+ * letters, digits, ".", "_" or "-", or an email address of up to 254
+ * characters, as identity providers send SCIM userNames (ADR 0009).
+ */
+export const USERNAME_PATTERN =
+  /^(?:[A-Za-z0-9._-]{3,50}|(?=.{6,254}$)[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+)$/;
+
+export const USERNAME_RULE =
+  'username must be 3-50 letters, digits, ".", "_" or "-", or an email address';
 
 /** A role key, built-in or custom: lower case, digits and "_", starting with a letter. */
 export const ROLE_KEY_PATTERN = /^[a-z][a-z0-9_]{1,49}$/;

@@ -6,7 +6,6 @@ import { asSubject, AuthzService } from '../authz/authz.service';
 import { ACCOUNT_HOLDER_ROLE, BASELINE_ROLE } from '../authz/matrix';
 import type { Principal } from '../authz/principal';
 import { ProblemException } from '../common/problem/problem';
-import { DirectoryEvents } from '../directory/directory-events';
 import { SessionRevocationService } from '../directory/sessions/session-revocation.service';
 import { RoleCatalogService } from '../directory/roles/role-catalog.service';
 import type { UpdateUserDto } from './dto/user.dto';
@@ -28,7 +27,6 @@ export class UserLifecycleService {
     private readonly sessions: SessionRevocationService,
     private readonly hasher: PasswordHasher,
     private readonly users: UserDirectoryService,
-    private readonly events: DirectoryEvents,
   ) {}
 
   /** PUT /users/:id/roles: the caller must be able to grant every added and every removed role. */
@@ -118,37 +116,15 @@ export class UserLifecycleService {
       const target = await this.users.findVisible(principal, id, em);
       await this.authz.assert(principal, 'update', target, 'status');
       await this.authz.assertCanActOnUser(principal, target, (key) => catalog.permissionsOf([key]));
-      if (target.status === status) return { user: target, revoked: [] as string[] };
-      if (status === 'inactive' && target.roles.includes(ACCOUNT_HOLDER_ROLE))
-        await this.users.assertAnotherActiveHolder(em, target);
-      target.status = status;
-      await em.flush();
-      const live =
-        status === 'inactive'
-          ? await this.sessions.liveSessionsOf(em, target.organizationId, target.id)
-          : [];
-      for (const session of live) {
-        await this.sessions.revokeInTransaction(
-          em,
-          session,
-          'user deactivated',
-          actorOf(principal),
-        );
-      }
-      await this.audit.record(em, {
-        organizationId: principal.organizationId,
-        actor: actorOf(principal),
-        action: status === 'inactive' ? 'user.deactivated' : 'user.activated',
-        target: { type: 'User', id: target.id },
-        changes: {
-          status: { from: status === 'inactive' ? 'active' : 'inactive', to: status },
-          revokedSessions: live.length,
-        },
-      });
-      return { user: target, revoked: live.map((session) => session.id) };
+      const revokedIds = await this.users.setStatusInTransaction(
+        em,
+        target,
+        status,
+        actorOf(principal),
+      );
+      return { user: target, revoked: revokedIds };
     });
-    await this.sessions.forget(revoked);
-    await this.sessions.invalidateUser(user.id);
+    await this.users.afterAccessChange(user.id, revoked);
     return user;
   }
 
@@ -178,8 +154,8 @@ export class UserLifecycleService {
         }
         if (changes.email && (input.email ?? '') === '')
           this.users.assertEmailRule(target.roles, null);
-        if (changes.status?.to === 'inactive' && target.roles.includes(ACCOUNT_HOLDER_ROLE))
-          await this.users.assertAnotherActiveHolder(em, target);
+        if (changes.status?.to === 'inactive')
+          await this.users.assertKeepsAnActiveHolder(em, target);
         em.assign(
           target,
           Object.fromEntries(Object.entries(changes).map(([field, change]) => [field, change.to])),
@@ -283,8 +259,6 @@ export class UserLifecycleService {
       const target = await this.users.findVisible(principal, id, em);
       await this.authz.assert(principal, 'delete', target);
       await this.authz.assertCanActOnUser(principal, target, (key) => catalog.permissionsOf([key]));
-      if (target.roles.includes(ACCOUNT_HOLDER_ROLE) && target.status === 'active')
-        await this.users.assertAnotherActiveHolder(em, target);
       if (transferOwnershipTo !== undefined) {
         const heir = await this.users.findVisible(principal, transferOwnershipTo, em);
         if (heir.status !== 'active') {
@@ -295,30 +269,9 @@ export class UserLifecycleService {
           );
         }
       }
-      await this.events.userDeleting(em, {
-        actor: actorOf(principal),
-        organizationId: target.organizationId,
-        userId: target.id,
-        heirId: transferOwnershipTo,
-      });
-      const sessions = await this.sessions.allOfUser(target.organizationId, target.id);
-      em.remove(target);
-      await em.flush();
-      await this.audit.record(em, {
-        organizationId: principal.organizationId,
-        actor: actorOf(principal),
-        action: 'user.deleted',
-        target: { type: 'User', id: target.id },
-        changes: {
-          username: { from: target.username },
-          email: { from: target.email },
-          roles: { from: target.roles },
-        },
-      });
-      return sessions.map((session) => session.id);
+      return this.users.deleteInTransaction(em, target, actorOf(principal), transferOwnershipTo);
     });
-    await this.sessions.forget(sessionIds);
-    await this.sessions.invalidateUser(id);
+    await this.users.afterAccessChange(id, sessionIds);
   }
 
   /** Adds or removes one role, keeping the others. */

@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsEmail, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
 import { UserResponseDto } from '../../directory/users/user-response.dto';
-import { USERNAME_PATTERN } from '../../authz/vocabulary';
+import { USERNAME_PATTERN, USERNAME_RULE } from '../../authz/vocabulary';
 
 export class LoginDto {
   /** The organization's slug. */
@@ -30,8 +30,8 @@ export class RegisterDto {
   @Length(1, 63)
   organization!: string;
 
-  @MaxLength(50)
-  @Matches(USERNAME_PATTERN, { message: 'username must be 3-50 letters, digits, ".", "_" or "-"' })
+  @MaxLength(254)
+  @Matches(USERNAME_PATTERN, { message: USERNAME_RULE })
   username!: string;
 
   @IsEmail()

@@ -12,11 +12,11 @@ import {
 import { OrganizationResponseDto } from '../../organizations/dto/organization.dto';
 import { UserResponseDto } from '../../directory/users/user-response.dto';
 import { TokenResponseDto } from './auth.dto';
-import { USERNAME_PATTERN } from '../../authz/vocabulary';
+import { USERNAME_PATTERN, USERNAME_RULE } from '../../authz/vocabulary';
 
 export class SignupOwnerDto {
-  @MaxLength(50)
-  @Matches(USERNAME_PATTERN, { message: 'username must be 3-50 letters, digits, ".", "_" or "-"' })
+  @MaxLength(254)
+  @Matches(USERNAME_PATTERN, { message: USERNAME_RULE })
   username!: string;
 
   @IsEmail()

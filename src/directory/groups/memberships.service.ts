@@ -75,13 +75,7 @@ export class MembershipsService {
       }
       const already = new Set(await this.memberIds(em, group.id));
       const fresh = wanted.filter((userId) => !already.has(userId));
-      for (const userId of fresh)
-        em.create(GroupMember, {
-          groupId: group.id,
-          userId,
-          organizationId: principal.organizationId,
-        });
-      await em.flush();
+      await this.addToGroupInTransaction(em, group, fresh);
       if (fresh.length > 0) {
         await this.audit.record(em, {
           organizationId: principal.organizationId,
@@ -165,6 +159,27 @@ export class MembershipsService {
       em.create(GroupMember, { groupId: group.id, userId, organizationId });
     await em.flush();
     return groups.map((group) => group.id);
+  }
+
+  /** Adds users (who exist and are not members yet) to a group inside the caller's transaction. */
+  async addToGroupInTransaction(
+    em: EntityManager,
+    group: Group,
+    userIds: readonly string[],
+  ): Promise<void> {
+    for (const userId of userIds)
+      em.create(GroupMember, { groupId: group.id, userId, organizationId: group.organizationId });
+    await em.flush();
+  }
+
+  /** Takes users out of a group inside the caller's transaction. */
+  async removeFromGroupInTransaction(
+    em: EntityManager,
+    group: Group,
+    userIds: readonly string[],
+  ): Promise<void> {
+    if (userIds.length === 0) return;
+    await em.nativeDelete(GroupMember, { groupId: group.id, userId: { $in: [...userIds] } });
   }
 
   /** Takes a user out of groups inside the caller's transaction. */

@@ -1,7 +1,7 @@
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { HttpStatus, Injectable } from '@nestjs/common';
-import { AuditService } from '../../audit/audit.service';
+import { type AuditActor, AuditService } from '../../audit/audit.service';
 import { AuthzService } from '../../authz/authz.service';
 import { ACCOUNT_HOLDER_ROLE, BASELINE_ROLE } from '../../authz/matrix';
 import type { Principal } from '../../authz/principal';
@@ -11,8 +11,10 @@ import { scoped } from '../../infra/database/organization-owned.entity';
 import type { Organization } from '../../tenancy/organization.entity';
 import { effectiveSettings } from '../../tenancy/organization-settings';
 import { TenancyService } from '../../tenancy/tenancy.service';
+import { DirectoryEvents } from '../directory-events';
 import { passwordProblems } from '../password/password-policy';
-import { User } from './user.entity';
+import { SessionRevocationService } from '../sessions/session-revocation.service';
+import { User, type UserStatus } from './user.entity';
 
 /** Turns the unique indexes' violations into the messages users expect. */
 export function duplicateProblem(error: unknown): ProblemException | undefined {
@@ -36,6 +38,8 @@ export class UserDirectoryService {
     private readonly authz: AuthzService,
     private readonly audit: AuditService,
     private readonly tenancy: TenancyService,
+    private readonly revocation: SessionRevocationService,
+    private readonly events: DirectoryEvents,
   ) {}
 
   /** A user the caller may read; 404 otherwise (another organization's, or not theirs to see). */
@@ -47,16 +51,21 @@ export class UserDirectoryService {
     return user;
   }
 
-  /** For sign-in: a user of the organization by username or email, ignoring case. */
+  /**
+   * For sign-in: a user of the organization by username or email, ignoring
+   * case. A username may be an email address (SCIM), so one login can name
+   * two people: the one whose username it is wins, deterministically.
+   */
   async findByLogin(organizationId: string, login: string): Promise<User | null> {
     const value = login.trim().toLowerCase();
-    return this.em.fork().findOne(
+    const found = await this.em.fork().find(
       User,
       {
         $or: [sameIgnoringCase('username', value), sameIgnoringCase('email', value)],
       },
-      scoped(organizationId),
+      scoped(organizationId, { limit: 2 }),
     );
+    return found.find((user) => user.username.toLowerCase() === value) ?? found[0] ?? null;
   }
 
   /**
@@ -156,5 +165,91 @@ export class UserDirectoryService {
         { type: 'conflict' },
       );
     }
+  }
+
+  /** The last-Owner rule for a change that takes `target` out of the active Owners (deactivation, deletion). */
+  async assertKeepsAnActiveHolder(em: EntityManager, target: User): Promise<void> {
+    if (target.status !== 'active' || !target.roles.includes(ACCOUNT_HOLDER_ROLE)) return;
+    await this.assertAnotherActiveHolder(em, target);
+  }
+
+  /**
+   * Deactivates or activates a user inside the caller's transaction, with
+   * every effect: the last-Owner rule, each live session revoked (audited),
+   * the status change audited. Returns the revoked sessions' ids: after
+   * commit, pass them to `afterAccessChange`.
+   */
+  async setStatusInTransaction(
+    em: EntityManager,
+    target: User,
+    status: UserStatus,
+    actor: AuditActor,
+  ): Promise<string[]> {
+    if (target.status === status) return [];
+    if (status === 'inactive') await this.assertKeepsAnActiveHolder(em, target);
+    const before = target.status;
+    target.status = status;
+    await em.flush();
+    const revoked =
+      status === 'inactive'
+        ? await this.revocation.revokeAllOf(
+            em,
+            target.organizationId,
+            target.id,
+            'user deactivated',
+            actor,
+          )
+        : [];
+    await this.audit.record(em, {
+      organizationId: target.organizationId,
+      actor,
+      action: status === 'inactive' ? 'user.deactivated' : 'user.activated',
+      target: { type: 'User', id: target.id },
+      changes: { status: { from: before, to: status }, revokedSessions: revoked.length },
+    });
+    return revoked;
+  }
+
+  /**
+   * Deletes a user inside the caller's transaction: the last-Owner rule, the
+   * features' cleanup (DirectoryEvents; applications refuse with 409 while the
+   * user owns any and no heir is named), the deletion audited. Sessions,
+   * refresh tokens and memberships go with the row (foreign keys). Returns
+   * the user's session ids for `afterAccessChange`.
+   */
+  async deleteInTransaction(
+    em: EntityManager,
+    target: User,
+    actor: AuditActor,
+    heirId: string | undefined,
+  ): Promise<string[]> {
+    await this.assertKeepsAnActiveHolder(em, target);
+    await this.events.userDeleting(em, {
+      actor,
+      organizationId: target.organizationId,
+      userId: target.id,
+      heirId,
+    });
+    const sessions = await this.revocation.allOfUser(target.organizationId, target.id);
+    em.remove(target);
+    await em.flush();
+    await this.audit.record(em, {
+      organizationId: target.organizationId,
+      actor,
+      action: 'user.deleted',
+      target: { type: 'User', id: target.id },
+      changes: {
+        username: { from: target.username },
+        email: { from: target.email },
+        roles: { from: target.roles },
+      },
+    });
+    return sessions.map((session) => session.id);
+  }
+
+  /** After the transaction committed: every instance forgets the sessions and rebuilds the user's principal. */
+  async afterAccessChange(userId: string, sessionIds: readonly string[]): Promise<void> {
+    await this.revocation.forget(sessionIds);
+    await this.revocation.invalidateUser(userId);
   }
 }

@@ -22,7 +22,7 @@ export class UserResponseDto {
   @ApiProperty({ format: 'uuid' })
   id!: string;
 
-  @ApiProperty({ maxLength: 50 })
+  @ApiProperty({ maxLength: 254 })
   username!: string;
 
   @ApiProperty({ type: String, nullable: true, format: 'email', maxLength: 254 })

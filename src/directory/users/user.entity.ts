@@ -3,12 +3,34 @@ import { OrganizationOwnedEntity } from '../../infra/database/organization-owned
 
 export type UserStatus = 'active' | 'inactive';
 
+/** The SCIM enterprise extension's attributes (RFC 7643 §4.3), as an IdP sends them. */
+export interface EnterpriseAttributes {
+  employeeNumber?: string;
+  department?: string;
+  costCenter?: string;
+  organization?: string;
+  division?: string;
+  managerId?: string;
+}
+
 /** A person of one organization. Username and email are unique per organization, ignoring case. */
 @Entity({ tableName: 'users' })
 export class User extends OrganizationOwnedEntity<
-  'status' | 'roles' | 'email' | 'displayName' | 'passwordHash' | 'failedLoginAttempts'
+  | 'status'
+  | 'roles'
+  | 'email'
+  | 'displayName'
+  | 'passwordHash'
+  | 'failedLoginAttempts'
+  | 'externalId'
+  | 'givenName'
+  | 'familyName'
+  | 'formattedName'
+  | 'locale'
+  | 'enterprise'
 > {
-  @Property({ type: 'string', length: 50 })
+  /** A handle (3–50 of letters, digits, ".", "_", "-") or an email address (USERNAME_PATTERN). */
+  @Property({ type: 'string', length: 254 })
   username!: string;
 
   @Property({ type: 'string', length: 254, nullable: true })
@@ -44,4 +66,23 @@ export class User extends OrganizationOwnedEntity<
   /** The account refuses sign-in until then; a time in the past is a lock that has run out. */
   @Property({ type: 'Date', columnType: 'timestamptz', nullable: true })
   lockedUntil: Date | null = null;
+
+  /** The identity provider's own id for this person (SCIM `externalId`). */
+  @Property({ type: 'string', length: 254, nullable: true })
+  externalId: string | null = null;
+
+  @Property({ type: 'string', length: 100, nullable: true })
+  givenName: string | null = null;
+
+  @Property({ type: 'string', length: 100, nullable: true })
+  familyName: string | null = null;
+
+  @Property({ type: 'string', length: 200, nullable: true })
+  formattedName: string | null = null;
+
+  @Property({ type: 'string', length: 35, nullable: true })
+  locale: string | null = null;
+
+  @Property({ type: 'json' })
+  enterprise: EnterpriseAttributes = {};
 }

@@ -14,7 +14,7 @@ import {
 import { RegisteredResponseDto } from '../../auth/dto/auth.dto';
 import { AuditActorDto } from '../../audit/dto/audit-event.dto';
 import type { DeliveryState, Invite, InviteStatus } from '../entities/invite.entity';
-import { USERNAME_PATTERN, ROLE_KEY_PATTERN } from '../../authz/vocabulary';
+import { ROLE_KEY_PATTERN, USERNAME_PATTERN, USERNAME_RULE } from '../../authz/vocabulary';
 import { CursorPage, PageQueryDto } from '../../common/pagination/page.dto';
 
 export const INVITE_STATUSES: readonly InviteStatus[] = [
@@ -70,8 +70,8 @@ export class AcceptInviteDto {
   @Length(1, 200)
   token!: string;
 
-  @MaxLength(50)
-  @Matches(USERNAME_PATTERN, { message: 'username must be 3-50 letters, digits, ".", "_" or "-"' })
+  @MaxLength(254)
+  @Matches(USERNAME_PATTERN, { message: USERNAME_RULE })
   username!: string;
 
   @IsString()

@@ -14,13 +14,13 @@ import {
   MaxLength,
 } from 'class-validator';
 import { ProblemDocumentDto } from '../../common/problem/problem-document.dto';
-import { USERNAME_PATTERN, ROLE_KEY_PATTERN } from '../../authz/vocabulary';
+import { ROLE_KEY_PATTERN, USERNAME_PATTERN, USERNAME_RULE } from '../../authz/vocabulary';
 import { PageQueryDto } from '../../common/pagination/page.dto';
 
 export class CreateUserDto {
-  /** 3-50 letters, digits, ".", "_" or "-"; unique in the organization, ignoring case. */
-  @MaxLength(50)
-  @Matches(USERNAME_PATTERN, { message: 'username must be 3-50 letters, digits, ".", "_" or "-"' })
+  /** 3-50 letters, digits, ".", "_" or "-", or an email address; unique in the organization, ignoring case. */
+  @MaxLength(254)
+  @Matches(USERNAME_PATTERN, { message: USERNAME_RULE })
   username!: string;
 
   /** Required unless the user's only role is User. */
@@ -108,8 +108,8 @@ export class ListUsersQueryDto extends PageQueryDto {
 
 export class UpdateUserDto {
   @IsOptional()
-  @MaxLength(50)
-  @Matches(USERNAME_PATTERN, { message: 'username must be 3-50 letters, digits, ".", "_" or "-"' })
+  @MaxLength(254)
+  @Matches(USERNAME_PATTERN, { message: USERNAME_RULE })
   username?: string;
 
   @IsOptional()

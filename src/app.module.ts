@@ -32,7 +32,12 @@ import { RedisModule } from './infra/redis/redis.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { OffboardingModule } from './offboarding/offboarding.module';
 import { ScimModule } from './scim/scim.module';
+import { ERROR_FORMATS, type ErrorFormat } from './common/problem/error-format';
+import { SCIM_ERROR_FORMAT } from './scim/scim-error';
 import { OrganizationsModule } from './organizations/organizations.module';
+
+/** Error shapes other than problem documents, by path prefix (used by the filter and by Fastify's own errors). */
+export const APPLICATION_ERROR_FORMATS: readonly ErrorFormat[] = [SCIM_ERROR_FORMAT];
 
 export interface AppModuleOptions {
   /** Where log lines go (tests capture them); stdout by default. */
@@ -102,7 +107,11 @@ export class AppModule {
         ...(config.workersEnabled ? [WorkersModule] : []),
         ...(options.imports ?? []),
       ],
-      providers: [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }],
+      providers: [
+        // Errors under /scim/v2 in RFC 7644's shape; everything else as problem documents.
+        { provide: ERROR_FORMATS, useValue: APPLICATION_ERROR_FORMATS },
+        { provide: APP_FILTER, useClass: ProblemDetailsFilter },
+      ],
     };
   }
 }

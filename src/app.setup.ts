@@ -6,7 +6,7 @@ import { SwaggerModule } from '@nestjs/swagger';
 import type { IncomingMessage } from 'node:http';
 import { Logger } from 'nestjs-pino';
 import { AppConfig } from '../config/app-config';
-import { AppModule, type AppModuleOptions } from './app.module';
+import { APPLICATION_ERROR_FORMATS, AppModule, type AppModuleOptions } from './app.module';
 import { API_PREFIX, API_VERSION } from './common/http/api-path';
 import { registerBoundedJsonParser } from './common/http/bounded-json-parser';
 import { clientErrorHandler, frameworkErrors } from './common/http/framework-errors';
@@ -49,7 +49,7 @@ export async function createApp(
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     return503OnClosing: true,
-    frameworkErrors,
+    frameworkErrors: frameworkErrors(APPLICATION_ERROR_FORMATS),
     clientErrorHandler,
     logger: false,
   });

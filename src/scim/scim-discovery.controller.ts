@@ -1,8 +1,8 @@
-import { Controller, Get, Header, Param, UseFilters, VERSION_NEUTRAL } from '@nestjs/common';
+import { Controller, Get, Header, Param, VERSION_NEUTRAL } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { AppConfig } from '../../config/app-config';
 import { Can } from '../authz/can.decorator';
-import { notFound, SCIM_CONTENT_TYPE, ScimErrorFilter } from './scim-error';
+import { notFound, SCIM_CONTENT_TYPE } from './scim-error';
 import {
   listResponse,
   resourceTypes,
@@ -12,7 +12,6 @@ import {
 
 /** What IdPs read to learn this server's abilities (RFC 7644 §4); Entra ID reads /Schemas when provisioning is set up. */
 @ApiTags('SCIM 2.0')
-@UseFilters(ScimErrorFilter)
 @Controller({ path: 'scim/v2', version: VERSION_NEUTRAL })
 export class ScimDiscoveryController {
   constructor(private readonly config: AppConfig) {}

@@ -1,13 +1,6 @@
-import {
-  type ArgumentsHost,
-  Catch,
-  type ExceptionFilter,
-  HttpException,
-  Logger,
-} from '@nestjs/common';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import { HttpException } from '@nestjs/common';
+import type { ErrorFormat } from '../common/problem/error-format';
 import { problemTypeUri } from '../common/problem/problem';
-import { toProblem } from '../common/problem/to-problem';
 
 export const SCIM_CONTENT_TYPE = 'application/scim+json; charset=utf-8';
 export const SCIM_ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
@@ -55,20 +48,13 @@ export const notFound = (what: string) => new ScimError(404, undefined, `${what}
 /**
  * Every error under /scim/v2 in the SCIM Error schema instead of a problem
  * document: the same statuses and messages (toProblem decides them), the
- * shape IdPs parse, scimType where RFC 7644 names one.
+ * shape IdPs parse, scimType where RFC 7644 names one. Registered with the
+ * application's error formats, so it also covers what fails before a SCIM
+ * controller runs (malformed JSON, 413, 415).
  */
-@Catch()
-export class ScimErrorFilter implements ExceptionFilter {
-  private readonly logger = new Logger('Scim');
-
-  catch(exception: unknown, host: ArgumentsHost): void {
-    const http = host.switchToHttp();
-    const request = http.getRequest<FastifyRequest>();
-    const reply = http.getResponse<FastifyReply>();
-    const problem = toProblem(exception, request.url.split('?')[0] ?? '', request.id);
-    if (problem.isUnexpected) {
-      this.logger.error(exception instanceof Error ? exception.stack : String(exception));
-    }
+export const SCIM_ERROR_FORMAT: ErrorFormat = {
+  pathPrefix: '/scim/v2',
+  render(problem, exception) {
     // RFC 7644 has no 422: a value Warden's rules refuse is a 400 invalidValue.
     const status = problem.status === 422 ? 400 : problem.status;
     const body: ScimErrorBody = {
@@ -77,12 +63,9 @@ export class ScimErrorFilter implements ExceptionFilter {
       ...scimTypeOf(exception, status, problem.body.type),
       detail: problem.body.detail ?? problem.body.title,
     };
-    void reply
-      .status(status)
-      .headers({ ...problem.headers, 'content-type': SCIM_CONTENT_TYPE })
-      .send(JSON.stringify(body));
-  }
-}
+    return { status, contentType: SCIM_CONTENT_TYPE, body: JSON.stringify(body) };
+  },
+};
 
 function scimTypeOf(
   exception: unknown,

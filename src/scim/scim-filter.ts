@@ -57,8 +57,11 @@ export function parseFilter(filter: string): Filter {
     return parse(filter);
   } catch (first) {
     const quoted = filter.replace(
-      /(\s(?:eq|ne|co|sw|ew|gt|ge|lt|le)\s+)(?!"|true\b|false\b|null\b|-?\d)([^\s()[\]"]+)/gi,
-      (_, operator: string, value: string) => `${operator}"${value}"`,
+      /(\s(?:eq|ne|co|sw|ew|gt|ge|lt|le)\s+)([^\s()[\]"]+)/gi,
+      (match: string, operator: string, value: string) =>
+        /^(?:true|false|null|-?\d+(?:\.\d+)?(?:e[-+]?\d+)?)$/i.test(value)
+          ? match
+          : `${operator}"${value}"`,
     );
     if (quoted !== filter) {
       try {

@@ -11,7 +11,6 @@ import {
   Put,
   Query,
   Res,
-  UseFilters,
   VERSION_NEUTRAL,
 } from '@nestjs/common';
 import { ApiBody, ApiTags } from '@nestjs/swagger';
@@ -21,7 +20,7 @@ import { Can } from '../authz/can.decorator';
 import { CurrentPrincipal } from '../authz/current-principal.decorator';
 import type { Principal } from '../authz/principal';
 import { ScimListQueryDto, ScimResourceQueryDto } from './dto/scim-query.dto';
-import { SCIM_CONTENT_TYPE, ScimErrorFilter } from './scim-error';
+import { SCIM_CONTENT_TYPE } from './scim-error';
 import { readGroup, ScimGroupsService } from './scim-groups.service';
 import { attributeList, paging } from './scim-paging';
 import { readGroupChange, readOperations } from './scim-patch';
@@ -39,7 +38,6 @@ function wantsMembers(attributes: string[] | undefined, excluded: string[] | und
 }
 
 @ApiTags('SCIM 2.0')
-@UseFilters(ScimErrorFilter)
 @Controller({ path: 'scim/v2/Groups', version: VERSION_NEUTRAL })
 export class ScimGroupsController {
   constructor(

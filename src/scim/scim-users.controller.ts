@@ -11,7 +11,6 @@ import {
   Put,
   Query,
   Res,
-  UseFilters,
   VERSION_NEUTRAL,
 } from '@nestjs/common';
 import { ApiBody, ApiTags } from '@nestjs/swagger';
@@ -21,7 +20,7 @@ import { Can } from '../authz/can.decorator';
 import { CurrentPrincipal } from '../authz/current-principal.decorator';
 import type { Principal } from '../authz/principal';
 import { ScimListQueryDto, ScimResourceQueryDto } from './dto/scim-query.dto';
-import { SCIM_CONTENT_TYPE, ScimErrorFilter } from './scim-error';
+import { SCIM_CONTENT_TYPE } from './scim-error';
 import { attributeList, paging } from './scim-paging';
 import { patchUser, readOperations } from './scim-patch';
 import { type JsonObject, project, readUser, userResource } from './scim-resources';
@@ -31,7 +30,6 @@ import { ScimUsersService } from './scim-users.service';
 const RESOURCE_BODY = { schema: { type: 'object', additionalProperties: true } } as const;
 
 @ApiTags('SCIM 2.0')
-@UseFilters(ScimErrorFilter)
 @Controller({ path: 'scim/v2/Users', version: VERSION_NEUTRAL })
 export class ScimUsersController {
   constructor(

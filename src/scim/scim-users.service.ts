@@ -5,7 +5,7 @@ import { actorOf, AuditService } from '../audit/audit.service';
 import { BASELINE_ROLE } from '../authz/matrix';
 import type { Principal } from '../authz/principal';
 import { PasswordHasher } from '../directory/password/password-hasher';
-import type { User } from '../directory/users/user.entity';
+import type { EnterpriseAttributes, User } from '../directory/users/user.entity';
 import { UserDirectoryService } from '../directory/users/user-directory.service';
 import { User as UserEntity } from '../directory/users/user.entity';
 import { scoped } from '../infra/database/organization-owned.entity';
@@ -92,6 +92,12 @@ const USER_FILTERS: FilterAttributes = {
     },
   },
 };
+
+/** jsonb keeps keys in its own order: compare the extension's values, not its spelling. */
+function sameAttributes(a: EnterpriseAttributes, b: EnterpriseAttributes): boolean {
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)] as Array<keyof EnterpriseAttributes>);
+  return [...keys].every((key) => (a[key] ?? null) === (b[key] ?? null));
+}
 
 export interface UserPage {
   users: Array<{ user: User; groups: GroupRef[] }>;
@@ -237,7 +243,7 @@ export class ScimUsersService {
         >) {
           if (target[field] !== value) changes[field] = { from: target[field], to: value };
         }
-        if (JSON.stringify(target.enterprise ?? {}) !== JSON.stringify(input.enterprise)) {
+        if (!sameAttributes(target.enterprise ?? {}, input.enterprise)) {
           changes.enterprise = { from: target.enterprise, to: input.enterprise };
         }
         if (changes.email) this.users.assertEmailRule(target.roles, input.email);

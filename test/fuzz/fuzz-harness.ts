@@ -84,20 +84,43 @@ async function fingerprintQuery(db: Client): Promise<string> {
   return `select concat_ws('|', ${parts.join(', ')}) as fingerprint`;
 }
 
-function isProblem(status: number, contentType: string | null, text: string): string | null {
-  if (!(contentType ?? '').startsWith('application/problem+json'))
-    return `content-type ${contentType ?? 'none'}, not application/problem+json`;
+/**
+ * Every error is a problem document (RFC 9457), except under /scim/v2, where
+ * IdPs expect the SCIM Error schema (RFC 7644 §3.12) with the status as a
+ * string; only a 431 there stays a problem document (Node answers it before
+ * the request line is read).
+ */
+function isProblem(
+  url: string,
+  status: number,
+  contentType: string | null,
+  text: string,
+): string | null {
+  // A 431 is written by Node before the request line is parsed: no route, so no SCIM shape.
+  const scim = url.startsWith('/scim/v2') && status !== 431;
+  const expected = scim ? 'application/scim+json' : 'application/problem+json';
+  if (!(contentType ?? '').startsWith(expected))
+    return `content-type ${contentType ?? 'none'}, not ${expected}`;
   let body: Record<string, unknown>;
   try {
     body = JSON.parse(text) as Record<string, unknown>;
   } catch {
     return 'body is not JSON';
   }
+  if (/\n\s+at /.test(text)) return 'error carries a stack trace';
+  if (scim) {
+    const schemas = body.schemas;
+    if (!Array.isArray(schemas) || schemas[0] !== 'urn:ietf:params:scim:api:messages:2.0:Error')
+      return 'SCIM error without the Error schema';
+    if (typeof body.detail !== 'string') return 'SCIM error has no string "detail"';
+    if (body.status !== String(status))
+      return `SCIM error status ${String(body.status)} on a ${status} answer`;
+    return null;
+  }
   for (const member of ['type', 'title', 'detail'] as const) {
     if (typeof body[member] !== 'string') return `problem has no string "${member}"`;
   }
   if (body.status !== status) return `problem status ${String(body.status)} on a ${status} answer`;
-  if (/\n\s+at /.test(text)) return 'problem carries a stack trace';
   return null;
 }
 
@@ -190,11 +213,20 @@ async function makeCallers(t: TestApp, owner: SignedIn): Promise<Caller[]> {
   const key = await t.http
     .post('/api/v1/api-keys')
     .set('authorization', owner.auth)
-    .send({ name: 'fuzz caller', type: 'system' });
+    .send({ name: 'fuzz caller', type: 'system', roles: ['it_admin'] });
   if (typeof key.body.key === 'string') {
     const secret = key.body.key as string;
     callers.push({ name: 'system api key', headers: () => ({ 'x-api-key': secret }) });
   }
+  const scimKey = await t.http
+    .post('/api/v1/api-keys')
+    .set('authorization', owner.auth)
+    .send({ name: 'fuzz SCIM client', type: 'system', scim: true });
+  const scimSecret = scimKey.body.key as string;
+  callers.push({
+    name: 'scim api key',
+    headers: () => ({ authorization: `Bearer ${scimSecret}` }),
+  });
   return callers;
 }
 
@@ -290,7 +322,7 @@ export async function runFuzz(
       }
       if (status >= 400) {
         report.problemConformance.errors += 1;
-        const notProblem = isProblem(status, contentType, text);
+        const notProblem = isProblem(request.url, status, contentType, text);
         if (notProblem === null) report.problemConformance.conforming += 1;
         else violate(request, caller, status, notProblem);
       }

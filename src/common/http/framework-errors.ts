@@ -1,25 +1,22 @@
 import type { Socket } from 'node:net';
 import { STATUS_CODES } from 'node:http';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { type ErrorFormat, renderError } from '../problem/error-format';
 import { PROBLEM_CONTENT_TYPE } from '../problem/problem';
 import { toProblem } from '../problem/to-problem';
 
 /**
  * Errors Fastify answers before Nest sees the request (a malformed URL, a path
  * parameter past maxParamLength) become problem documents like every other
- * error, instead of Fastify's own JSON.
+ * error (or the format a path prefix registered), instead of Fastify's own JSON.
  */
-export function frameworkErrors(
-  error: FastifyError,
-  request: FastifyRequest,
-  reply: FastifyReply,
-): void {
-  const path = (request.raw.url ?? '/').split('?')[0] ?? '/';
-  const problem = toProblem(error, path.slice(0, 2000), request.id);
-  void reply
-    .status(problem.status)
-    .headers({ ...problem.headers, 'content-type': PROBLEM_CONTENT_TYPE })
-    .send(JSON.stringify(problem.body));
+export function frameworkErrors(formats: readonly ErrorFormat[] = []) {
+  return (error: FastifyError, request: FastifyRequest, reply: FastifyReply): void => {
+    const path = (request.raw.url ?? '/').split('?')[0] ?? '/';
+    const problem = toProblem(error, path.slice(0, 2000), request.id);
+    const answer = renderError(formats, path, problem, error, PROBLEM_CONTENT_TYPE);
+    void reply.status(answer.status).headers(answer.headers).send(answer.body);
+  };
 }
 
 function clientErrorStatus(code: string | undefined): number {

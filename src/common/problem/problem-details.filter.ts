@@ -1,12 +1,27 @@
-import { type ArgumentsHost, Catch, type ExceptionFilter, Logger } from '@nestjs/common';
+import {
+  type ArgumentsHost,
+  Catch,
+  type ExceptionFilter,
+  Inject,
+  Logger,
+  Optional,
+} from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ERROR_FORMATS, type ErrorFormat, renderError } from './error-format';
 import { PROBLEM_CONTENT_TYPE } from './problem';
 import { toProblem } from './to-problem';
 
-/** The one place where errors become RFC 9457 problem documents. */
+/**
+ * The one place where errors become answers: RFC 9457 problem documents, or
+ * the format a path prefix registered (SCIM), with the same status and message.
+ */
 @Catch()
 export class ProblemDetailsFilter implements ExceptionFilter {
   private readonly logger = new Logger('Errors');
+
+  constructor(
+    @Optional() @Inject(ERROR_FORMATS) private readonly formats: readonly ErrorFormat[] = [],
+  ) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
@@ -22,9 +37,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       );
     }
     if (reply.sent) return;
-    void reply
-      .status(problem.status)
-      .headers({ ...problem.headers, 'content-type': PROBLEM_CONTENT_TYPE })
-      .send(JSON.stringify(problem.body));
+    const answer = renderError(this.formats, path, problem, exception, PROBLEM_CONTENT_TYPE);
+    void reply.status(answer.status).headers(answer.headers).send(answer.body);
   }
 }

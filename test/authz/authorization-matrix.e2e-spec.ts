@@ -827,6 +827,56 @@ const cases: Case[] = [
   },
 ];
 
+/**
+ * SCIM provisioning: no role holds it (only organization keys issued with the
+ * SCIM grant do), so the matrix decides every answer here too; errors under
+ * /scim/v2 are SCIM Error documents.
+ */
+const scimSubject = (w: World) => subject('Scim', { organizationId: w.organizationId });
+const SCIM_GROUP_PROBE = '00000000-0000-4000-8000-000000000001';
+const scimRoutes: Array<
+  [
+    method: 'get' | 'post' | 'put' | 'patch' | 'delete',
+    path: (w: World) => string,
+    action: 'read' | 'create' | 'update' | 'delete',
+    ok: number,
+  ]
+> = [
+  ['get', () => '/scim/v2/ServiceProviderConfig', 'read', 200],
+  ['get', () => '/scim/v2/ResourceTypes', 'read', 200],
+  ['get', () => '/scim/v2/ResourceTypes/User', 'read', 200],
+  ['get', () => '/scim/v2/Schemas', 'read', 200],
+  ['get', () => '/scim/v2/Schemas/urn:ietf:params:scim:schemas:core:2.0:User', 'read', 200],
+  ['get', () => '/scim/v2/Users', 'read', 200],
+  ['get', (w) => `/scim/v2/Users/${w.other.id}`, 'read', 200],
+  ['post', () => '/scim/v2/Users', 'create', 201],
+  ['put', (w) => `/scim/v2/Users/${w.other.id}`, 'update', 200],
+  ['patch', (w) => `/scim/v2/Users/${w.other.id}`, 'update', 200],
+  ['delete', (w) => `/scim/v2/Users/${w.other.id}`, 'delete', 204],
+  ['get', () => '/scim/v2/Groups', 'read', 200],
+  ['get', () => `/scim/v2/Groups/${SCIM_GROUP_PROBE}`, 'read', 404],
+  ['post', () => '/scim/v2/Groups', 'create', 201],
+  ['put', () => `/scim/v2/Groups/${SCIM_GROUP_PROBE}`, 'update', 404],
+  ['patch', () => `/scim/v2/Groups/${SCIM_GROUP_PROBE}`, 'update', 404],
+  ['delete', () => `/scim/v2/Groups/${SCIM_GROUP_PROBE}`, 'delete', 404],
+];
+cases.push(
+  ...scimRoutes.map(([method, path, action, ok]): Case => ({
+    name: `${method.toUpperCase()} ${path({ other: { id: ':id' } } as World).replace(SCIM_GROUP_PROBE, ':id')}`,
+    expected: (a, w) => (a.can(action, scimSubject(w)) ? ok : 403),
+    run: (t, w) =>
+      t.http[method](path(w))
+        .set('authorization', w.caller.auth)
+        .send(
+          method === 'post' || method === 'put'
+            ? { userName: 'matrix-probe', displayName: 'probe' }
+            : method === 'patch'
+              ? { Operations: [] }
+              : undefined,
+        ),
+  })),
+);
+
 describe('Authorization matrix over HTTP, derived from src/authz/matrix.ts', () => {
   let t: TestApp;
   let principals: Record<BuiltInRoleKey, SignedIn>;
@@ -904,7 +954,19 @@ describe('Authorization matrix over HTTP, derived from src/authz/matrix.ts', () 
           `${role} ${c.name}: expected ${expected}, got ${response.status} ${JSON.stringify((response as { body?: unknown }).body)}`,
         );
       }
-      if (expected >= 400) expectProblem(response as Parameters<typeof expectProblem>[0], expected);
+      if (expected >= 400 && c.name.includes(' /scim/v2/')) {
+        expect(response.status).toBe(expected);
+        const body = JSON.parse((response as unknown as { text: string }).text) as {
+          schemas: string[];
+          status: string;
+        };
+        expect(body).toMatchObject({
+          schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'],
+          status: String(expected),
+        });
+      } else if (expected >= 400) {
+        expectProblem(response as Parameters<typeof expectProblem>[0], expected);
+      }
     });
   });
 

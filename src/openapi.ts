@@ -31,7 +31,12 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     // Deny by default: every operation needs a credential (either scheme) unless @Public() says otherwise.
     .addSecurityRequirements('bearer')
     .addSecurityRequirements('apiKey')
-    .addTag('Service', 'Health probes and service metadata');
+    .addTag('Service', 'Health probes and service metadata')
+    .addTag(
+      'SCIM 2.0',
+      'Directory sync (RFC 7643/7644) at /scim/v2 for organization API keys issued with the SCIM grant; ' +
+        'bodies are application/scim+json (application/json accepted), errors are SCIM Error documents. See README, Provisioning with SCIM.',
+    );
   for (const response of PROBLEM_RESPONSES) {
     builder.addGlobalResponse({
       status: response.status,
@@ -46,6 +51,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   });
   // Relative: the API is wherever this document was fetched from (PUBLIC_URL in production).
   boundFormattedStrings(document);
+  describeScim(document);
   const server = {
     url: '/',
     description:
@@ -86,4 +92,83 @@ function boundFormattedStrings(node: unknown, parentKey = ''): void {
     if (bound !== undefined) record.maxLength = bound;
   }
   for (const [key, value] of Object.entries(record)) boundFormattedStrings(value, key);
+}
+
+const SCIM_ERROR_SCHEMA = {
+  type: 'object',
+  description:
+    'RFC 7644 §3.12 Error: the HTTP status as a string, scimType where the RFC names one.',
+  required: ['schemas', 'status', 'detail'],
+  properties: {
+    schemas: {
+      type: 'array',
+      maxItems: 1,
+      items: { type: 'string', enum: ['urn:ietf:params:scim:api:messages:2.0:Error'] },
+    },
+    status: { type: 'string', pattern: '^[1-5][0-9]{2}$', maxLength: 3 },
+    scimType: {
+      type: 'string',
+      enum: [
+        'invalidFilter',
+        'tooMany',
+        'uniqueness',
+        'mutability',
+        'invalidSyntax',
+        'invalidPath',
+        'noTarget',
+        'invalidValue',
+        'invalidVers',
+        'sensitive',
+      ],
+    },
+    detail: { type: 'string', maxLength: 2000 },
+  },
+};
+const SCIM_RESOURCE_SCHEMA = {
+  type: 'object',
+  description:
+    'A SCIM resource or ListResponse (RFC 7643/7644); see /scim/v2/Schemas for the attributes.',
+  additionalProperties: true,
+};
+
+/**
+ * SCIM operations speak application/scim+json both ways and answer errors as
+ * SCIM Error documents (the error-format hook under /scim/v2); their path ids
+ * of ResourceTypes and Schemas are names and URNs, not uuids.
+ */
+function describeScim(document: OpenAPIObject): void {
+  document.components = document.components ?? {};
+  document.components.schemas = {
+    ...document.components.schemas,
+    ScimErrorDocument: SCIM_ERROR_SCHEMA,
+  };
+  for (const [path, item] of Object.entries(document.paths)) {
+    if (!path.startsWith('/scim/v2')) continue;
+    for (const operation of Object.values(item) as Array<Record<string, unknown>>) {
+      if (typeof operation !== 'object' || operation === null || !('responses' in operation))
+        continue;
+      const responses = operation.responses as Record<
+        string,
+        { content?: Record<string, unknown> }
+      >;
+      for (const [status, response] of Object.entries(responses)) {
+        if (response.content?.['application/problem+json']) {
+          response.content = {
+            'application/scim+json': { schema: { $ref: '#/components/schemas/ScimErrorDocument' } },
+          };
+        } else if (/^2/.test(status) && status !== '204') {
+          response.content = { 'application/scim+json': { schema: SCIM_RESOURCE_SCHEMA } };
+        }
+      }
+      const body = operation.requestBody as { content?: Record<string, unknown> } | undefined;
+      if (body?.content?.['application/json']) {
+        body.content['application/scim+json'] = body.content['application/json'];
+      }
+      if (/\/(ResourceTypes|Schemas)\/\{id\}$/.test(path)) {
+        for (const parameter of (operation.parameters ?? []) as Array<Record<string, unknown>>) {
+          if (parameter.in === 'path') parameter.schema = { type: 'string', maxLength: 200 };
+        }
+      }
+    }
+  }
 }

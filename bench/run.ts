@@ -276,6 +276,14 @@ async function main(): Promise<void> {
   const key = await json('POST', '/api/v1/api-keys', { name: 'bench' }, owner);
   if (key.status !== 201) throw new Error(`API key: ${key.status}`);
   const apiKey = `Bearer ${key.body.key as string}`;
+  const scimKey = await json(
+    'POST',
+    '/api/v1/api-keys',
+    { name: 'bench SCIM', type: 'system', scim: true },
+    owner,
+  );
+  if (scimKey.status !== 201) throw new Error(`SCIM key: ${scimKey.status}`);
+  const scimAuth = `Bearer ${scimKey.body.key as string}`;
   await stop(api);
 
   const db = new Client({ connectionString: databaseUrl });
@@ -396,6 +404,52 @@ async function main(): Promise<void> {
     'GET /users (filter + sort, 100k users)',
     `${fmt(list.requestsPerSecond)} req/s`,
     `p50 ${fmt(list.p50)} ms, p95 ${fmt(list.p95)} ms, p99 ${fmt(list.p99)} ms`,
+    '',
+  );
+
+  log('SCIM');
+  // What an IdP does before every create, then a full import as Okta runs it.
+  const scimLookups = rotating(
+    seeded.usernames
+      .slice(0, 1000)
+      .map(
+        (name) =>
+          `/scim/v2/Users?filter=${encodeURIComponent(`userName eq "${name.toUpperCase()}"`)}`,
+      ),
+  );
+  const scimLookup = await load({
+    url: API,
+    requests: [
+      {
+        method: 'GET',
+        headers: { authorization: scimAuth },
+        setupRequest: (req: autocannon.Request) => ({ ...req, path: scimLookups() }),
+      },
+    ],
+  });
+  add(
+    'GET /scim/v2/Users?filter=userName eq (100k users)',
+    `${fmt(scimLookup.requestsPerSecond)} req/s`,
+    `p50 ${fmt(scimLookup.p50)} ms, p99 ${fmt(scimLookup.p99)} ms`,
+    '',
+  );
+  const importStarted = Date.now();
+  let imported = 0;
+  let total = Number.POSITIVE_INFINITY;
+  for (let startIndex = 1; startIndex <= total; startIndex += 100) {
+    const page = await fetch(`${API}/scim/v2/Users?startIndex=${startIndex}&count=100`, {
+      headers: { authorization: scimAuth },
+    });
+    if (page.status !== 200) throw new Error(`SCIM import page ${startIndex}: ${page.status}`);
+    const body = (await page.json()) as { totalResults: number; Resources: unknown[] };
+    total = body.totalResults;
+    imported += body.Resources.length;
+  }
+  const importSeconds = (Date.now() - importStarted) / 1000;
+  add(
+    'SCIM full import, startIndex paging, count=100',
+    `${fmt(imported)} users in ${fmt(importSeconds, 1)} s`,
+    `${fmt(Math.ceil(total / 100))} pages, ${fmt((importSeconds * 1000) / Math.ceil(total / 100), 1)} ms per page`,
     '',
   );
 

@@ -163,23 +163,25 @@ function compileComparison(
 }
 
 /**
- * Compiles a parsed filter to SQL over `attributes`. Every comparison is
- * null-safe (`coalesce(..., false)`), so `not (title eq "x")` keeps the users
- * who have no title. An attribute that is not in the map is 400 invalidFilter,
- * never an unfiltered list.
+ * Compiles a parsed filter to SQL over `attributes`. Under a `not`, each
+ * comparison is made null-safe (`coalesce(..., false)`), so `not (title eq
+ * "x")` keeps the users who have no title; elsewhere a NULL already counts as
+ * false in a WHERE, and the bare comparison keeps its index usable. An
+ * attribute that is not in the map is 400 invalidFilter, never an unfiltered list.
  */
 export function compileFilter(
   filter: Filter,
   attributes: FilterAttributes,
   prefix = '',
   depth = 0,
+  negated = false,
 ): Sql {
   if (depth > MAX_DEPTH)
     throw invalidFilter(`The filter is nested deeper than ${MAX_DEPTH} levels.`);
   const op: string = filter.op;
   if (op === 'and' || op === 'or') {
     const parts = (filter as { filters: Filter[] }).filters.map((part) =>
-      compileFilter(part, attributes, prefix, depth + 1),
+      compileFilter(part, attributes, prefix, depth + 1, negated),
     );
     return {
       sql: `(${parts.map((part) => part.sql).join(` ${op} `)})`,
@@ -192,6 +194,7 @@ export function compileFilter(
       attributes,
       prefix,
       depth + 1,
+      true,
     );
     return { sql: `(not ${inner.sql})`, params: inner.params };
   }
@@ -202,6 +205,7 @@ export function compileFilter(
       attributes,
       `${attributeKey(valuePath.attrPath)}.`,
       depth + 1,
+      negated,
     );
   }
   const comparison = filter as { attrPath: string; compValue?: Value };
@@ -217,5 +221,7 @@ export function compileFilter(
     op as Comparison | 'pr',
     comparison.compValue ?? null,
   );
-  return { sql: `coalesce(${compiled.sql}, false)`, params: compiled.params };
+  return negated
+    ? { sql: `coalesce(${compiled.sql}, false)`, params: compiled.params }
+    : { sql: `(${compiled.sql})`, params: compiled.params };
 }

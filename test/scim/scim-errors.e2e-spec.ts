@@ -217,6 +217,33 @@ describe('SCIM 2.0 errors, authorization, tenancy and paging', () => {
     expect((await scim.get(`/Users/${owner.id}`)).body.active).toBe(true);
   });
 
+  it('returns only the attributes asked for, and leaves out the excluded ones', async () => {
+    const only = await scim.get(
+      `/Users?${filter('userName eq "errors@example.com"')}&attributes=userName,name.givenName`,
+    );
+    expect(Object.keys(only.body.Resources[0]).sort()).toEqual([
+      'id',
+      'meta',
+      'schemas',
+      'userName',
+    ]);
+    const without = await scim.get(`/Users/${userId}?excludedAttributes=groups,emails`);
+    expect(without.body.userName).toBe('errors@example.com');
+    expect(without.body.groups).toBeUndefined();
+    expect(without.body.emails).toBeUndefined();
+  });
+
+  it('refuses to delete a user who owns applications (409, no ownership transfer over SCIM)', async () => {
+    const developer = await createUser(t, owner, ['developer']);
+    const application = await t.http
+      .post('/api/v1/applications')
+      .set('authorization', developer.auth)
+      .send({ name: 'Owned by a provisioned person' });
+    expect(application.status).toBe(201);
+    expectScimError(await scim.delete(`/Users/${developer.id}`), 409);
+    expect((await scim.get(`/Users/${developer.id}`)).status).toBe(200);
+  });
+
   it('gives a SCIM group’s members the roles an admin gave the group, on their next request', async () => {
     const member = await createUser(t, owner, ['user']);
     const group = await scim.post('/Groups', {

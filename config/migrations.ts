@@ -11,6 +11,7 @@ import { Migration20261123040000SsoConnections } from '../migrations/Migration20
 import { Migration20261204000000AccountLockout } from '../migrations/Migration20261204000000AccountLockout';
 import { Migration20261204010000KeyedAuditChain } from '../migrations/Migration20261204010000KeyedAuditChain';
 import { Migration20261204020000ScimProvisioning } from '../migrations/Migration20261204020000ScimProvisioning';
+import { Migration20261204030000MultiFactor } from '../migrations/Migration20261204030000MultiFactor';
 
 /**
  * Every migration, in order. Listed explicitly (not discovered by glob) so the
@@ -54,4 +55,5 @@ export const migrationsList: MigrationObject[] = [
     name: 'Migration20261204020000ScimProvisioning',
     class: Migration20261204020000ScimProvisioning,
   },
+  { name: 'Migration20261204030000MultiFactor', class: Migration20261204030000MultiFactor },
 ];

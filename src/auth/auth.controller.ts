@@ -1,10 +1,12 @@
 import { Body, Controller, Header, HttpCode, Post } from '@nestjs/common';
 import {
   ApiCreatedResponse,
+  ApiExtraModels,
   ApiOkResponse,
   ApiOperation,
   ApiTags,
   ApiTooManyRequestsResponse,
+  getSchemaPath,
 } from '@nestjs/swagger';
 import { Authenticated } from '../authz/can.decorator';
 import { CurrentPrincipal } from '../authz/current-principal.decorator';
@@ -17,13 +19,19 @@ import {
   RefreshDto,
   RegisteredResponseDto,
   RegisterDto,
+  MfaChallengeResponseDto,
+  MfaVerifyDto,
   TokenResponseDto,
 } from './dto/auth.dto';
+import { MfaSignInService } from './mfa-sign-in.service';
 
 @ApiTags('Authentication')
 @Controller('auth')
 export class AuthController {
-  constructor(private readonly auth: AuthService) {}
+  constructor(
+    private readonly auth: AuthService,
+    private readonly mfaSignIn: MfaSignInService,
+  ) {}
 
   @Public() // signing in is how a caller gets credentials
   @Post('login')
@@ -34,12 +42,39 @@ export class AuthController {
     description:
       'Unknown user, wrong password, inactive or locked account all answer the same 401.',
   })
+  @ApiExtraModels(TokenResponseDto, MfaChallengeResponseDto)
+  @ApiOkResponse({
+    description:
+      'Tokens; or, for someone with a second factor, `mfaRequired: true` and a challenge for POST /auth/mfa/verify (no tokens yet).',
+    schema: {
+      oneOf: [
+        { $ref: getSchemaPath(TokenResponseDto) },
+        { $ref: getSchemaPath(MfaChallengeResponseDto) },
+      ],
+    },
+  })
+  @ApiTooManyRequestsResponse({
+    description: 'Too many attempts from this address; see Retry-After.',
+  })
+  login(@Body() body: LoginDto): Promise<TokenResponseDto | MfaChallengeResponseDto> {
+    return this.auth.login(body);
+  }
+
+  @Public() // the challenge token from the password step is the credential
+  @Post('mfa/verify')
+  @HttpCode(200)
+  @Header('cache-control', 'no-store')
+  @ApiOperation({
+    summary: 'Complete a password sign-in with a second factor',
+    description:
+      'A current TOTP code or an unused recovery code, with the challenge from POST /auth/login. Wrong codes count towards a lockout of their own.',
+  })
   @ApiOkResponse({ type: TokenResponseDto })
   @ApiTooManyRequestsResponse({
     description: 'Too many attempts from this address; see Retry-After.',
   })
-  login(@Body() body: LoginDto): Promise<TokenResponseDto> {
-    return this.auth.login(body);
+  verifySecondFactor(@Body() body: MfaVerifyDto): Promise<TokenResponseDto> {
+    return this.mfaSignIn.verify(body);
   }
 
   @Public() // the refresh token is the credential

@@ -3,6 +3,9 @@ import { APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
 import { PoliciesGuard } from '../authz/policies.guard';
 import { TenancyModule } from '../tenancy/tenancy.module';
+import { MfaModule } from '../mfa/mfa.module';
+import { MfaChallengeStore } from './mfa-challenge.store';
+import { MfaSignInService } from './mfa-sign-in.service';
 import { DirectoryModule } from '../directory/directory.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { UsersModule } from '../users/users.module';
@@ -32,6 +35,7 @@ import { TokenService } from './token.service';
     SessionsModule,
     DirectoryModule,
     TenancyModule,
+    MfaModule,
   ],
   controllers: [AuthController, MeController, SignupController],
   providers: [
@@ -42,6 +46,8 @@ import { TokenService } from './token.service';
     LoginThrottle,
     ApiKeyAuthenticator,
     OnboardingService,
+    MfaChallengeStore,
+    MfaSignInService,
     PoliciesGuard,
     // Authentication first, then the route's permission; only the HTTP app has either.
     { provide: APP_GUARD, useClass: AuthenticationGuard },

@@ -19,7 +19,15 @@ import { SessionsService } from '../sessions/sessions.service';
 import { SessionRevocationService } from '../directory/sessions/session-revocation.service';
 import { User } from '../directory/users/user.entity';
 import { UserDirectoryService } from '../directory/users/user-directory.service';
-import type { ChangePasswordDto, LoginDto, RegisterDto, TokenResponseDto } from './dto/auth.dto';
+import type {
+  ChangePasswordDto,
+  LoginDto,
+  MfaChallengeResponseDto,
+  RegisterDto,
+  TokenResponseDto,
+} from './dto/auth.dto';
+import { MfaService } from '../mfa/mfa.service';
+import { MFA_CHALLENGE_SECONDS, MfaChallengeStore } from './mfa-challenge.store';
 import { LoginThrottle } from './login-throttle.service';
 import { PasswordHasher } from '../directory/password/password-hasher';
 import { TokenService } from './token.service';
@@ -49,9 +57,11 @@ export class AuthService {
     private readonly organizations: TenancyService,
     private readonly roles: RoleCatalogService,
     private readonly groups: MembershipsService,
+    private readonly mfa: MfaService,
+    private readonly challenges: MfaChallengeStore,
   ) {}
 
-  async login(input: LoginDto): Promise<TokenResponseDto> {
+  async login(input: LoginDto): Promise<TokenResponseDto | MfaChallengeResponseDto> {
     const meta = this.meta();
     const retryAfter = await this.throttle.ipRetryAfter(meta.ip);
     if (retryAfter !== null) {
@@ -120,7 +130,40 @@ export class AuthService {
       user.passwordHash && this.hasher.needsRehash(user.passwordHash)
         ? await this.hasher.hash(input.password)
         : null;
+    if (await this.mfa.isEnrolled(organization.id, user.id)) {
+      return this.secondFactorChallenge(organization, user, passwordHash);
+    }
     return this.signIn(organization, user, 'password', meta, passwordHash);
+  }
+
+  /** The password was right and the person has a second factor: a challenge instead of tokens. */
+  private async secondFactorChallenge(
+    organization: Organization,
+    user: User,
+    rehashed: string | null,
+  ): Promise<MfaChallengeResponseDto> {
+    if (rehashed !== null) {
+      await this.em
+        .getConnection()
+        .execute('update users set password_hash = ? where id = ?', [rehashed, user.id]);
+    }
+    const challengeToken = await this.challenges.issue({
+      userId: user.id,
+      organizationId: organization.id,
+    });
+    await this.audit.record(this.em.fork(), {
+      organizationId: organization.id,
+      actor: { type: 'user', id: user.id, username: user.username, email: user.email },
+      action: 'auth.mfaChallenged',
+      target: { type: 'User', id: user.id },
+      reason: 'password verified; second factor required',
+    });
+    return {
+      mfaRequired: true,
+      challengeToken,
+      methods: ['totp', 'recovery_code'],
+      expiresIn: MFA_CHALLENGE_SECONDS,
+    };
   }
 
   /**

@@ -6,6 +6,13 @@ import { Clock } from '../common/clock/clock';
 import { REDIS } from '../infra/redis/redis.module';
 import type { User } from '../directory/users/user.entity';
 
+/** The two counters on the user row: passwords and second-factor codes. */
+const COUNTERS = {
+  password: { count: 'failed_login_attempts', until: 'locked_until' },
+  mfa: { count: 'failed_mfa_attempts', until: 'mfa_locked_until' },
+} as const;
+type Counter = (typeof COUNTERS)[keyof typeof COUNTERS];
+
 export type AccountState = { locked: false } | { locked: true; until: Date };
 
 /**
@@ -36,21 +43,21 @@ export class LoginThrottle {
     return user.lockedUntil !== null && user.lockedUntil > this.clock.now();
   }
 
+  /** Second-factor codes lock apart from passwords, with the same thresholds. */
+  isMfaLocked(user: Pick<User, 'mfaLockedUntil'>): boolean {
+    return user.mfaLockedUntil !== null && user.mfaLockedUntil > this.clock.now();
+  }
+
   /**
    * One atomic update: counts the failure unless the account is locked, and
    * locks it when the count reaches a multiple of LOGIN_MAX_FAILURES.
    */
-  async recordFailure(userId: string): Promise<void> {
-    const { maxFailures, lockoutSeconds } = this.config.loginThrottle;
-    const now = this.clock.now();
-    await this.em.getConnection().execute(
-      `update users
-          set failed_login_attempts = failed_login_attempts + 1,
-              locked_until = case when (failed_login_attempts + 1) % ? = 0 then ?::timestamptz
-                                  else locked_until end
-        where id = ? and (locked_until is null or locked_until <= ?::timestamptz)`,
-      [maxFailures, new Date(now.getTime() + lockoutSeconds * 1000), userId, now],
-    );
+  recordFailure(userId: string): Promise<void> {
+    return this.countFailure(userId, COUNTERS.password);
+  }
+
+  recordMfaFailure(userId: string): Promise<void> {
+    return this.countFailure(userId, COUNTERS.mfa);
   }
 
   /** Clears the count after a successful sign-in (writes only when there is something to clear). */
@@ -58,18 +65,42 @@ export class LoginThrottle {
     user: Pick<User, 'id' | 'failedLoginAttempts' | 'lockedUntil'>,
   ): Promise<void> {
     if (user.failedLoginAttempts === 0 && user.lockedUntil === null) return;
+    await this.clear(user.id, COUNTERS.password);
+  }
+
+  async recordMfaSuccess(
+    user: Pick<User, 'id' | 'failedMfaAttempts' | 'mfaLockedUntil'>,
+  ): Promise<void> {
+    if (user.failedMfaAttempts === 0 && user.mfaLockedUntil === null) return;
+    await this.clear(user.id, COUNTERS.mfa);
+  }
+
+  private async countFailure(userId: string, counter: Counter): Promise<void> {
+    const { maxFailures, lockoutSeconds } = this.config.loginThrottle;
+    const now = this.clock.now();
+    await this.em.getConnection().execute(
+      `update users
+          set ${counter.count} = ${counter.count} + 1,
+              ${counter.until} = case when (${counter.count} + 1) % ? = 0 then ?::timestamptz
+                                  else ${counter.until} end
+        where id = ? and (${counter.until} is null or ${counter.until} <= ?::timestamptz)`,
+      [maxFailures, new Date(now.getTime() + lockoutSeconds * 1000), userId, now],
+    );
+  }
+
+  private async clear(userId: string, counter: Counter): Promise<void> {
     await this.em
       .getConnection()
-      .execute('update users set failed_login_attempts = 0, locked_until = null where id = ?', [
-        user.id,
+      .execute(`update users set ${counter.count} = 0, ${counter.until} = null where id = ?`, [
+        userId,
       ]);
   }
 
   /** Counts an attempt from this IP; returns the seconds to wait when over the limit. */
-  async ipRetryAfter(ip: string | null): Promise<number | null> {
+  async ipRetryAfter(ip: string | null, kind: 'login' | 'mfa' = 'login'): Promise<number | null> {
     if (ip === null) return null;
     const { ipMaxAttempts, ipWindowSeconds } = this.config.loginThrottle;
-    const key = `login:ip:${ip}`;
+    const key = `${kind}:ip:${ip}`;
     return this.safely(async () => {
       const attempts = await this.redis.incr(key);
       if (attempts === 1) await this.redis.expire(key, ipWindowSeconds);

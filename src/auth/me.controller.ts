@@ -7,6 +7,7 @@ import type { Principal } from '../authz/principal';
 import { UserDirectoryService } from '../directory/users/user-directory.service';
 import { UserResponseDto } from '../directory/users/user-response.dto';
 import { UsersService } from '../users/users.service';
+import { MfaService } from '../mfa/mfa.service';
 import { AuthService } from './auth.service';
 import { ChangePasswordDto, UpdateMeDto } from './dto/auth.dto';
 
@@ -17,6 +18,7 @@ export class MeController {
     private readonly users: UsersService,
     private readonly directory: UserDirectoryService,
     private readonly auth: AuthService,
+    private readonly mfa: MfaService,
   ) {}
 
   @Authenticated(
@@ -26,8 +28,16 @@ export class MeController {
   async me(@CurrentPrincipal() principal: Principal) {
     const user = await this.directory.findVisible(principal, selfOf(principal));
     const organization = await this.directory.organization(principal.organizationId);
+    const factors = await this.mfa.factorsOf(principal.organizationId, user.id);
     return {
       user: UserResponseDto.from(user),
+      // Which second factors the caller has (types and names, never secrets).
+      mfa: {
+        enrolled: factors.some((factor) => factor.confirmedAt !== null),
+        factors: factors
+          .filter((factor) => factor.confirmedAt !== null)
+          .map((factor) => ({ id: factor.id, type: factor.type, name: factor.name })),
+      },
       organization: { id: organization.id, slug: organization.slug, name: organization.name },
       roles: principal.effectiveRoles,
       groups: principal.groupIds,

@@ -827,6 +827,52 @@ const cases: Case[] = [
   },
 ];
 
+/** Second factors: everyone manages their own; an admin's view and reset follow the User rights. */
+cases.push(
+  {
+    name: 'GET /me/mfa',
+    expected: () => 200,
+    run: (t, w) => t.http.get('/api/v1/me/mfa').set('authorization', w.caller.auth),
+  },
+  {
+    name: 'POST /me/mfa/totp',
+    expected: () => 201,
+    run: (t, w) =>
+      t.http
+        .post('/api/v1/me/mfa/totp')
+        .set('authorization', w.caller.auth)
+        .send({ name: 'Phone' }),
+  },
+  {
+    name: 'GET /users/:id/mfa (someone else’s)',
+    expected: (a, w) =>
+      !a.can('read', 'User')
+        ? 403
+        : visibleThen(a.can('read', userSubject(w, w.other.id)), true, 200),
+    run: (t, w) =>
+      t.http.get(`/api/v1/users/${w.other.id}/mfa`).set('authorization', w.caller.auth),
+  },
+  {
+    name: 'GET /users/:id/mfa (another organization’s)',
+    expected: () => 404,
+    run: (t, w) =>
+      t.http.get(`/api/v1/users/${w.foreign.id}/mfa`).set('authorization', w.caller.auth),
+  },
+  {
+    name: 'DELETE /users/:id/mfa (someone else’s)',
+    expected: (a, w) =>
+      !a.can('update', 'User')
+        ? 403
+        : visibleThen(
+            a.can('read', userSubject(w, w.other.id)),
+            a.can('update', userSubject(w, w.other.id)),
+            204,
+          ),
+    run: (t, w) =>
+      t.http.delete(`/api/v1/users/${w.other.id}/mfa`).set('authorization', w.caller.auth),
+  },
+);
+
 /**
  * SCIM provisioning: no role holds it (only organization keys issued with the
  * SCIM grant do), so the matrix decides every answer here too; errors under

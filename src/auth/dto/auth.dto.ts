@@ -90,3 +90,43 @@ export class RegisteredResponseDto extends TokenResponseDto {
   @ApiProperty({ type: UserResponseDto })
   user!: UserResponseDto;
 }
+
+/** A password sign-in that needs a second factor: no tokens yet, a challenge for POST /auth/mfa/verify. */
+export class MfaChallengeResponseDto {
+  @ApiProperty({ enum: [true] })
+  mfaRequired!: true;
+
+  @ApiProperty({
+    description: 'Send it to POST /api/v1/auth/mfa/verify with a code; works once, for 5 minutes.',
+    maxLength: 100,
+  })
+  challengeToken!: string;
+
+  @ApiProperty({
+    type: 'array',
+    items: { type: 'string', enum: ['totp', 'recovery_code'] },
+    maxItems: 2,
+  })
+  methods!: Array<'totp' | 'recovery_code'>;
+
+  @ApiProperty({ minimum: 1, maximum: 300 })
+  expiresIn!: number;
+}
+
+export class MfaVerifyDto {
+  @IsString()
+  @Length(20, 100)
+  challengeToken!: string;
+
+  /** A current 6-digit code from the authenticator app. */
+  @IsOptional()
+  @MaxLength(6)
+  @Matches(/^\d{6}$/, { message: 'code must be 6 digits' })
+  code?: string;
+
+  /** One of the recovery codes shown at enrolment (works once). */
+  @IsOptional()
+  @IsString()
+  @Length(10, 20)
+  recoveryCode?: string;
+}

@@ -1,7 +1,8 @@
 import { Entity, Property } from '@mikro-orm/core';
 import { OrganizationOwnedEntity } from '../../infra/database/organization-owned.entity';
 
-export type SignInMethod = 'password' | 'sso' | 'invite' | 'registration';
+export type SignInMethod =
+  'password' | 'sso' | 'invite' | 'registration' | 'password+totp' | 'password+recovery_code';
 
 /** A signed-in device or client: what access and refresh tokens belong to. */
 @Entity({ tableName: 'sessions' })

@@ -28,6 +28,8 @@ export class User extends OrganizationOwnedEntity<
   | 'formattedName'
   | 'locale'
   | 'enterprise'
+  | 'failedMfaAttempts'
+  | 'mfaLockedUntil'
 > {
   /** A handle (3–50 of letters, digits, ".", "_", "-") or an email address (USERNAME_PATTERN). */
   @Property({ type: 'string', length: 254 })
@@ -85,4 +87,11 @@ export class User extends OrganizationOwnedEntity<
 
   @Property({ type: 'json' })
   enterprise: EnterpriseAttributes = {};
+
+  /** Wrong second-factor codes since the last accepted one, counted apart from passwords. */
+  @Property({ type: 'integer' })
+  failedMfaAttempts = 0;
+
+  @Property({ type: 'Date', columnType: 'timestamptz', nullable: true })
+  mfaLockedUntil: Date | null = null;
 }

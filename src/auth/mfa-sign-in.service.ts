@@ -1,0 +1,96 @@
+import { EntityManager } from '@mikro-orm/postgresql';
+import { HttpStatus, Injectable } from '@nestjs/common';
+import { ClsService } from 'nestjs-cls';
+import { AuditService } from '../audit/audit.service';
+import { ProblemException } from '../common/problem/problem';
+import { requestMeta, type WardenClsStore } from '../common/request-context';
+import { User } from '../directory/users/user.entity';
+import { scoped } from '../infra/database/organization-owned.entity';
+import { MfaService } from '../mfa/mfa.service';
+import { TenancyService } from '../tenancy/tenancy.service';
+import { AuthService } from './auth.service';
+import type { MfaVerifyDto, TokenResponseDto } from './dto/auth.dto';
+import { LoginThrottle } from './login-throttle.service';
+import { MfaChallengeStore } from './mfa-challenge.store';
+
+const INVALID_CHALLENGE = 'The sign-in has expired or was already completed. Sign in again.';
+const INVALID_CODE = 'The code is not valid.';
+
+/**
+ * POST /auth/mfa/verify: completes a password sign-in with a TOTP code or a
+ * recovery code. Wrong codes count on the user row apart from passwords (same
+ * thresholds, same lock semantics: a locked account answers like a wrong code)
+ * and per IP; every attempt is audited with its true reason.
+ */
+@Injectable()
+export class MfaSignInService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly auth: AuthService,
+    private readonly mfa: MfaService,
+    private readonly challenges: MfaChallengeStore,
+    private readonly throttle: LoginThrottle,
+    private readonly tenancy: TenancyService,
+    private readonly audit: AuditService,
+    private readonly cls: ClsService<WardenClsStore>,
+  ) {}
+
+  async verify(input: MfaVerifyDto): Promise<TokenResponseDto> {
+    const meta = requestMeta(this.cls);
+    const retryAfter = await this.throttle.ipRetryAfter(meta.ip, 'mfa');
+    if (retryAfter !== null) {
+      throw new ProblemException(
+        HttpStatus.TOO_MANY_REQUESTS,
+        'Too many attempts from this address. Try again later.',
+        { type: 'rate-limited', headers: { 'retry-after': String(retryAfter) } },
+      );
+    }
+    if ((input.code === undefined) === (input.recoveryCode === undefined)) {
+      throw new ProblemException(HttpStatus.BAD_REQUEST, 'Send either "code" or "recoveryCode".', {
+        type: 'validation-failed',
+        errors: [{ field: 'code', message: 'exactly one of code and recoveryCode is required' }],
+      });
+    }
+    const challenge = await this.challenges.find(input.challengeToken);
+    if (challenge === null) throw new ProblemException(HttpStatus.UNAUTHORIZED, INVALID_CHALLENGE);
+    const organization = await this.tenancy.require(challenge.organizationId);
+    const user = await this.em
+      .fork()
+      .findOne(User, { id: challenge.userId }, scoped(organization.id));
+    if (user === null || user.status !== 'active') {
+      await this.challenges.consume(input.challengeToken);
+      throw new ProblemException(HttpStatus.UNAUTHORIZED, INVALID_CHALLENGE);
+    }
+    const outcome = this.throttle.isMfaLocked(user)
+      ? { failure: 'second factor locked after repeated failures' }
+      : await this.em.fork().transactional((em) =>
+          this.mfa.verifyForSignIn(em, user, {
+            code: input.code,
+            recoveryCode: input.recoveryCode,
+          }),
+        );
+    if ('failure' in outcome) {
+      if (!this.throttle.isMfaLocked(user)) await this.throttle.recordMfaFailure(user.id);
+      await this.audit.record(this.em.fork(), {
+        organizationId: organization.id,
+        actor: { type: 'user', id: user.id, username: user.username, email: user.email },
+        action: 'auth.mfaFailed',
+        target: { type: 'User', id: user.id },
+        outcome: 'failure',
+        reason: outcome.failure,
+      });
+      throw new ProblemException(HttpStatus.UNAUTHORIZED, INVALID_CODE);
+    }
+    if (!(await this.challenges.consume(input.challengeToken))) {
+      throw new ProblemException(HttpStatus.UNAUTHORIZED, INVALID_CHALLENGE);
+    }
+    await this.throttle.recordMfaSuccess(user);
+    return this.auth.signIn(
+      organization,
+      user,
+      outcome.factor === 'totp' ? 'password+totp' : 'password+recovery_code',
+      meta,
+      null,
+    );
+  }
+}

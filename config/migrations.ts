@@ -12,6 +12,7 @@ import { Migration20261204000000AccountLockout } from '../migrations/Migration20
 import { Migration20261204010000KeyedAuditChain } from '../migrations/Migration20261204010000KeyedAuditChain';
 import { Migration20261204020000ScimProvisioning } from '../migrations/Migration20261204020000ScimProvisioning';
 import { Migration20261204030000MultiFactor } from '../migrations/Migration20261204030000MultiFactor';
+import { Migration20261204040000MfaEnrolmentSessions } from '../migrations/Migration20261204040000MfaEnrolmentSessions';
 
 /**
  * Every migration, in order. Listed explicitly (not discovered by glob) so the
@@ -56,4 +57,8 @@ export const migrationsList: MigrationObject[] = [
     class: Migration20261204020000ScimProvisioning,
   },
   { name: 'Migration20261204030000MultiFactor', class: Migration20261204030000MultiFactor },
+  {
+    name: 'Migration20261204040000MfaEnrolmentSessions',
+    class: Migration20261204040000MfaEnrolmentSessions,
+  },
 ];

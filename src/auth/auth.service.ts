@@ -2,7 +2,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { HttpStatus, Injectable } from '@nestjs/common';
 import { ClsService } from 'nestjs-cls';
 import { AuditService, actorOf } from '../audit/audit.service';
-import { BASELINE_ROLE } from '../authz/matrix';
+import { aboveBaseline, BASELINE_ROLE } from '../authz/matrix';
 import { buildAbility } from '../authz/ability';
 import { asSubject, selfOf } from '../authz/authz.service';
 import type { Principal } from '../authz/principal';
@@ -13,7 +13,7 @@ import type { Organization } from '../tenancy/organization.entity';
 import { MembershipsService } from '../directory/groups/memberships.service';
 import { TenancyService } from '../tenancy/tenancy.service';
 import { effectiveSettings } from '../tenancy/organization-settings';
-import type { Session, SignInMethod } from '../directory/sessions/session.entity';
+import type { Session, SessionPurpose, SignInMethod } from '../directory/sessions/session.entity';
 import { RoleCatalogService } from '../directory/roles/role-catalog.service';
 import { SessionsService } from '../sessions/sessions.service';
 import { SessionRevocationService } from '../directory/sessions/session-revocation.service';
@@ -133,7 +133,26 @@ export class AuthService {
     if (await this.mfa.isEnrolled(organization.id, user.id)) {
       return this.secondFactorChallenge(organization, user, passwordHash);
     }
+    if (await this.mustEnrol(organization, user)) {
+      const tokens = await this.signIn(organization, user, 'password', meta, passwordHash, {
+        purpose: 'mfa_enrolment',
+      });
+      return { ...tokens, mfaEnrolmentRequired: true };
+    }
     return this.signIn(organization, user, 'password', meta, passwordHash);
+  }
+
+  /**
+   * The organization requires a second factor of this person (`mfaRequired`:
+   * everyone, or admins — anyone whose own or group roles go beyond User)
+   * and they have none yet: they get an enrolment-only session.
+   */
+  private async mustEnrol(organization: Organization, user: User): Promise<boolean> {
+    const required = effectiveSettings(organization.settings).mfaRequired;
+    if (required === 'off') return false;
+    if (required === 'everyone') return true;
+    const memberships = await this.groups.membershipsOf(organization.id, user.id);
+    return aboveBaseline([...user.roles, ...memberships.groupRoles]);
   }
 
   /** The password was right and the person has a second factor: a challenge instead of tokens. */
@@ -302,8 +321,9 @@ export class AuthService {
     method: SignInMethod,
     meta: RequestMeta,
     rehashed: string | null,
-    details?: Record<string, unknown>,
+    details?: Record<string, unknown> & { purpose?: SessionPurpose },
   ): Promise<TokenResponseDto> {
+    const { purpose, ...auditDetails } = details ?? {};
     const settings = effectiveSettings(organization.settings);
     const { session, refreshToken } = await this.em.fork().transactional(async (em) => {
       const managed = await em.findOneOrFail(User, { id: user.id }, scoped(organization.id));
@@ -311,14 +331,14 @@ export class AuthService {
       managed.lastLoginIp = meta.ip;
       managed.lastActivityAt = managed.lastLoginAt;
       if (rehashed !== null) managed.passwordHash = rehashed;
-      const opened = await this.sessions.open(em, managed, method, meta, settings);
+      const opened = await this.sessions.open(em, managed, method, meta, settings, purpose ?? null);
       await this.audit.record(em, {
         organizationId: organization.id,
         actor: { type: 'user', id: managed.id, username: managed.username, email: managed.email },
         action: 'auth.loginSucceeded',
         target: { type: 'Session', id: opened.session.id },
-        reason: method,
-        changes: details,
+        reason: purpose ? `${method}; enrolment-only session (second factor required)` : method,
+        changes: Object.keys(auditDetails).length > 0 ? auditDetails : undefined,
       });
       return opened;
     });

@@ -2,6 +2,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { buildAbility } from '../authz/ability';
+import { BASELINE_ROLE } from '../authz/matrix';
 import type { Principal } from '../authz/principal';
 import { Clock } from '../common/clock/clock';
 import { ProblemException } from '../common/problem/problem';
@@ -29,6 +30,8 @@ interface SessionSnapshot {
   idleExpiresAt: number;
   expiresAt: number;
   userVersion: string;
+  /** The session may only enrol a second factor (absent in snapshots cached before it existed). */
+  enrolmentOnly?: boolean;
 }
 
 const SNAPSHOT_TTL_SECONDS = 60;
@@ -131,6 +134,7 @@ export class PrincipalService {
       groupIds: memberships.groupIds,
       groupRoles: memberships.groupRoles,
       revoked: session.revokedAt !== null,
+      enrolmentOnly: session.purpose === 'mfa_enrolment',
       idleExpiresAt: session.idleExpiresAt.getTime(),
       expiresAt: session.expiresAt.getTime(),
       userVersion,
@@ -142,7 +146,10 @@ export class PrincipalService {
       snapshot.organizationId,
       rolesVersion === '' ? undefined : rolesVersion,
     );
-    const effectiveRoles = [...new Set([...snapshot.roles, ...snapshot.groupRoles])];
+    // A session that may only enrol a second factor holds the self-service baseline alone.
+    const effectiveRoles = snapshot.enrolmentOnly
+      ? [BASELINE_ROLE]
+      : [...new Set([...snapshot.roles, ...snapshot.groupRoles])];
     const permissions = catalog.permissionsOf(effectiveRoles);
     return {
       kind: 'user',
@@ -155,6 +162,7 @@ export class PrincipalService {
       effectiveRoles,
       groupIds: snapshot.groupIds,
       permissions,
+      ...(snapshot.enrolmentOnly ? { mfaEnrolmentOnly: true } : {}),
       ability: buildAbility(permissions, {
         organizationId: snapshot.organizationId,
         userId: snapshot.userId,

@@ -194,3 +194,8 @@ export const ACCOUNT_HOLDER_ROLE: BuiltInRoleKey = 'owner';
 
 /** The role self-registration and email-less users get. */
 export const BASELINE_ROLE: BuiltInRoleKey = 'user';
+
+/** Whether these roles hold anything beyond the baseline (the "admins" of `mfaRequired: admins`). */
+export function aboveBaseline(roleKeys: readonly string[]): boolean {
+  return roleKeys.some((key) => key !== BASELINE_ROLE);
+}

@@ -21,4 +21,6 @@ export interface Principal {
   /** Effective permissions (self-service plus every effective role's). */
   permissions: Permission[];
   ability: AppAbility;
+  /** The organization requires a second factor and this session exists only to enrol one. */
+  mfaEnrolmentOnly?: boolean;
 }

@@ -129,7 +129,7 @@ export class MfaService {
    */
   async confirmTotp(principal: Principal, factorId: string, code: string) {
     assertSignedIn(principal);
-    return this.em.fork().transactional(async (em) => {
+    const confirmed = await this.em.fork().transactional(async (em) => {
       const factor = await this.ownFactor(em, principal, factorId);
       if (factor.confirmedAt !== null) {
         throw new ProblemException(HttpStatus.CONFLICT, 'This factor is already confirmed.', {
@@ -163,8 +163,21 @@ export class MfaService {
         target: { type: 'User', id: factor.userId },
         changes: { factor: { id: factor.id, type: factor.type, name: factor.name } },
       });
+      if (principal.mfaEnrolmentOnly) {
+        // Enrolled: the session gets the person's roles on its next request.
+        await em.nativeUpdate(
+          Session,
+          { id: principal.sessionId ?? '', purpose: 'mfa_enrolment' },
+          { purpose: null },
+          scoped(principal.organizationId),
+        );
+      }
       return { factor, recoveryCodes: codes };
     });
+    if (principal.mfaEnrolmentOnly && principal.sessionId !== null) {
+      await this.users.afterAccessChange(confirmed.factor.userId, [principal.sessionId]);
+    }
+    return confirmed;
   }
 
   /** Removes one of the caller's factors: needs a current code or a sign-in of the last five minutes. */

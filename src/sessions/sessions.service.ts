@@ -12,7 +12,11 @@ import { SessionRevocationService } from '../directory/sessions/session-revocati
 import { UserDirectoryService } from '../directory/users/user-directory.service';
 import { scoped } from '../infra/database/organization-owned.entity';
 import { RefreshToken } from '../directory/sessions/refresh-token.entity';
-import { Session, type SignInMethod } from '../directory/sessions/session.entity';
+import {
+  Session,
+  type SessionPurpose,
+  type SignInMethod,
+} from '../directory/sessions/session.entity';
 
 export interface SessionLifetimes {
   sessionIdleTtlSeconds: number;
@@ -54,6 +58,7 @@ export class SessionsService {
     method: SignInMethod,
     meta: RequestMeta,
     lifetimes: SessionLifetimes,
+    purpose: SessionPurpose | null = null,
   ): Promise<OpenedSession> {
     const now = this.clock.now();
     const expiresAt = new Date(now.getTime() + lifetimes.sessionAbsoluteTtlSeconds * 1000);
@@ -61,6 +66,7 @@ export class SessionsService {
       organizationId: user.organizationId,
       userId: user.id,
       method,
+      purpose,
       ip: meta.ip,
       userAgent: meta.userAgent?.slice(0, 512) ?? null,
       createdAt: now,

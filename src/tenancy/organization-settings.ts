@@ -9,6 +9,7 @@ export const DEFAULT_ORGANIZATION_SETTINGS: Required<OrganizationSettings> = {
   sessionAbsoluteTtlSeconds: 30 * 24 * 60 * 60,
   auditRetentionDays: 365,
   ssoEnforced: false,
+  mfaRequired: 'off',
 };
 
 export function effectiveSettings(settings: OrganizationSettings): Required<OrganizationSettings> {

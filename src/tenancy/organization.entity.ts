@@ -10,7 +10,11 @@ export interface OrganizationSettings {
   sessionAbsoluteTtlSeconds?: number;
   auditRetentionDays?: number;
   ssoEnforced?: boolean;
+  /** Who must sign in with a second factor: nobody, every role above User, or everyone. */
+  mfaRequired?: MfaRequirement;
 }
+
+export type MfaRequirement = 'off' | 'admins' | 'everyone';
 
 @Entity({ tableName: 'organizations' })
 export class Organization extends BaseEntity<'settings'> {

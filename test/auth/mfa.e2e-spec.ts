@@ -214,4 +214,52 @@ describe('Multi-factor sign-in with TOTP and recovery codes', () => {
       403,
     );
   });
+
+  it('with mfaRequired=admins, forces an admin through enrolment and leaves a User alone; then everyone', async () => {
+    const admin = await createUser(t, owner, ['it_admin']);
+    const member = await createUser(t, owner, ['user']);
+    const setting = (mfaRequired: string) =>
+      t.http
+        .patch('/api/v1/organization')
+        .set('authorization', owner.auth)
+        .send({ settings: { mfaRequired } });
+    expect((await setting('admins')).status).toBe(200);
+    try {
+      const restricted = await login(t, 'default', admin.username, TEST_PASSWORD);
+      expect(restricted.body).toMatchObject({ mfaEnrolmentRequired: true });
+      const auth = `Bearer ${restricted.body.accessToken as string}`;
+      // The enrolment-only session holds the baseline alone: no admin powers yet.
+      const newUser = (username: string) =>
+        t.http
+          .post('/api/v1/users')
+          .set('authorization', auth)
+          .send({ username, password: 'plum-tangerine-gazebo-42', roles: ['user'] });
+      expectProblem(await newUser('made-while-enrolling'), 403);
+      expect((await t.http.get('/api/v1/me').set('authorization', auth)).status).toBe(200);
+      const started = await t.http
+        .post('/api/v1/me/mfa/totp')
+        .set('authorization', auth)
+        .send({ name: 'Phone' });
+      expect(started.status).toBe(201);
+      const confirmed = await t.http
+        .post(`/api/v1/me/mfa/totp/${started.body.factor.id}/confirm`)
+        .set('authorization', auth)
+        .send({ code: codeFor(started.body.secret as string) });
+      expect(confirmed.status).toBe(200);
+      // Enrolled: the same session now has the person's roles.
+      expect((await t.http.get('/api/v1/users?limit=1').set('authorization', auth)).status).toBe(
+        200,
+      );
+      // A User is not an admin: a normal session.
+      const plain = await login(t, 'default', member.username, TEST_PASSWORD);
+      expect(plain.body.mfaEnrolmentRequired).toBeUndefined();
+      expect(plain.body.accessToken).toEqual(expect.any(String));
+
+      expect((await setting('everyone')).status).toBe(200);
+      const everyone = await login(t, 'default', member.username, TEST_PASSWORD);
+      expect(everyone.body).toMatchObject({ mfaEnrolmentRequired: true });
+    } finally {
+      expect((await setting('off')).status).toBe(200);
+    }
+  });
 });

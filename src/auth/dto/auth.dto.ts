@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsEmail, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
 import { UserResponseDto } from '../../directory/users/user-response.dto';
 import { USERNAME_PATTERN, USERNAME_RULE } from '../../authz/vocabulary';
@@ -84,6 +84,14 @@ export class TokenResponseDto {
 
   @ApiProperty({ format: 'uuid' })
   sessionId!: string;
+
+  /**
+   * The organization requires a second factor and this person has none: the
+   * session may only enrol one (POST /me/mfa/totp); it gets the person's
+   * roles once a factor is confirmed.
+   */
+  @ApiPropertyOptional({ enum: [true] })
+  mfaEnrolmentRequired?: true;
 }
 
 export class RegisteredResponseDto extends TokenResponseDto {

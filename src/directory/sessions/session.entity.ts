@@ -4,9 +4,17 @@ import { OrganizationOwnedEntity } from '../../infra/database/organization-owned
 export type SignInMethod =
   'password' | 'sso' | 'invite' | 'registration' | 'password+totp' | 'password+recovery_code';
 
+export type SessionPurpose = 'mfa_enrolment';
+
 /** A signed-in device or client: what access and refresh tokens belong to. */
 @Entity({ tableName: 'sessions' })
-export class Session extends OrganizationOwnedEntity<'revokedAt' | 'revokedReason' | 'lastSeenAt'> {
+export class Session extends OrganizationOwnedEntity<
+  'revokedAt' | 'revokedReason' | 'lastSeenAt' | 'purpose'
+> {
+  /** 'mfa_enrolment': the session may only enrol a second factor (the organization requires one). */
+  @Property({ type: 'string', length: 24, nullable: true })
+  purpose: SessionPurpose | null = null;
+
   @Property({ type: 'uuid' })
   userId!: string;
 

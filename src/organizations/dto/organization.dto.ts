@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
   IsBoolean,
+  IsIn,
   IsInt,
   IsOptional,
   IsString,
@@ -47,6 +48,11 @@ export class OrganizationSettingsDto {
   @Max(3650)
   auditRetentionDays?: number;
   @ApiPropertyOptional() @IsOptional() @IsBoolean() ssoEnforced?: boolean;
+  /** Who must use a second factor at password sign-in: off, admins (every role above User), everyone. */
+  @ApiPropertyOptional({ enum: ['off', 'admins', 'everyone'] })
+  @IsOptional()
+  @IsIn(['off', 'admins', 'everyone'])
+  mfaRequired?: 'off' | 'admins' | 'everyone';
 }
 
 export class UpdateOrganizationDto {

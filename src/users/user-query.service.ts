@@ -75,6 +75,13 @@ export class UserQueryService {
     }
     if (query.role) qb.andWhere({ roles: { $contains: [query.role] } });
     if (query.status) qb.andWhere({ status: query.status });
+    if (query.hasMfa !== undefined) {
+      qb.andWhere(
+        raw(
+          `${query.hasMfa === 'true' ? '' : 'not '}exists (select 1 from mfa_factors f where f.user_id = u.id and f.confirmed_at is not null)`,
+        ),
+      );
+    }
     if (query.groupId) {
       qb.andWhere(
         raw('exists (select 1 from group_members m where m.user_id = u.id and m.group_id = ?)', [
@@ -107,7 +114,16 @@ export class UserQueryService {
   async rowDetails(
     organizationId: string,
     userIds: string[],
-  ): Promise<Map<string, { groups: Array<{ id: string; name: string }>; stats: UserStatsDto }>> {
+  ): Promise<
+    Map<
+      string,
+      {
+        groups: Array<{ id: string; name: string }>;
+        stats: UserStatsDto;
+        mfaFactors: Array<{ type: string; name: string }>;
+      }
+    >
+  > {
     if (userIds.length === 0) return new Map();
     const rows = await this.em.getConnection().execute<
       Array<{
@@ -116,6 +132,7 @@ export class UserQueryService {
         active_sessions: string;
         api_keys: string;
         applications: string;
+        mfa_factors: Array<{ type: string; name: string }>;
       }>
     >(
       `select u.id,
@@ -129,7 +146,9 @@ export class UserQueryService {
                 where k.organization_id = u.organization_id and k.user_id = u.id and k.revoked_at is null
                   and (k.expires_at is null or k.expires_at > now())) as api_keys,
               (select count(*) from applications a
-                where a.organization_id = u.organization_id and a.owner_id = u.id) as applications
+                where a.organization_id = u.organization_id and a.owner_id = u.id) as applications,
+              coalesce((select json_agg(json_build_object('type', f.type, 'name', f.name) order by f.created_at)
+                          from mfa_factors f where f.user_id = u.id and f.confirmed_at is not null), '[]') as mfa_factors
          from users u where u.organization_id = ? and u.id in (?)`,
       [organizationId, userIds],
     );
@@ -144,6 +163,7 @@ export class UserQueryService {
             groups: row.groups.length,
             applications: Number(row.applications),
           },
+          mfaFactors: row.mfa_factors,
         },
       ]),
     );

@@ -182,7 +182,7 @@ export class UsersController {
     );
     return users.map((user) => {
       const row = details.get(user.id);
-      return UserResponseDto.from(user, row?.groups ?? [], row?.stats);
+      return UserResponseDto.from(user, row?.groups ?? [], row?.stats, row?.mfaFactors);
     });
   }
 }

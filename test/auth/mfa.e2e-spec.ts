@@ -172,6 +172,19 @@ describe('Multi-factor sign-in with TOTP and recovery codes', () => {
   it('lets an admin see and reset a user’s factors: all removed, every session ended, audited', async () => {
     const erin = await createUser(t, owner, ['user']);
     await enrol(erin);
+    const shown = await t.http.get(`/api/v1/users/${erin.id}`).set('authorization', owner.auth);
+    expect(shown.body.mfaFactors).toEqual([{ type: 'totp', name: 'Phone' }]);
+    const ids = async (hasMfa: string) =>
+      (
+        (
+          await t.http
+            .get(`/api/v1/users?hasMfa=${hasMfa}&limit=200`)
+            .set('authorization', owner.auth)
+        ).body.items as Array<{ id: string }>
+      ).map((user) => user.id);
+    expect(await ids('true')).toContain(erin.id);
+    expect(await ids('false')).not.toContain(erin.id);
+    expect(await ids('false')).toContain(owner.id);
     const listed = await t.http
       .get(`/api/v1/users/${erin.id}/mfa`)
       .set('authorization', owner.auth);
@@ -192,6 +205,7 @@ describe('Multi-factor sign-in with TOTP and recovery codes', () => {
     expect(
       (await login(t, 'default', erin.username, TEST_PASSWORD)).body.accessToken,
     ).toBeDefined();
+    expect(await ids('true')).not.toContain(erin.id);
     const events = await t.http
       .get(`/api/v1/audit-events?targetId=${erin.id}&action=mfa.reset`)
       .set('authorization', owner.auth);

@@ -18,6 +18,11 @@ export class UserStatsDto {
   @ApiProperty({ minimum: 0 }) applications!: number;
 }
 
+export class MfaFactorRefDto {
+  @ApiProperty({ enum: ['totp'] }) type!: string;
+  @ApiProperty({ maxLength: 100 }) name!: string;
+}
+
 export class UserResponseDto {
   @ApiProperty({ format: 'uuid' })
   id!: string;
@@ -70,7 +75,16 @@ export class UserResponseDto {
   @ApiPropertyOptional({ type: UserStatsDto })
   stats?: UserStatsDto;
 
-  static from(user: User, groups: GroupRefDto[] = [], stats?: UserStatsDto): UserResponseDto {
+  /** The confirmed second factors (types and names, never secrets); in lists and single reads. */
+  @ApiPropertyOptional({ type: [MfaFactorRefDto], maxItems: 20 })
+  mfaFactors?: MfaFactorRefDto[];
+
+  static from(
+    user: User,
+    groups: GroupRefDto[] = [],
+    stats?: UserStatsDto,
+    mfaFactors?: MfaFactorRefDto[],
+  ): UserResponseDto {
     return {
       id: user.id,
       username: user.username,
@@ -87,6 +101,7 @@ export class UserResponseDto {
       lockedUntil: user.lockedUntil?.toISOString() ?? null,
       failedLoginAttempts: user.failedLoginAttempts,
       ...(stats ? { stats } : {}),
+      ...(mfaFactors ? { mfaFactors } : {}),
     };
   }
 }

@@ -101,6 +101,11 @@ export class ListUsersQueryDto extends PageQueryDto {
   @IsUUID('all')
   groupId?: string;
 
+  /** Only people with (true) or without (false) a confirmed second factor. */
+  @IsOptional()
+  @IsIn(['true', 'false'])
+  hasMfa?: 'true' | 'false';
+
   @IsOptional()
   @IsIn(USER_SORTS)
   sort?: UserSort;

@@ -13,6 +13,7 @@ import { Migration20261204010000KeyedAuditChain } from '../migrations/Migration2
 import { Migration20261204020000ScimProvisioning } from '../migrations/Migration20261204020000ScimProvisioning';
 import { Migration20261204030000MultiFactor } from '../migrations/Migration20261204030000MultiFactor';
 import { Migration20261204040000MfaEnrolmentSessions } from '../migrations/Migration20261204040000MfaEnrolmentSessions';
+import { Migration20261204050000Passkeys } from '../migrations/Migration20261204050000Passkeys';
 
 /**
  * Every migration, in order. Listed explicitly (not discovered by glob) so the
@@ -61,4 +62,5 @@ export const migrationsList: MigrationObject[] = [
     name: 'Migration20261204040000MfaEnrolmentSessions',
     class: Migration20261204040000MfaEnrolmentSessions,
   },
+  { name: 'Migration20261204050000Passkeys', class: Migration20261204050000Passkeys },
 ];

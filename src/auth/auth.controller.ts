@@ -20,6 +20,7 @@ import {
   RegisteredResponseDto,
   RegisterDto,
   MfaChallengeResponseDto,
+  MfaChallengeTokenDto,
   MfaVerifyDto,
   TokenResponseDto,
 } from './dto/auth.dto';
@@ -75,6 +76,20 @@ export class AuthController {
   })
   verifySecondFactor(@Body() body: MfaVerifyDto): Promise<TokenResponseDto> {
     return this.mfaSignIn.verify(body);
+  }
+
+  @Public() // the challenge token from the password step is the credential
+  @Post('mfa/webauthn/options')
+  @HttpCode(200)
+  @Header('cache-control', 'no-store')
+  @ApiOperation({
+    summary: 'Passkey options for the second step of a sign-in',
+    description:
+      'Pass them to navigator.credentials.get(); send the answer to POST /auth/mfa/verify as "webauthn".',
+  })
+  @ApiOkResponse({ schema: { type: 'object', additionalProperties: true } })
+  webAuthnOptions(@Body() body: MfaChallengeTokenDto) {
+    return this.mfaSignIn.webAuthnOptions(body.challengeToken);
   }
 
   @Public() // the refresh token is the credential

@@ -180,7 +180,7 @@ export class AuthService {
     return {
       mfaRequired: true,
       challengeToken,
-      methods: ['totp', 'recovery_code'],
+      methods: [...(await this.mfa.confirmedTypes(organization.id, user.id)), 'recovery_code'],
       expiresIn: MFA_CHALLENGE_SECONDS,
     };
   }

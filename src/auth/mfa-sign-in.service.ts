@@ -7,6 +7,9 @@ import { requestMeta, type WardenClsStore } from '../common/request-context';
 import { User } from '../directory/users/user.entity';
 import { scoped } from '../infra/database/organization-owned.entity';
 import { MfaService } from '../mfa/mfa.service';
+import { WebAuthnService } from '../mfa/webauthn.service';
+import { sha256Hex } from '../common/crypto/tokens';
+import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import { TenancyService } from '../tenancy/tenancy.service';
 import { AuthService } from './auth.service';
 import type { MfaVerifyDto, TokenResponseDto } from './dto/auth.dto';
@@ -28,12 +31,24 @@ export class MfaSignInService {
     private readonly em: EntityManager,
     private readonly auth: AuthService,
     private readonly mfa: MfaService,
+    private readonly webauthn: WebAuthnService,
     private readonly challenges: MfaChallengeStore,
     private readonly throttle: LoginThrottle,
     private readonly tenancy: TenancyService,
     private readonly audit: AuditService,
     private readonly cls: ClsService<WardenClsStore>,
   ) {}
+
+  /** The passkey ceremony of a sign-in's second step: options for navigator.credentials.get(). */
+  async webAuthnOptions(challengeToken: string) {
+    const challenge = await this.challenges.find(challengeToken);
+    if (challenge === null) throw new ProblemException(HttpStatus.UNAUTHORIZED, INVALID_CHALLENGE);
+    const user = await this.em
+      .fork()
+      .findOne(User, { id: challenge.userId }, scoped(challenge.organizationId));
+    if (user === null) throw new ProblemException(HttpStatus.UNAUTHORIZED, INVALID_CHALLENGE);
+    return this.webauthn.authenticationOptions(user, sha256Hex(challengeToken));
+  }
 
   async verify(input: MfaVerifyDto): Promise<TokenResponseDto> {
     const meta = requestMeta(this.cls);
@@ -45,11 +60,16 @@ export class MfaSignInService {
         { type: 'rate-limited', headers: { 'retry-after': String(retryAfter) } },
       );
     }
-    if ((input.code === undefined) === (input.recoveryCode === undefined)) {
-      throw new ProblemException(HttpStatus.BAD_REQUEST, 'Send either "code" or "recoveryCode".', {
-        type: 'validation-failed',
-        errors: [{ field: 'code', message: 'exactly one of code and recoveryCode is required' }],
-      });
+    const proofs = [input.code, input.recoveryCode, input.webauthn].filter((p) => p !== undefined);
+    if (proofs.length !== 1) {
+      throw new ProblemException(
+        HttpStatus.BAD_REQUEST,
+        'Send one of "code", "recoveryCode" or "webauthn".',
+        {
+          type: 'validation-failed',
+          errors: [{ field: 'code', message: 'exactly one of code, recoveryCode and webauthn' }],
+        },
+      );
     }
     const challenge = await this.challenges.find(input.challengeToken);
     if (challenge === null) throw new ProblemException(HttpStatus.UNAUTHORIZED, INVALID_CHALLENGE);
@@ -63,12 +83,21 @@ export class MfaSignInService {
     }
     const outcome = this.throttle.isMfaLocked(user)
       ? { failure: 'second factor locked after repeated failures' }
-      : await this.em.fork().transactional((em) =>
-          this.mfa.verifyForSignIn(em, user, {
-            code: input.code,
-            recoveryCode: input.recoveryCode,
-          }),
-        );
+      : await this.em.fork().transactional(async (em) => {
+          if (input.webauthn === undefined) {
+            return this.mfa.verifyForSignIn(em, user, {
+              code: input.code,
+              recoveryCode: input.recoveryCode,
+            });
+          }
+          const outcome = await this.webauthn.verifyForSignIn(
+            em,
+            user,
+            sha256Hex(input.challengeToken),
+            input.webauthn as unknown as AuthenticationResponseJSON,
+          );
+          return outcome === 'accepted' ? { factor: 'webauthn' as const } : { failure: outcome };
+        });
     if ('failure' in outcome) {
       if (!this.throttle.isMfaLocked(user)) await this.throttle.recordMfaFailure(user.id);
       await this.audit.record(this.em.fork(), {
@@ -85,12 +114,6 @@ export class MfaSignInService {
       throw new ProblemException(HttpStatus.UNAUTHORIZED, INVALID_CHALLENGE);
     }
     await this.throttle.recordMfaSuccess(user);
-    return this.auth.signIn(
-      organization,
-      user,
-      outcome.factor === 'totp' ? 'password+totp' : 'password+recovery_code',
-      meta,
-      null,
-    );
+    return this.auth.signIn(organization, user, `password+${outcome.factor}`, meta, null);
   }
 }

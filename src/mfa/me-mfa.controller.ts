@@ -1,3 +1,4 @@
+import type { RegistrationResponseJSON } from '@simplewebauthn/server';
 import {
   Body,
   Controller,
@@ -21,15 +22,45 @@ import {
   MfaFactorListDto,
   MfaProofDto,
   RecoveryCodesDto,
+  RegisterPasskeyDto,
   TotpEnrolmentDto,
 } from './dto/mfa.dto';
 import { MfaService } from './mfa.service';
+import { WebAuthnService } from './webauthn.service';
 
 /** A person's own second factors. Enrolment needs a signed-in session (not an API key). */
 @ApiTags('Multi-factor authentication')
 @Controller('me/mfa')
 export class MeMfaController {
-  constructor(private readonly mfa: MfaService) {}
+  constructor(
+    private readonly mfa: MfaService,
+    private readonly webauthn: WebAuthnService,
+  ) {}
+
+  @Authenticated('Start registering a passkey: the options for navigator.credentials.create()')
+  @Post('webauthn/registration-options')
+  @HttpCode(200)
+  @ApiOkResponse({ schema: { type: 'object', additionalProperties: true } })
+  registrationOptions(@CurrentPrincipal() principal: Principal) {
+    return this.webauthn.registrationOptions(principal);
+  }
+
+  @Authenticated(
+    'Register a passkey with the browser’s answer (the first factor also returns recovery codes)',
+  )
+  @Post('webauthn')
+  @ApiCreatedResponse({ type: MfaConfirmedDto })
+  async registerPasskey(
+    @CurrentPrincipal() principal: Principal,
+    @Body() body: RegisterPasskeyDto,
+  ): Promise<MfaConfirmedDto> {
+    const { factor, recoveryCodes } = await this.webauthn.register(
+      principal,
+      body.name,
+      body.response as unknown as RegistrationResponseJSON,
+    );
+    return { factor: MfaFactorDto.from(factor), recoveryCodes };
+  }
 
   @Authenticated('The caller’s second factors (never their secrets) and recovery codes left')
   @Get()

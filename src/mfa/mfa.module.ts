@@ -8,6 +8,7 @@ import { RecoveryCode } from './entities/recovery-code.entity';
 import { MeMfaController } from './me-mfa.controller';
 import { MFA_SECRETS, MfaService } from './mfa.service';
 import { UserMfaController } from './user-mfa.controller';
+import { WebAuthnService } from './webauthn.service';
 
 /** Second factors (TOTP, recovery codes): self-service, admin reset, and the check sign-in asks for. */
 @Module({
@@ -24,7 +25,8 @@ import { UserMfaController } from './user-mfa.controller';
       },
     },
     MfaService,
+    WebAuthnService,
   ],
-  exports: [MfaService],
+  exports: [MfaService, WebAuthnService],
 })
 export class MfaModule {}

@@ -39,7 +39,7 @@ function normalizeRecoveryCode(code: string): string {
 }
 
 /** Factors are a person's own, changed from a signed-in session, never with an API key. */
-function assertSignedIn(principal: Principal): void {
+export function assertSignedIn(principal: Principal): void {
   if (principal.sessionId === null) {
     throw new ProblemException(
       HttpStatus.FORBIDDEN,
@@ -81,6 +81,19 @@ export class MfaService {
 
   async recoveryCodesLeft(organizationId: string, userId: string): Promise<number> {
     return this.em.fork().count(RecoveryCode, { userId, usedAt: null }, scoped(organizationId));
+  }
+
+  /** The kinds of confirmed factor a person has ('totp', 'webauthn'), for the sign-in challenge. */
+  async confirmedTypes(
+    organizationId: string,
+    userId: string,
+  ): Promise<Array<'totp' | 'webauthn'>> {
+    const factors = await this.em
+      .fork()
+      .find(MfaFactor, { userId, confirmedAt: { $ne: null } }, scoped(organizationId));
+    return (['totp', 'webauthn'] as const).filter((type) =>
+      factors.some((factor) => factor.type === type),
+    );
   }
 
   /** Whether sign-in needs a second factor: the user has a confirmed one. */
@@ -147,37 +160,51 @@ export class MfaService {
         });
         throw this.wrongCode();
       }
-      factor.confirmedAt = this.clock.now();
-      const hasCodes =
-        (await em.count(
-          RecoveryCode,
-          { userId: factor.userId },
-          scoped(principal.organizationId),
-        )) > 0;
-      const codes = hasCodes ? null : await this.replaceRecoveryCodes(em, principal, factor.userId);
-      await em.flush();
-      await this.audit.record(em, {
-        organizationId: principal.organizationId,
-        actor: actorOf(principal),
-        action: 'mfa.enrolled',
-        target: { type: 'User', id: factor.userId },
-        changes: { factor: { id: factor.id, type: factor.type, name: factor.name } },
-      });
-      if (principal.mfaEnrolmentOnly) {
-        // Enrolled: the session gets the person's roles on its next request.
-        await em.nativeUpdate(
-          Session,
-          { id: principal.sessionId ?? '', purpose: 'mfa_enrolment' },
-          { purpose: null },
-          scoped(principal.organizationId),
-        );
-      }
-      return { factor, recoveryCodes: codes };
+      return this.completeEnrolment(em, principal, factor);
     });
-    if (principal.mfaEnrolmentOnly && principal.sessionId !== null) {
-      await this.users.afterAccessChange(confirmed.factor.userId, [principal.sessionId]);
-    }
+    await this.afterEnrolment(principal, confirmed.factor.userId);
     return confirmed;
+  }
+
+  /**
+   * Inside the enrolment's transaction: the factor counts from now on; the
+   * first one also creates the recovery codes (returned this once); an
+   * enrolment-only session gets the person's roles.
+   */
+  async completeEnrolment(
+    em: EntityManager,
+    principal: Principal,
+    factor: MfaFactor,
+  ): Promise<{ factor: MfaFactor; recoveryCodes: string[] | null }> {
+    factor.confirmedAt = this.clock.now();
+    const hasCodes =
+      (await em.count(RecoveryCode, { userId: factor.userId }, scoped(principal.organizationId))) >
+      0;
+    const codes = hasCodes ? null : await this.replaceRecoveryCodes(em, principal, factor.userId);
+    await em.flush();
+    await this.audit.record(em, {
+      organizationId: principal.organizationId,
+      actor: actorOf(principal),
+      action: 'mfa.enrolled',
+      target: { type: 'User', id: factor.userId },
+      changes: { factor: { id: factor.id, type: factor.type, name: factor.name } },
+    });
+    if (principal.mfaEnrolmentOnly) {
+      await em.nativeUpdate(
+        Session,
+        { id: principal.sessionId ?? '', purpose: 'mfa_enrolment' },
+        { purpose: null },
+        scoped(principal.organizationId),
+      );
+    }
+    return { factor, recoveryCodes: codes };
+  }
+
+  /** After commit: a session that was enrolment-only has the person's roles on every instance. */
+  async afterEnrolment(principal: Principal, userId: string): Promise<void> {
+    if (principal.mfaEnrolmentOnly && principal.sessionId !== null) {
+      await this.users.afterAccessChange(userId, [principal.sessionId]);
+    }
   }
 
   /** Removes one of the caller's factors: needs a current code or a sign-in of the last five minutes. */
@@ -310,6 +337,7 @@ export class MfaService {
     factor: MfaFactor,
     code: string,
   ): Promise<'accepted' | 'wrong code' | 'code already used'> {
+    if (factor.type !== 'totp' || factor.secret === null) return 'wrong code';
     const secret = this.secrets.open(factor.secret, factor.id);
     const step = matchingStep(secret, code.trim(), this.clock.now());
     if (step === null) return 'wrong code';

@@ -844,6 +844,14 @@ cases.push(
         .send({ name: 'Phone' }),
   },
   {
+    name: 'POST /me/mfa/webauthn/registration-options',
+    expected: () => 200,
+    run: (t, w) =>
+      t.http
+        .post('/api/v1/me/mfa/webauthn/registration-options')
+        .set('authorization', w.caller.auth),
+  },
+  {
     name: 'GET /users/:id/mfa (someone else’s)',
     expected: (a, w) =>
       !a.can('read', 'User')

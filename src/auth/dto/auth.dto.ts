@@ -1,5 +1,13 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsEmail, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
+import {
+  IsEmail,
+  IsObject,
+  IsOptional,
+  IsString,
+  Length,
+  Matches,
+  MaxLength,
+} from 'class-validator';
 import { UserResponseDto } from '../../directory/users/user-response.dto';
 import { USERNAME_PATTERN, USERNAME_RULE } from '../../authz/vocabulary';
 
@@ -112,10 +120,10 @@ export class MfaChallengeResponseDto {
 
   @ApiProperty({
     type: 'array',
-    items: { type: 'string', enum: ['totp', 'recovery_code'] },
+    items: { type: 'string', enum: ['totp', 'webauthn', 'recovery_code'] },
     maxItems: 2,
   })
-  methods!: Array<'totp' | 'recovery_code'>;
+  methods!: Array<'totp' | 'webauthn' | 'recovery_code'>;
 
   @ApiProperty({ minimum: 1, maximum: 300 })
   expiresIn!: number;
@@ -132,9 +140,21 @@ export class MfaVerifyDto {
   @Matches(/^\d{6}$/, { message: 'code must be 6 digits' })
   code?: string;
 
+  /** The browser's answer to navigator.credentials.get() (AuthenticationResponseJSON). */
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true })
+  @IsOptional()
+  @IsObject()
+  webauthn?: Record<string, unknown>;
+
   /** One of the recovery codes shown at enrolment (works once). */
   @IsOptional()
   @IsString()
   @Length(10, 20)
   recoveryCode?: string;
+}
+
+export class MfaChallengeTokenDto {
+  @IsString()
+  @Length(20, 100)
+  challengeToken!: string;
 }

@@ -2,7 +2,13 @@ import { Entity, Property } from '@mikro-orm/core';
 import { OrganizationOwnedEntity } from '../../infra/database/organization-owned.entity';
 
 export type SignInMethod =
-  'password' | 'sso' | 'invite' | 'registration' | 'password+totp' | 'password+recovery_code';
+  | 'password'
+  | 'sso'
+  | 'invite'
+  | 'registration'
+  | 'password+totp'
+  | 'password+recovery_code'
+  | 'password+webauthn';
 
 export type SessionPurpose = 'mfa_enrolment';
 

@@ -19,7 +19,7 @@ export class UserStatsDto {
 }
 
 export class MfaFactorRefDto {
-  @ApiProperty({ enum: ['totp'] }) type!: string;
+  @ApiProperty({ enum: ['totp', 'webauthn'] }) type!: string;
   @ApiProperty({ maxLength: 100 }) name!: string;
 }
 

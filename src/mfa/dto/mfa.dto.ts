@@ -1,10 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
+import { IsObject, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
 import type { MfaFactor } from '../entities/mfa-factor.entity';
 
 export class MfaFactorDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
-  @ApiProperty({ enum: ['totp'] }) type!: 'totp';
+  @ApiProperty({ enum: ['totp', 'webauthn'] }) type!: 'totp' | 'webauthn';
   @ApiProperty({ maxLength: 100 }) name!: string;
   /** False until enrolment is confirmed with a code; only confirmed factors count at sign-in. */
   @ApiProperty() confirmed!: boolean;
@@ -73,4 +73,16 @@ export class MfaConfirmedDto {
 export class RecoveryCodesDto {
   @ApiProperty({ type: 'array', items: { type: 'string', maxLength: 20 }, maxItems: 10 })
   recoveryCodes!: string[];
+}
+
+export class RegisterPasskeyDto {
+  /** A label for the passkey ("Laptop"). */
+  @IsString()
+  @Length(1, 100)
+  name!: string;
+
+  /** The browser's answer to navigator.credentials.create() (RegistrationResponseJSON). */
+  @ApiProperty({ type: 'object', additionalProperties: true })
+  @IsObject()
+  response!: Record<string, unknown>;
 }

@@ -14,6 +14,7 @@ import { Migration20261204020000ScimProvisioning } from '../migrations/Migration
 import { Migration20261204030000MultiFactor } from '../migrations/Migration20261204030000MultiFactor';
 import { Migration20261204040000MfaEnrolmentSessions } from '../migrations/Migration20261204040000MfaEnrolmentSessions';
 import { Migration20261204050000Passkeys } from '../migrations/Migration20261204050000Passkeys';
+import { Migration20261204060000PasskeySignIn } from '../migrations/Migration20261204060000PasskeySignIn';
 
 /**
  * Every migration, in order. Listed explicitly (not discovered by glob) so the
@@ -63,4 +64,5 @@ export const migrationsList: MigrationObject[] = [
     class: Migration20261204040000MfaEnrolmentSessions,
   },
   { name: 'Migration20261204050000Passkeys', class: Migration20261204050000Passkeys },
+  { name: 'Migration20261204060000PasskeySignIn', class: Migration20261204060000PasskeySignIn },
 ];

@@ -22,9 +22,13 @@ import {
   MfaChallengeResponseDto,
   MfaChallengeTokenDto,
   MfaVerifyDto,
+  PasskeyOptionsDto,
+  PasskeySignInDto,
   TokenResponseDto,
 } from './dto/auth.dto';
 import { MfaSignInService } from './mfa-sign-in.service';
+import { PasskeySignInService } from './passkey-sign-in.service';
+import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 
 @ApiTags('Authentication')
 @Controller('auth')
@@ -32,6 +36,7 @@ export class AuthController {
   constructor(
     private readonly auth: AuthService,
     private readonly mfaSignIn: MfaSignInService,
+    private readonly passkeySignIn: PasskeySignInService,
   ) {}
 
   @Public() // signing in is how a caller gets credentials
@@ -76,6 +81,37 @@ export class AuthController {
   })
   verifySecondFactor(@Body() body: MfaVerifyDto): Promise<TokenResponseDto> {
     return this.mfaSignIn.verify(body);
+  }
+
+  @Public() // a passkey is the credential; offered per organization
+  @Post('passkey/options')
+  @HttpCode(200)
+  @Header('cache-control', 'no-store')
+  @ApiOperation({
+    summary: 'Start a passwordless sign-in with a passkey',
+    description:
+      'Where the organization turned passkeySignIn on: options for navigator.credentials.get() and a ceremonyToken.',
+  })
+  @ApiOkResponse({ schema: { type: 'object', additionalProperties: true } })
+  passkeyOptions(@Body() body: PasskeyOptionsDto) {
+    return this.passkeySignIn.options(body.organization);
+  }
+
+  @Public() // a passkey is the credential
+  @Post('passkey/verify')
+  @HttpCode(200)
+  @Header('cache-control', 'no-store')
+  @ApiOperation({
+    summary: 'Sign in with a passkey alone (it is both factors)',
+    description: 'The answer to the options from POST /auth/passkey/options.',
+  })
+  @ApiOkResponse({ type: TokenResponseDto })
+  passkeyVerify(@Body() body: PasskeySignInDto): Promise<TokenResponseDto> {
+    return this.passkeySignIn.verify(
+      body.organization,
+      body.ceremonyToken,
+      body.webauthn as unknown as AuthenticationResponseJSON,
+    );
   }
 
   @Public() // the challenge token from the password step is the credential

@@ -6,6 +6,7 @@ import { TenancyModule } from '../tenancy/tenancy.module';
 import { MfaModule } from '../mfa/mfa.module';
 import { MfaChallengeStore } from './mfa-challenge.store';
 import { MfaSignInService } from './mfa-sign-in.service';
+import { PasskeySignInService } from './passkey-sign-in.service';
 import { DirectoryModule } from '../directory/directory.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { UsersModule } from '../users/users.module';
@@ -48,6 +49,7 @@ import { TokenService } from './token.service';
     OnboardingService,
     MfaChallengeStore,
     MfaSignInService,
+    PasskeySignInService,
     PoliciesGuard,
     // Authentication first, then the route's permission; only the HTTP app has either.
     { provide: APP_GUARD, useClass: AuthenticationGuard },

@@ -154,12 +154,30 @@ export class WebAuthnService {
     ceremony: string,
     response: AuthenticationResponseJSON,
   ): Promise<string> {
-    const expectedChallenge = await this.redis.getdel(`webauthn:authenticate:${ceremony}`);
-    if (expectedChallenge === null) return 'no passkey ceremony waiting';
     const factor = (await this.passkeysOf(em, user)).find(
       (candidate) => candidate.credentialId === response.id,
     );
-    if (factor === undefined || factor.publicKey === null) return 'unknown passkey';
+    if (factor === undefined) {
+      await this.redis.del(`webauthn:authenticate:${ceremony}`);
+      return 'unknown passkey';
+    }
+    return this.verifyAssertion(em, factor, `webauthn:authenticate:${ceremony}`, response);
+  }
+
+  /**
+   * One assertion against one stored passkey: this ceremony's challenge (used
+   * up), this origin and RP id, user verification, a counter that moved
+   * forward; the new counter is kept in the caller's transaction.
+   */
+  private async verifyAssertion(
+    em: EntityManager,
+    factor: MfaFactor,
+    challengeKey: string,
+    response: AuthenticationResponseJSON,
+  ): Promise<string> {
+    const expectedChallenge = await this.redis.getdel(challengeKey);
+    if (expectedChallenge === null) return 'no passkey ceremony waiting';
+    if (factor.publicKey === null) return 'unknown passkey';
     let verification;
     try {
       verification = await verifyAuthenticationResponse({
@@ -186,9 +204,54 @@ export class WebAuthnService {
         signCount: String(verification.authenticationInfo.newCounter),
         lastUsedAt: this.clock.now(),
       },
-      scoped(user.organizationId),
+      scoped(factor.organizationId),
     );
     return updated > 0 ? 'accepted' : 'passkey used concurrently';
+  }
+
+  /** Options for a passwordless sign-in: no user yet, so any discoverable passkey of this site. */
+  async passwordlessOptions(ceremony: string) {
+    const options = await generateAuthenticationOptions({
+      rpID: this.rpId,
+      userVerification: 'required',
+    });
+    await this.redis.set(
+      `webauthn:passwordless:${ceremony}`,
+      options.challenge,
+      'EX',
+      CEREMONY_SECONDS,
+    );
+    return options;
+  }
+
+  /**
+   * A passwordless assertion: the passkey names its user (credential id and
+   * user handle must agree) within the organization. Returns the user and
+   * 'accepted', or why not.
+   */
+  async verifyPasswordless(
+    organizationId: string,
+    ceremony: string,
+    response: AuthenticationResponseJSON,
+  ): Promise<{ userId: string | null; outcome: string }> {
+    const factor = await this.em
+      .fork()
+      .findOne(
+        MfaFactor,
+        { credentialId: response.id, type: 'webauthn', confirmedAt: { $ne: null } },
+        scoped(organizationId),
+      );
+    if (factor === null) return { userId: null, outcome: 'unknown passkey' };
+    const handle = response.response.userHandle;
+    if (handle !== undefined && handle !== isoBase64URL.fromUTF8String(factor.userId)) {
+      return { userId: factor.userId, outcome: 'user handle does not match the passkey' };
+    }
+    const outcome = await this.em
+      .fork()
+      .transactional((em) =>
+        this.verifyAssertion(em, factor, `webauthn:passwordless:${ceremony}`, response),
+      );
+    return { userId: factor.userId, outcome };
   }
 
   private passkeysOf(em: EntityManager, user: Pick<User, 'id' | 'organizationId'>) {

@@ -10,6 +10,7 @@ export const DEFAULT_ORGANIZATION_SETTINGS: Required<OrganizationSettings> = {
   auditRetentionDays: 365,
   ssoEnforced: false,
   mfaRequired: 'off',
+  passkeySignIn: false,
 };
 
 export function effectiveSettings(settings: OrganizationSettings): Required<OrganizationSettings> {

@@ -12,6 +12,8 @@ export interface OrganizationSettings {
   ssoEnforced?: boolean;
   /** Who must sign in with a second factor: nobody, every role above User, or everyone. */
   mfaRequired?: MfaRequirement;
+  /** People may sign in with a passkey alone (no password): it is both factors. */
+  passkeySignIn?: boolean;
 }
 
 export type MfaRequirement = 'off' | 'admins' | 'everyone';

@@ -137,4 +137,78 @@ describe('Passkeys (WebAuthn) as a second factor', () => {
       (await login(t, 'default', carol.username, TEST_PASSWORD)).body.accessToken,
     ).toBeDefined();
   });
+
+  it('signs in with a passkey alone where the organization offers it; not elsewhere, not with a stranger’s key', async () => {
+    const dora = await createUser(t, owner, ['user']);
+    const authenticator = new SoftwareAuthenticator(t.config.publicUrl);
+    expect((await registerPasskey(dora, authenticator)).status).toBe(201);
+    const options = () =>
+      t.http.post('/api/v1/auth/passkey/options').send({ organization: 'default' });
+    expectProblem(await options(), 403);
+    expectProblem(
+      await t.http.post('/api/v1/auth/passkey/options').send({ organization: 'nowhere' }),
+      403,
+    );
+
+    const setting = (passkeySignIn: boolean) =>
+      t.http
+        .patch('/api/v1/organization')
+        .set('authorization', owner.auth)
+        .send({ settings: { passkeySignIn } });
+    expect((await setting(true)).status).toBe(200);
+    try {
+      const offered = await options();
+      expect(offered.status).toBe(200);
+      expect(offered.body.allowCredentials ?? []).toEqual([]); // discoverable: the passkey names its user
+      const signedIn = await t.http.post('/api/v1/auth/passkey/verify').send({
+        organization: 'default',
+        ceremonyToken: offered.body.ceremonyToken,
+        webauthn: authenticator.authenticate(offered.body as { challenge: string }),
+      });
+      expect(signedIn.status).toBe(200);
+      const me = await t.http
+        .get('/api/v1/me')
+        .set('authorization', `Bearer ${signedIn.body.accessToken as string}`);
+      expect(me.body.user.id).toBe(dora.id);
+      const sessions = await t.http
+        .get('/api/v1/sessions')
+        .set('authorization', `Bearer ${signedIn.body.accessToken as string}`);
+      expect(
+        sessions.body.items.find((s: { id: string }) => s.id === signedIn.body.sessionId),
+      ).toMatchObject({
+        method: 'passkey',
+      });
+
+      const stranger = new SoftwareAuthenticator(t.config.publicUrl);
+      const next = await options();
+      expectProblem(
+        await t.http.post('/api/v1/auth/passkey/verify').send({
+          organization: 'default',
+          ceremonyToken: next.body.ceremonyToken,
+          webauthn: stranger.authenticate(next.body as { challenge: string }),
+        }),
+        401,
+      );
+      // A ceremony works once.
+      expectProblem(
+        await t.http.post('/api/v1/auth/passkey/verify').send({
+          organization: 'default',
+          ceremonyToken: offered.body.ceremonyToken,
+          webauthn: authenticator.authenticate(offered.body as { challenge: string }),
+        }),
+        401,
+      );
+      const events = await t.http
+        .get('/api/v1/audit-events?action=auth.loginFailed&limit=20')
+        .set('authorization', owner.auth);
+      expect((events.body.items as Array<{ reason: string }>).map((event) => event.reason)).toEqual(
+        expect.arrayContaining([
+          'passkey: unknown passkey',
+          'passkey: no passkey ceremony waiting',
+        ]),
+      );
+    } finally {
+      expect((await setting(false)).status).toBe(200);
+    }
+  });
 });

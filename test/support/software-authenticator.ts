@@ -15,6 +15,8 @@ export class SoftwareAuthenticator {
   private readonly privateKey: KeyObject;
   private readonly publicJwk: { x: string; y: string };
   private counter = 0;
+  /** The user handle the site gave at registration; a discoverable passkey returns it. */
+  private userHandle: string | undefined;
 
   constructor(
     private readonly origin: string,
@@ -27,7 +29,8 @@ export class SoftwareAuthenticator {
   }
 
   /** The answer to navigator.credentials.create(options). */
-  register(options: { challenge: string }) {
+  register(options: { challenge: string; user?: { id: string } }) {
+    this.userHandle = options.user?.id;
     const clientDataJSON = Buffer.from(
       JSON.stringify({
         type: 'webauthn.create',
@@ -96,6 +99,7 @@ export class SoftwareAuthenticator {
         clientDataJSON: b64url(clientDataJSON),
         authenticatorData: b64url(authData),
         signature: b64url(signature),
+        ...(this.userHandle ? { userHandle: this.userHandle } : {}),
       },
       clientExtensionResults: {},
     };

@@ -158,3 +158,26 @@ export class MfaChallengeTokenDto {
   @Length(20, 100)
   challengeToken!: string;
 }
+
+export class PasskeyOptionsDto {
+  /** The organization's slug. */
+  @IsString()
+  @Length(1, 63)
+  organization!: string;
+}
+
+export class PasskeySignInDto {
+  @IsString()
+  @Length(1, 63)
+  organization!: string;
+
+  /** From POST /auth/passkey/options; works once, for 5 minutes. */
+  @IsString()
+  @Length(20, 100)
+  ceremonyToken!: string;
+
+  /** The browser's answer to navigator.credentials.get() (AuthenticationResponseJSON). */
+  @ApiProperty({ type: 'object', additionalProperties: true })
+  @IsObject()
+  webauthn!: Record<string, unknown>;
+}

@@ -8,7 +8,8 @@ export type SignInMethod =
   | 'registration'
   | 'password+totp'
   | 'password+recovery_code'
-  | 'password+webauthn';
+  | 'password+webauthn'
+  | 'passkey';
 
 export type SessionPurpose = 'mfa_enrolment';
 

@@ -53,6 +53,8 @@ export class OrganizationSettingsDto {
   @IsOptional()
   @IsIn(['off', 'admins', 'everyone'])
   mfaRequired?: 'off' | 'admins' | 'everyone';
+  /** People may sign in with a registered passkey alone (POST /auth/passkey/options, /auth/passkey/verify). */
+  @ApiPropertyOptional() @IsOptional() @IsBoolean() passkeySignIn?: boolean;
 }
 
 export class UpdateOrganizationDto {

@@ -15,6 +15,7 @@ import { Migration20261204030000MultiFactor } from '../migrations/Migration20261
 import { Migration20261204040000MfaEnrolmentSessions } from '../migrations/Migration20261204040000MfaEnrolmentSessions';
 import { Migration20261204050000Passkeys } from '../migrations/Migration20261204050000Passkeys';
 import { Migration20261204060000PasskeySignIn } from '../migrations/Migration20261204060000PasskeySignIn';
+import { Migration20261204070000SsoSecondFactor } from '../migrations/Migration20261204070000SsoSecondFactor';
 
 /**
  * Every migration, in order. Listed explicitly (not discovered by glob) so the
@@ -65,4 +66,8 @@ export const migrationsList: MigrationObject[] = [
   },
   { name: 'Migration20261204050000Passkeys', class: Migration20261204050000Passkeys },
   { name: 'Migration20261204060000PasskeySignIn', class: Migration20261204060000PasskeySignIn },
+  {
+    name: 'Migration20261204070000SsoSecondFactor',
+    class: Migration20261204070000SsoSecondFactor,
+  },
 ];

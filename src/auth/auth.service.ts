@@ -130,16 +130,33 @@ export class AuthService {
       user.passwordHash && this.hasher.needsRehash(user.passwordHash)
         ? await this.hasher.hash(input.password)
         : null;
+    return this.completeSignIn(organization, user, 'password', meta, passwordHash);
+  }
+
+  /**
+   * After the first factor (a password, or SSO where `mfaForSso` is on): a
+   * second-factor challenge for someone enrolled, an enrolment-only session
+   * for someone `mfaRequired` applies to and who has no factor, tokens otherwise.
+   */
+  async completeSignIn(
+    organization: Organization,
+    user: User,
+    primary: 'password' | 'sso',
+    meta: RequestMeta,
+    rehashed: string | null,
+    details?: Record<string, unknown>,
+  ): Promise<TokenResponseDto | MfaChallengeResponseDto> {
     if (await this.mfa.isEnrolled(organization.id, user.id)) {
-      return this.secondFactorChallenge(organization, user, passwordHash);
+      return this.secondFactorChallenge(organization, user, rehashed, primary, details);
     }
     if (await this.mustEnrol(organization, user)) {
-      const tokens = await this.signIn(organization, user, 'password', meta, passwordHash, {
+      const tokens = await this.signIn(organization, user, primary, meta, rehashed, {
+        ...details,
         purpose: 'mfa_enrolment',
       });
       return { ...tokens, mfaEnrolmentRequired: true };
     }
-    return this.signIn(organization, user, 'password', meta, passwordHash);
+    return this.signIn(organization, user, primary, meta, rehashed, details);
   }
 
   /**
@@ -160,6 +177,8 @@ export class AuthService {
     organization: Organization,
     user: User,
     rehashed: string | null,
+    primary: 'password' | 'sso',
+    details?: Record<string, unknown>,
   ): Promise<MfaChallengeResponseDto> {
     if (rehashed !== null) {
       await this.em
@@ -169,13 +188,15 @@ export class AuthService {
     const challengeToken = await this.challenges.issue({
       userId: user.id,
       organizationId: organization.id,
+      primary,
+      details,
     });
     await this.audit.record(this.em.fork(), {
       organizationId: organization.id,
       actor: { type: 'user', id: user.id, username: user.username, email: user.email },
       action: 'auth.mfaChallenged',
       target: { type: 'User', id: user.id },
-      reason: 'password verified; second factor required',
+      reason: `${primary} verified; second factor required`,
     });
     return {
       mfaRequired: true,

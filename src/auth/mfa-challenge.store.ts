@@ -9,6 +9,10 @@ export const MFA_CHALLENGE_SECONDS = 300;
 export interface MfaChallenge {
   userId: string;
   organizationId: string;
+  /** How the first factor was proven; the session's method names both ("sso+totp"). */
+  primary?: 'password' | 'sso';
+  /** Kept for the session's audit event (the SSO connection). */
+  details?: Record<string, unknown>;
 }
 
 const keyOf = (token: string) => `mfa:challenge:${sha256Hex(token)}`;

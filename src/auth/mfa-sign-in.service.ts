@@ -114,6 +114,13 @@ export class MfaSignInService {
       throw new ProblemException(HttpStatus.UNAUTHORIZED, INVALID_CHALLENGE);
     }
     await this.throttle.recordMfaSuccess(user);
-    return this.auth.signIn(organization, user, `password+${outcome.factor}`, meta, null);
+    return this.auth.signIn(
+      organization,
+      user,
+      `${challenge.primary ?? 'password'}+${outcome.factor}`,
+      meta,
+      null,
+      challenge.details,
+    );
   }
 }

@@ -23,7 +23,7 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppConfig } from '../../config/app-config';
-import { TokenResponseDto } from '../auth/dto/auth.dto';
+import { type MfaChallengeResponseDto, TokenResponseDto } from '../auth/dto/auth.dto';
 import { Public } from '../authz/public.decorator';
 import { bindingCookie, bindingFrom, callbackPath, clearedBindingCookie } from './browser-binding';
 import { SsoCodeExchangeDto } from './dto/sso-connection.dto';
@@ -128,7 +128,7 @@ export class SsoAuthController {
   @Header('cache-control', 'no-store')
   @ApiOperation({ summary: 'Exchange the one-time code from an SSO redirect for tokens' })
   @ApiOkResponse({ type: TokenResponseDto })
-  exchange(@Body() body: SsoCodeExchangeDto): Promise<TokenResponseDto> {
+  exchange(@Body() body: SsoCodeExchangeDto): Promise<TokenResponseDto | MfaChallengeResponseDto> {
     return this.flow.exchange(body.code);
   }
 

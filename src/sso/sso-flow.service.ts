@@ -2,7 +2,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { HttpStatus, Injectable } from '@nestjs/common';
 import { ClsService } from 'nestjs-cls';
 import { AuditService } from '../audit/audit.service';
-import type { TokenResponseDto } from '../auth/dto/auth.dto';
+import type { MfaChallengeResponseDto, TokenResponseDto } from '../auth/dto/auth.dto';
 import { ProblemException } from '../common/problem/problem';
 import { requestMeta, type RequestMeta, type WardenClsStore } from '../common/request-context';
 import type { SsoConnection } from './entities/sso-connection.entity';
@@ -15,7 +15,8 @@ import { matchesBinding, newBinding } from './browser-binding';
 
 /** What a callback answers: tokens, or where to send the browser with a one-time code. */
 export type SsoOutcome =
-  { kind: 'tokens'; tokens: TokenResponseDto } | { kind: 'redirect'; location: string };
+  | { kind: 'tokens'; tokens: TokenResponseDto | MfaChallengeResponseDto }
+  | { kind: 'redirect'; location: string };
 
 /** A verified SAML identity on its way from the POST binding to the browser's GET. */
 interface SamlHandover {
@@ -120,8 +121,8 @@ export class SsoFlowService {
     });
   }
 
-  async exchange(code: string): Promise<TokenResponseDto> {
-    const tokens = await this.store.redeemCode<TokenResponseDto>(code);
+  async exchange(code: string): Promise<TokenResponseDto | MfaChallengeResponseDto> {
+    const tokens = await this.store.redeemCode<TokenResponseDto | MfaChallengeResponseDto>(code);
     if (tokens === null)
       throw new ProblemException(
         HttpStatus.BAD_REQUEST,

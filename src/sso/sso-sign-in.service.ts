@@ -4,7 +4,8 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { HttpStatus, Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { AuditService } from '../audit/audit.service';
-import type { TokenResponseDto } from '../auth/dto/auth.dto';
+import type { MfaChallengeResponseDto, TokenResponseDto } from '../auth/dto/auth.dto';
+import { effectiveSettings } from '../tenancy/organization-settings';
 import { AuthService } from '../auth/auth.service';
 import { Clock } from '../common/clock/clock';
 import { ProblemException } from '../common/problem/problem';
@@ -108,7 +109,7 @@ export class SsoSignInService {
     connection: SsoConnection,
     identity: AssertedIdentity,
     meta: RequestMeta,
-  ): Promise<TokenResponseDto> {
+  ): Promise<TokenResponseDto | MfaChallengeResponseDto> {
     const organization = await this.users.organization(connection.organizationId);
     const catalog = await this.roles.catalog(organization.id);
     const access = mappedAccess(connection, identity.claims);
@@ -117,9 +118,11 @@ export class SsoSignInService {
 
     const user = await this.upsert(organization.id, connection, identity, access);
     await this.revocation.invalidateUser(user.id);
-    return this.auth.signIn(organization, user, 'sso', meta, null, {
-      connectionId: connection.id,
-    });
+    const details = { connectionId: connection.id };
+    // By default the IdP owns MFA; with mfaForSso, Warden's second factor applies as well.
+    return effectiveSettings(organization.settings).mfaForSso
+      ? this.auth.completeSignIn(organization, user, 'sso', meta, null, details)
+      : this.auth.signIn(organization, user, 'sso', meta, null, details);
   }
 
   /**

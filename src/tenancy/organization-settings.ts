@@ -11,6 +11,7 @@ export const DEFAULT_ORGANIZATION_SETTINGS: Required<OrganizationSettings> = {
   ssoEnforced: false,
   mfaRequired: 'off',
   passkeySignIn: false,
+  mfaForSso: false,
 };
 
 export function effectiveSettings(settings: OrganizationSettings): Required<OrganizationSettings> {

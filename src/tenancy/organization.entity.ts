@@ -14,6 +14,8 @@ export interface OrganizationSettings {
   mfaRequired?: MfaRequirement;
   /** People may sign in with a passkey alone (no password): it is both factors. */
   passkeySignIn?: boolean;
+  /** SSO sign-ins also need Warden's second factor (by default the IdP owns MFA). */
+  mfaForSso?: boolean;
 }
 
 export type MfaRequirement = 'off' | 'admins' | 'everyone';

@@ -1,3 +1,4 @@
+import { Secret, TOTP } from 'otpauth';
 import { Client } from 'pg';
 import { expectProblem } from '../support/problem';
 import {
@@ -276,6 +277,46 @@ describe('SSO with OpenID Connect (a real provider in-process)', () => {
     expectProblem(await callWarden(await throughIdp(connection.id)), 401);
     const [latest] = await auditOf(`targetId=${connection.id}&action=auth.loginFailed`);
     expect(latest?.reason).toBe('sso: user inactive');
+  });
+
+  it('leaves MFA to the IdP by default; with mfaForSso, an enrolled person completes SSO with their second factor', async () => {
+    idp.signInAs({ sub: 'hugo-0008', email: 'hugo@corp.example', name: 'Hugo' });
+    const first = await signInWithSso(connection.id);
+    const auth = `Bearer ${first.accessToken}`;
+    const started = await t.http
+      .post('/api/v1/me/mfa/totp')
+      .set('authorization', auth)
+      .send({ name: 'Phone' });
+    const secret = Secret.fromBase32(started.body.secret as string);
+    const code = (steps: number) =>
+      TOTP.generate({ secret, timestamp: Date.now() + steps * 30_000 });
+    await t.http
+      .post(`/api/v1/me/mfa/totp/${started.body.factor.id}/confirm`)
+      .set('authorization', auth)
+      .send({ code: code(0) })
+      .expect(200);
+    // Default: the IdP owns MFA, an enrolled person still gets tokens from SSO.
+    expect((await signInWithSso(connection.id)).accessToken).toEqual(expect.any(String));
+
+    await as(owner)
+      .patch('/api/v1/organization', { settings: { mfaForSso: true } })
+      .expect(200);
+    try {
+      const answer = await callWarden(await throughIdp(connection.id)).expect(200);
+      expect(answer.body).toMatchObject({ mfaRequired: true });
+      expect(answer.body.accessToken).toBeUndefined();
+      const tokens = await t.http
+        .post('/api/v1/auth/mfa/verify')
+        .send({ challengeToken: answer.body.challengeToken, code: code(1) })
+        .expect(200);
+      const hugo = await me(tokens.body as Tokens);
+      const sessions = await as(owner).get(`/api/v1/users/${hugo.id}/sessions`).expect(200);
+      expect(sessions.body.items.map((s: { method: string }) => s.method)).toContain('sso+totp');
+    } finally {
+      await as(owner)
+        .patch('/api/v1/organization', { settings: { mfaForSso: false } })
+        .expect(200);
+    }
   });
 
   it('redirects to the client page with a one-time code when the connection has a redirectUrl', async () => {

@@ -9,7 +9,10 @@ export type SignInMethod =
   | 'password+totp'
   | 'password+recovery_code'
   | 'password+webauthn'
-  | 'passkey';
+  | 'passkey'
+  | 'sso+totp'
+  | 'sso+recovery_code'
+  | 'sso+webauthn';
 
 export type SessionPurpose = 'mfa_enrolment';
 

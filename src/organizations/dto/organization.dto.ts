@@ -55,6 +55,8 @@ export class OrganizationSettingsDto {
   mfaRequired?: 'off' | 'admins' | 'everyone';
   /** People may sign in with a registered passkey alone (POST /auth/passkey/options, /auth/passkey/verify). */
   @ApiPropertyOptional() @IsOptional() @IsBoolean() passkeySignIn?: boolean;
+  /** SSO sign-ins also go through Warden's second factor and mfaRequired (default: the IdP owns MFA). */
+  @ApiPropertyOptional() @IsOptional() @IsBoolean() mfaForSso?: boolean;
 }
 
 export class UpdateOrganizationDto {

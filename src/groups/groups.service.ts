@@ -6,7 +6,6 @@ import { asSubject, AuthzService } from '../authz/authz.service';
 import type { Principal } from '../authz/principal';
 import { ProblemException } from '../common/problem/problem';
 import { scoped } from '../infra/database/organization-owned.entity';
-import { DirectoryEvents } from '../directory/directory-events';
 import { MembershipsService } from '../directory/groups/memberships.service';
 import { SessionRevocationService } from '../directory/sessions/session-revocation.service';
 import { User } from '../directory/users/user.entity';
@@ -32,7 +31,6 @@ export class GroupsService {
     private readonly audit: AuditService,
     private readonly memberships: MembershipsService,
     private readonly revocation: SessionRevocationService,
-    private readonly events: DirectoryEvents,
   ) {}
 
   /** Groups the caller may read (all, or only their own), with member counts. */
@@ -144,26 +142,7 @@ export class GroupsService {
       const { group } = await this.get(principal, id, em);
       await this.authz.assert(principal, 'delete', group);
       await this.memberships.assertGrantable(principal, group.roles);
-      const memberIds = await this.memberships.memberIds(em, group.id);
-      await this.events.groupDeleting(em, {
-        actor: actorOf(principal),
-        organizationId: group.organizationId,
-        groupId: group.id,
-      });
-      em.remove(group);
-      await em.flush();
-      await this.audit.record(em, {
-        organizationId: principal.organizationId,
-        actor: actorOf(principal),
-        action: 'group.deleted',
-        target: { type: 'Group', id: group.id },
-        changes: {
-          name: { from: group.name },
-          roles: { from: group.roles },
-          members: { from: memberIds.length },
-        },
-      });
-      return memberIds;
+      return this.memberships.deleteGroupInTransaction(em, group, actorOf(principal));
     });
     await this.revocation.invalidateUsers(members);
   }

@@ -3,7 +3,6 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { actorOf, AuditService } from '../audit/audit.service';
 import type { Principal } from '../authz/principal';
-import { DirectoryEvents } from '../directory/directory-events';
 import { Group } from '../directory/groups/group.entity';
 import { MembershipsService } from '../directory/groups/memberships.service';
 import { SessionRevocationService } from '../directory/sessions/session-revocation.service';
@@ -94,7 +93,6 @@ export class ScimGroupsService {
     private readonly audit: AuditService,
     private readonly memberships: MembershipsService,
     private readonly revocation: SessionRevocationService,
-    private readonly events: DirectoryEvents,
   ) {}
 
   async list(
@@ -220,27 +218,7 @@ export class ScimGroupsService {
   async remove(principal: Principal, id: string): Promise<void> {
     const members = await this.em.fork().transactional(async (em) => {
       const group = await this.find(em, principal, id);
-      const memberIds = await this.memberships.memberIds(em, group.id);
-      await this.events.groupDeleting(em, {
-        actor: actorOf(principal),
-        organizationId: group.organizationId,
-        groupId: group.id,
-      });
-      em.remove(group);
-      await em.flush();
-      await this.audit.record(em, {
-        organizationId: principal.organizationId,
-        actor: actorOf(principal),
-        action: 'group.deleted',
-        target: { type: 'Group', id: group.id },
-        reason: 'scim',
-        changes: {
-          name: { from: group.name },
-          roles: { from: group.roles },
-          members: { from: memberIds.length },
-        },
-      });
-      return memberIds;
+      return this.memberships.deleteGroupInTransaction(em, group, actorOf(principal), 'scim');
     });
     await this.revocation.invalidateUsers(members);
   }

@@ -1,6 +1,7 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { HttpStatus, Injectable } from '@nestjs/common';
-import { actorOf, AuditService } from '../../audit/audit.service';
+import { actorOf, type AuditActor, AuditService } from '../../audit/audit.service';
+import { DirectoryEvents } from '../directory-events';
 import { AuthzService } from '../../authz/authz.service';
 import type { Principal } from '../../authz/principal';
 import { ProblemException } from '../../common/problem/problem';
@@ -29,6 +30,7 @@ export class MembershipsService {
     private readonly audit: AuditService,
     private readonly catalogs: RoleCatalogService,
     private readonly revocation: SessionRevocationService,
+    private readonly events: DirectoryEvents,
   ) {}
 
   /** A group the caller may read; 404 otherwise (another organization's, or not theirs to see). */
@@ -170,6 +172,40 @@ export class MembershipsService {
     for (const userId of userIds)
       em.create(GroupMember, { groupId: group.id, userId, organizationId: group.organizationId });
     await em.flush();
+  }
+
+  /**
+   * Deletes a group inside the caller's transaction: the features' cleanup
+   * (DirectoryEvents), the row with its memberships, the audit event. Returns
+   * the former members, whose access changed (invalidate them after commit).
+   */
+  async deleteGroupInTransaction(
+    em: EntityManager,
+    group: Group,
+    actor: AuditActor,
+    reason?: string,
+  ): Promise<string[]> {
+    const memberIds = await this.memberIds(em, group.id);
+    await this.events.groupDeleting(em, {
+      actor,
+      organizationId: group.organizationId,
+      groupId: group.id,
+    });
+    em.remove(group);
+    await em.flush();
+    await this.audit.record(em, {
+      organizationId: group.organizationId,
+      actor,
+      action: 'group.deleted',
+      target: { type: 'Group', id: group.id },
+      ...(reason ? { reason } : {}),
+      changes: {
+        name: { from: group.name },
+        roles: { from: group.roles },
+        members: { from: memberIds.length },
+      },
+    });
+    return memberIds;
   }
 
   /** Takes users out of a group inside the caller's transaction. */

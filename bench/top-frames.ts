@@ -1,7 +1,8 @@
 /**
  * The hottest frames of a CPU profile: `node --cpu-prof` writes a .cpuprofile;
  * this prints self time per function and per package, as bench/README.md
- * quotes them. Usage: npx ts-node --transpile-only bench/top-frames.ts <file> [count]
+ * quotes them, and with a frame name the call paths that lead to it.
+ * Usage: npx ts-node --transpile-only bench/top-frames.ts <file> [count] [frame name]
  */
 import { readFileSync } from 'node:fs';
 
@@ -13,6 +14,7 @@ interface CallFrame {
 interface ProfileNode {
   id: number;
   callFrame: CallFrame;
+  children?: number[];
 }
 interface Profile {
   nodes: ProfileNode[];
@@ -20,13 +22,34 @@ interface Profile {
   timeDeltas: number[];
 }
 
-const [file, count = '15'] = process.argv.slice(2);
+const [file, count = '15', traced] = process.argv.slice(2);
 if (file === undefined) throw new Error('usage: bench/top-frames.ts <file.cpuprofile> [count]');
 const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
 const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
 const byFrame = new Map<string, number>();
 const byPackage = new Map<string, number>();
+const parents = new Map<number, number>();
+for (const node of profile.nodes)
+  for (const child of node.children ?? []) parents.set(child, node.id);
+const byPath = new Map<string, number>();
 let total = 0;
+
+const short = (frame: CallFrame) =>
+  `${frame.functionName || '(anonymous)'} ${frame.url.replace(/^.*node_modules\//, '').replace(/^.*\/(dist|src)\//, '$1/')}:${frame.lineNumber + 1}`;
+
+/** The nearest callers of a sample, innermost first. */
+function pathOf(id: number, depth = 10): string {
+  const names: string[] = [];
+  for (
+    let at: number | undefined = id;
+    at !== undefined && names.length < depth;
+    at = parents.get(at)
+  ) {
+    const frame = nodes.get(at)?.callFrame;
+    if (frame && frame.functionName !== '(root)') names.push(short(frame));
+  }
+  return names.join('\n          ← ');
+}
 
 profile.samples.forEach((id, index) => {
   const frame = nodes.get(id)?.callFrame;
@@ -43,6 +66,10 @@ profile.samples.forEach((id, index) => {
         ? where.split('/').slice(0, 2).join('/')
         : where.split(/[/:]/)[0];
   byPackage.set(area, (byPackage.get(area) ?? 0) + time);
+  if (traced !== undefined && frame.functionName === traced) {
+    const path = pathOf(id);
+    byPath.set(path, (byPath.get(path) ?? 0) + time);
+  }
 });
 
 const top = (map: Map<string, number>, limit: number) =>
@@ -52,6 +79,9 @@ const top = (map: Map<string, number>, limit: number) =>
     .map(([name, time]) => `${((100 * time) / total).toFixed(1).padStart(5)} %  ${name}`)
     .join('\n');
 
+if (traced !== undefined) {
+  console.log(`call paths to ${traced}:\n${top(byPath, Number(count))}\n`);
+}
 console.log(
   `self time by frame:\n${top(byFrame, Number(count))}\n\nby package:\n${top(byPackage, 12)}`,
 );

@@ -5,7 +5,12 @@ import { AuthzService } from '../authz/authz.service';
 import type { Principal } from '../authz/principal';
 import { type CursorValue, decodeCursor, encodeCursor } from '../common/pagination/keyset-cursor';
 import type { ListUsersQueryDto, UserSort } from './dto/user.dto';
-import type { UserStatsDto } from '../directory/users/user-response.dto';
+import {
+  USER_DETAIL_COLUMNS,
+  type UserDetailRow,
+  type UserDetails,
+  toUserDetails,
+} from '../directory/users/user.rows';
 import { User } from '../directory/users/user.entity';
 
 /** How each sort orders rows (always with the id as tie-breaker) and what its cursor holds. */
@@ -107,65 +112,17 @@ export class UserQueryService {
   }
 
   /**
-   * What every user row shows besides the user itself: their groups and the
-   * counts of live sessions, groups, usable API keys and owned applications.
-   * One query for the whole page, so a single read costs two round trips.
+   * What every user row shows besides the user itself (USER_DETAIL_COLUMNS),
+   * in one query for the whole page.
    */
-  async rowDetails(
-    organizationId: string,
-    userIds: string[],
-  ): Promise<
-    Map<
-      string,
-      {
-        groups: Array<{ id: string; name: string }>;
-        stats: UserStatsDto;
-        mfaFactors: Array<{ type: string; name: string }>;
-      }
-    >
-  > {
+  async rowDetails(organizationId: string, userIds: string[]): Promise<Map<string, UserDetails>> {
     if (userIds.length === 0) return new Map();
-    const rows = await this.em.getConnection().execute<
-      Array<{
-        id: string;
-        groups: Array<{ id: string; name: string }>;
-        active_sessions: string;
-        api_keys: string;
-        applications: string;
-        mfa_factors: Array<{ type: string; name: string }>;
-      }>
-    >(
-      `select u.id,
-              coalesce((select json_agg(json_build_object('id', g.id, 'name', g.name) order by g.name)
-                          from group_members m join groups g on g.id = m.group_id
-                         where m.user_id = u.id and g.organization_id = u.organization_id), '[]') as groups,
-              (select count(*) from sessions s
-                where s.organization_id = u.organization_id and s.user_id = u.id and s.revoked_at is null
-                  and s.expires_at > now() and s.idle_expires_at > now()) as active_sessions,
-              (select count(*) from api_keys k
-                where k.organization_id = u.organization_id and k.user_id = u.id and k.revoked_at is null
-                  and (k.expires_at is null or k.expires_at > now())) as api_keys,
-              (select count(*) from applications a
-                where a.organization_id = u.organization_id and a.owner_id = u.id) as applications,
-              coalesce((select json_agg(json_build_object('type', f.type, 'name', f.name) order by f.created_at)
-                          from mfa_factors f where f.user_id = u.id and f.confirmed_at is not null), '[]') as mfa_factors
-         from users u where u.organization_id = ? and u.id in (?)`,
-      [organizationId, userIds],
-    );
-    return new Map(
-      rows.map((row) => [
-        row.id,
-        {
-          groups: row.groups,
-          stats: {
-            activeSessions: Number(row.active_sessions),
-            apiKeys: Number(row.api_keys),
-            groups: row.groups.length,
-            applications: Number(row.applications),
-          },
-          mfaFactors: row.mfa_factors,
-        },
-      ]),
-    );
+    const rows = await this.em
+      .getConnection()
+      .execute<UserDetailRow[]>(
+        `select u.id, ${USER_DETAIL_COLUMNS} from users u where u.organization_id = ? and u.id in (?)`,
+        [organizationId, userIds],
+      );
+    return new Map(rows.map((row) => [row.id, toUserDetails(row)]));
   }
 }

@@ -85,7 +85,8 @@ export class UsersController {
     @CurrentPrincipal() principal: Principal,
     @Param('id', uuid) id: string,
   ): Promise<UserResponseDto> {
-    return this.presentOne(principal, await this.directory.findVisible(principal, id));
+    const { user, details } = await this.directory.readVisible(principal, id);
+    return UserResponseDto.from(user, details.groups, details.stats, details.mfaFactors);
   }
 
   @Can('update', 'User', 'Change username, email (old and new are audited), display name or status')

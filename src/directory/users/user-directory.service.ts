@@ -2,12 +2,13 @@ import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { HttpStatus, Injectable } from '@nestjs/common';
 import { type AuditActor, AuditService } from '../../audit/audit.service';
-import { AuthzService } from '../../authz/authz.service';
+import { asSubject, AuthzService } from '../../authz/authz.service';
 import { ACCOUNT_HOLDER_ROLE, BASELINE_ROLE } from '../../authz/matrix';
 import type { Principal } from '../../authz/principal';
 import { ProblemException } from '../../common/problem/problem';
 import { sameIgnoringCase } from '../../infra/database/case-insensitive';
 import { scoped } from '../../infra/database/organization-owned.entity';
+import { queryPrepared } from '../../infra/database/prepared-statement';
 import type { Organization } from '../../tenancy/organization.entity';
 import { effectiveSettings } from '../../tenancy/organization-settings';
 import { TenancyService } from '../../tenancy/tenancy.service';
@@ -15,6 +16,14 @@ import { DirectoryEvents } from '../directory-events';
 import { passwordProblems } from '../password/password-policy';
 import { SessionRevocationService } from '../sessions/session-revocation.service';
 import { User, type UserStatus } from './user.entity';
+import {
+  toUserDetails,
+  toUserFields,
+  USER_WITH_DETAILS,
+  type UserDetails,
+  type UserFields,
+  type UserRow,
+} from './user.rows';
 
 /** Turns the unique indexes' violations into the messages users expect. */
 export function duplicateProblem(error: unknown): ProblemException | undefined {
@@ -49,6 +58,26 @@ export class UserDirectoryService {
       throw new ProblemException(HttpStatus.NOT_FOUND, 'No such user in this organization.');
     }
     return user;
+  }
+
+  /**
+   * The hot read (GET /users/:id): a user the caller may read, with its row
+   * details, in one prepared statement; 404 as findVisible. For reads only:
+   * what is changed next is loaded through the ORM.
+   */
+  async readVisible(
+    principal: Principal,
+    id: string,
+  ): Promise<{ user: UserFields; details: UserDetails }> {
+    const [row] = await queryPrepared<UserRow>(this.em, USER_WITH_DETAILS, [
+      principal.organizationId,
+      id,
+    ]);
+    const user = row === undefined ? undefined : toUserFields(row);
+    if (user === undefined || !this.authz.can(principal, 'read', asSubject('User', user))) {
+      throw new ProblemException(HttpStatus.NOT_FOUND, 'No such user in this organization.');
+    }
+    return { user, details: toUserDetails(row) };
   }
 
   /**

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { CursorPage } from '../../common/pagination/page.dto';
-import type { User } from './user.entity';
+import type { UserFields } from './user.rows';
 
 /** How a user is shown wherever one appears (users, group members, /me, invites, exports). */
 export class GroupRefDto {
@@ -80,7 +80,7 @@ export class UserResponseDto {
   mfaFactors?: MfaFactorRefDto[];
 
   static from(
-    user: User,
+    user: UserFields,
     groups: GroupRefDto[] = [],
     stats?: UserStatsDto,
     mfaFactors?: MfaFactorRefDto[],

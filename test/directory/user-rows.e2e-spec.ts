@@ -1,0 +1,150 @@
+import { MikroORM } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { User } from '../../src/directory/users/user.entity';
+import {
+  toUserDetails,
+  toUserFields,
+  USER_WITH_DETAILS,
+  type UserFields,
+  type UserRow,
+} from '../../src/directory/users/user.rows';
+import { scoped } from '../../src/infra/database/organization-owned.entity';
+import { queryPrepared } from '../../src/infra/database/prepared-statement';
+import {
+  createUser,
+  login,
+  signInOwner,
+  type SignedIn,
+  TEST_PASSWORD,
+} from '../support/principals';
+import { startTestApp, type TestApp } from '../support/test-app';
+
+const FIELDS: ReadonlyArray<keyof UserFields> = [
+  'id',
+  'organizationId',
+  'username',
+  'email',
+  'displayName',
+  'status',
+  'roles',
+  'createdAt',
+  'updatedAt',
+  'lastLoginAt',
+  'lastLoginIp',
+  'lastActivityAt',
+  'lockedUntil',
+  'failedLoginAttempts',
+];
+
+/**
+ * GET /users/:id reads a user through a prepared statement with hand-mapped
+ * rows; lists, writes and everything else read through the ORM. The two
+ * mappings must agree field for field, or a user would look different
+ * depending on the route that shows it.
+ */
+describe('Hand-mapped user rows', () => {
+  let t: TestApp;
+  let owner: SignedIn;
+  let busy: SignedIn;
+  let plain: { id: string; username: string };
+  let em: EntityManager;
+  let organizationId: string;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    owner = await signInOwner(t);
+    em = (t.app.get(MikroORM).em as EntityManager).fork();
+    [{ id: organizationId }] = await em
+      .getConnection()
+      .execute<Array<{ id: string }>>("select id from organizations where slug = 'default'");
+    // One user with every field and detail set: groups, a key, sessions, a lock count.
+    busy = await createUser(t, owner, ['developer'], { username: 'busy-rows' });
+    for (const name of ['Rows B', 'Rows A']) {
+      const group = await t.http
+        .post('/api/v1/groups')
+        .set('authorization', owner.auth)
+        .send({ name })
+        .expect(201);
+      await t.http
+        .post(`/api/v1/groups/${group.body.id}/members`)
+        .set('authorization', owner.auth)
+        .send({ userIds: [busy.id] })
+        .expect(200);
+    }
+    await t.http
+      .post('/api/v1/api-keys')
+      .set('authorization', busy.auth)
+      .send({ name: 'rows key' })
+      .expect(201);
+    await t.http
+      .patch(`/api/v1/users/${busy.id}`)
+      .set('authorization', owner.auth)
+      .send({ displayName: 'Busy Rows' })
+      .expect(200);
+    expect((await login(t, 'default', 'busy-rows', 'not-the-password-at-all')).status).toBe(401);
+    // One with the nullable fields empty: never signed in, deactivated.
+    const created = await t.http
+      .post('/api/v1/users')
+      .set('authorization', owner.auth)
+      .send({ username: 'plain-rows', password: TEST_PASSWORD, roles: ['user'] })
+      .expect(201);
+    plain = { id: created.body.id, username: 'plain-rows' };
+    await t.http
+      .post(`/api/v1/users/${plain.id}/deactivate`)
+      .set('authorization', owner.auth)
+      .expect(200);
+  });
+  afterAll(() => t.close());
+
+  it.each([
+    ['with every field and detail set', () => busy],
+    ['with its nullable fields empty', () => plain],
+  ])('map a user %s exactly as the ORM does', async (_case, who) => {
+    const id = who().id;
+    const entity = await em.fork().findOneOrFail(User, { id }, scoped(organizationId));
+    const [row] = await queryPrepared<UserRow>(em, USER_WITH_DETAILS, [organizationId, id]);
+    expect(row).toBeDefined();
+    const mapped = toUserFields(row);
+    expect(Object.keys(mapped).sort()).toEqual([...FIELDS].sort());
+    for (const field of FIELDS)
+      expect({ [field]: mapped[field] }).toEqual({ [field]: entity[field] });
+  });
+
+  it('show the same user object on GET /users/:id as in the list', async () => {
+    for (const user of [busy, plain]) {
+      const single = await t.http
+        .get(`/api/v1/users/${user.id}`)
+        .set('authorization', owner.auth)
+        .expect(200);
+      const listed = await t.http
+        .get(`/api/v1/users?q=${user.username}`)
+        .set('authorization', owner.auth)
+        .expect(200);
+      expect(listed.body.items).toHaveLength(1);
+      expect(single.body).toEqual(listed.body.items[0]);
+    }
+  });
+
+  it('carry the details: groups by name, counts and factors', async () => {
+    const [row] = await queryPrepared<UserRow>(em, USER_WITH_DETAILS, [organizationId, busy.id]);
+    expect(toUserDetails(row)).toEqual({
+      groups: [
+        { id: expect.any(String), name: 'Rows A' },
+        { id: expect.any(String), name: 'Rows B' },
+      ],
+      stats: { activeSessions: 1, apiKeys: 1, groups: 2, applications: 0 },
+      mfaFactors: [],
+    });
+  });
+
+  it('find nothing in another organization, and 404 for a user the caller may not read', async () => {
+    const elsewhere = await queryPrepared<UserRow>(em, USER_WITH_DETAILS, [
+      '00000000-0000-4000-8000-000000000000',
+      busy.id,
+    ]);
+    expect(elsewhere).toEqual([]);
+    await t.http.get(`/api/v1/users/${busy.id}`).set('authorization', busy.auth).expect(200);
+    const other = await createUser(t, owner, ['user'], { username: 'nosy-rows' });
+    await t.http.get(`/api/v1/users/${busy.id}`).set('authorization', other.auth).expect(404);
+  });
+});

@@ -20,6 +20,9 @@ app.get<{ Params: { id: string } }>('/users/:id', async (request, reply) => {
   return rows[0];
 });
 
+// The ceiling for a route with no auth and no database: Warden's GET /health/live.
+app.get('/live', (_request, reply) => reply.send({ status: 'ok' }));
+
 app
   .listen({ port: Number(process.env.PORT ?? 3901), host: '127.0.0.1' })
   .then(() => process.send?.('ready'))

@@ -1,21 +1,15 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
-import { ClsModule, type ClsService } from 'nestjs-cls';
-import type { IncomingMessage } from 'node:http';
-import { LoggerModule } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
-import type { Options as PinoHttpOptions } from 'pino-http';
 import { AppConfig } from '../config/app-config';
+import { LoggingModule } from './common/logging/logger';
 import { ProblemDetailsFilter } from './common/problem/problem-details.filter';
-import { REDACT_PATHS, REDACTED } from './common/logging/redaction';
 import { ApiKeysModule } from './api-keys/api-keys.module';
 import { ApplicationsModule } from './applications/applications.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { AuthzModule } from './authz/authz.module';
 import type { Clock } from './common/clock/clock';
-import { clientIp } from './common/logging/client-ip';
-import type { WardenClsStore } from './common/request-context';
 import { GroupsModule } from './groups/groups.module';
 import { InvitesModule } from './invites/invites.module';
 import { QueuesModule } from './queues/queues.module';
@@ -48,32 +42,11 @@ export interface AppModuleOptions {
   clock?: Clock;
 }
 
-/** The infrastructure every process needs: config, logs, request context, database, Redis, queues. */
+/** The infrastructure every process needs: config, logs, database, Redis, queues. */
 export function infrastructureImports(config: AppConfig, options: AppModuleOptions = {}) {
-  const pinoOptions: PinoHttpOptions = {
-    level: config.logLevel,
-    redact: { paths: REDACT_PATHS, censor: REDACTED },
-    // Fastify has already chosen the id (echoing a valid X-Request-Id); log that one.
-    genReqId: (req) => req.id,
-  };
   return [
     ConfigModule.forRoot(config, options.clock),
-    LoggerModule.forRoot({
-      pinoHttp: options.logDestination ? [pinoOptions, options.logDestination] : pinoOptions,
-    }),
-    ClsModule.forRoot({
-      global: true,
-      middleware: {
-        mount: true,
-        setup: (cls: ClsService<WardenClsStore>, req: IncomingMessage & { id?: unknown }) => {
-          cls.set('meta', {
-            requestId: typeof req.id === 'string' ? req.id : null,
-            ip: clientIp(req, config.trustProxy),
-            userAgent: req.headers['user-agent']?.slice(0, 512) ?? null,
-          });
-        },
-      },
-    }),
+    LoggingModule.forRoot(config.logLevel, options.logDestination),
     AuditModule,
     AuthzModule,
     DatabaseModule,

@@ -1,16 +1,19 @@
 import helmet from '@fastify/helmet';
+import { MikroORM } from '@mikro-orm/core';
 import { type INestApplication, RequestMethod, VersioningType } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SwaggerModule } from '@nestjs/swagger';
 import type { IncomingMessage } from 'node:http';
-import { Logger } from 'nestjs-pino';
+import type { Logger as PinoLogger } from 'pino';
 import { AppConfig } from '../config/app-config';
 import { APPLICATION_ERROR_FORMATS, AppModule, type AppModuleOptions } from './app.module';
 import { API_PREFIX, API_VERSION } from './common/http/api-path';
 import { registerBoundedJsonParser } from './common/http/bounded-json-parser';
 import { clientErrorHandler, frameworkErrors } from './common/http/framework-errors';
+import { ROOT_LOGGER, NestPinoLogger } from './common/logging/logger';
 import { requestIdFrom } from './common/logging/request-id';
+import { registerRequestHooks } from './common/http/request-hooks';
 import { StrictValidationPipe } from './common/problem/strict-validation.pipe';
 import { MetricsService } from './metrics/metrics.service';
 import { SSO_CALLBACK_ROUTE } from './sso/sso-auth.controller';
@@ -60,19 +63,17 @@ export async function createApp(
     // parsers would also accept form bodies on every route.
     { bufferLogs: true, abortOnError: false, bodyParser: false },
   );
-  app.useLogger(app.get(Logger));
+  app.useLogger(app.get(NestPinoLogger));
   // No enableShutdownHooks(): main.ts and worker.ts handle SIGTERM/SIGINT themselves
   // (onShutdownSignal); Nest's own listeners closed the app a second time, and the
   // audit export pool's second end() made every shutdown exit 1.
 
   const fastify = app.getHttpAdapter().getInstance();
-  const metrics = app.get(MetricsService);
-  fastify.addHook('onRequest', async (request, reply) => {
-    void reply.header('x-request-id', request.id);
-  });
-  fastify.addHook('onResponse', async (request, reply) => {
-    const route = request.routeOptions.url ?? 'unmatched';
-    metrics.observeRequest(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
+  registerRequestHooks(fastify, {
+    orm: app.get(MikroORM),
+    logger: app.get<PinoLogger>(ROOT_LOGGER),
+    metrics: app.get(MetricsService),
+    trustProxy: config.trustProxy,
   });
 
   registerBoundedJsonParser(

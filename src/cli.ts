@@ -1,6 +1,4 @@
 import { MikroORM } from '@mikro-orm/postgresql';
-import { ClsService } from 'nestjs-cls';
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
@@ -197,12 +195,7 @@ async function run(argv: string[]): Promise<number> {
 
     const filters = range;
     const where = auditWhereSql(organization.id, filters);
-    const audit = new AuditService(
-      new ClsService(new AsyncLocalStorage()),
-      new SystemClock(),
-      em,
-      keyring,
-    );
+    const audit = new AuditService(new SystemClock(), em, keyring);
     await em.transactional((tx) =>
       audit.record(tx, {
         organizationId: organization.id,

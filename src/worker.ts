@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { Logger as PinoLogger } from 'nestjs-pino';
+import { NestPinoLogger } from './common/logging/logger';
 import { ConfigError, loadConfig } from '../config/app-config';
 import { startDevServices } from './infra/dev-services/dev-services';
 import { onShutdownSignal } from './shutdown';
@@ -13,7 +13,7 @@ async function main(): Promise<void> {
   const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(services.config), {
     bufferLogs: true,
   });
-  app.useLogger(app.get(PinoLogger));
+  app.useLogger(app.get(NestPinoLogger));
   onShutdownSignal(async () => {
     await app.close();
     await services.stop();

@@ -1,10 +1,9 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
-import { ClsService } from 'nestjs-cls';
 import { randomUUID } from 'node:crypto';
 import type { Principal } from '../authz/principal';
 import { Clock } from '../common/clock/clock';
-import { NO_REQUEST, type WardenClsStore } from '../common/request-context';
+import { requestMeta } from '../common/request-context';
 import { type ChainedFields, chainHash, GENESIS_HASH } from './audit-chain';
 import { AuditKeyring } from './audit-keys';
 import { type ActorType, AuditEvent, type Outcome } from './entities/audit-event.entity';
@@ -79,7 +78,6 @@ export class AuditService {
   private readonly partitions = new Set<string>();
 
   constructor(
-    private readonly cls: ClsService<WardenClsStore>,
     private readonly clock: Clock,
     private readonly em: EntityManager,
     private readonly keyring: AuditKeyring,
@@ -106,7 +104,7 @@ export class AuditService {
       await em.transactional((tx) => this.record(tx, entry));
       return;
     }
-    const meta = (this.cls.isActive() ? this.cls.get('meta') : undefined) ?? NO_REQUEST;
+    const meta = requestMeta();
     let head = await this.lockHead(em, entry.organizationId);
     head = await this.rotateIfDue(em, entry.organizationId, head);
     await this.append(em, head, {

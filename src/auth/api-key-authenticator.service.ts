@@ -1,6 +1,5 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable } from '@nestjs/common';
-import { ClsService } from 'nestjs-cls';
 import type { Redis } from 'ioredis';
 import { AuditService } from '../audit/audit.service';
 import { buildAbility } from '../authz/ability';
@@ -9,7 +8,7 @@ import type { Principal } from '../authz/principal';
 import { SCIM_PROVISIONING } from '../authz/vocabulary';
 import { Clock } from '../common/clock/clock';
 import { sha256Hex } from '../common/crypto/tokens';
-import { NO_REQUEST, type WardenClsStore } from '../common/request-context';
+import { requestMeta } from '../common/request-context';
 import { MembershipsService } from '../directory/groups/memberships.service';
 import { REDIS } from '../infra/redis/redis.module';
 import { RoleCatalogService } from '../directory/roles/role-catalog.service';
@@ -49,7 +48,6 @@ export class ApiKeyAuthenticator {
     private readonly groups: MembershipsService,
     private readonly audit: AuditService,
     private readonly clock: Clock,
-    private readonly cls: ClsService<WardenClsStore>,
   ) {}
 
   async authenticate(presented: string): Promise<Principal> {
@@ -151,7 +149,7 @@ export class ApiKeyAuthenticator {
       .set(`apikey:used:${keyId}`, '1', 'EX', LAST_USED_EVERY_SECONDS, 'NX')
       .catch(() => 'OK');
     if (first !== 'OK') return;
-    const meta = (this.cls.isActive() ? this.cls.get('meta') : undefined) ?? NO_REQUEST;
+    const meta = requestMeta();
     await this.em
       .getConnection()
       .execute('update api_keys set last_used_at = ?, last_used_ip = ? where id = ?', [

@@ -1,6 +1,5 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { HttpStatus, Injectable } from '@nestjs/common';
-import { ClsService } from 'nestjs-cls';
 import { AuditService, actorOf } from '../audit/audit.service';
 import { aboveBaseline, BASELINE_ROLE } from '../authz/matrix';
 import { buildAbility } from '../authz/ability';
@@ -8,7 +7,7 @@ import { asSubject, selfOf } from '../authz/authz.service';
 import type { Principal } from '../authz/principal';
 import { Clock } from '../common/clock/clock';
 import { ProblemException } from '../common/problem/problem';
-import { requestMeta, type RequestMeta, type WardenClsStore } from '../common/request-context';
+import { requestMeta, type RequestMeta } from '../common/request-context';
 import type { Organization } from '../tenancy/organization.entity';
 import { MembershipsService } from '../directory/groups/memberships.service';
 import { TenancyService } from '../tenancy/tenancy.service';
@@ -53,7 +52,6 @@ export class AuthService {
     private readonly throttle: LoginThrottle,
     private readonly audit: AuditService,
     private readonly clock: Clock,
-    private readonly cls: ClsService<WardenClsStore>,
     private readonly organizations: TenancyService,
     private readonly roles: RoleCatalogService,
     private readonly groups: MembershipsService,
@@ -386,6 +384,6 @@ export class AuthService {
   }
 
   private meta(): RequestMeta {
-    return requestMeta(this.cls);
+    return requestMeta();
   }
 }

@@ -1,9 +1,8 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { HttpStatus, Injectable } from '@nestjs/common';
-import { ClsService } from 'nestjs-cls';
 import { AuditService } from '../audit/audit.service';
 import { ProblemException } from '../common/problem/problem';
-import { requestMeta, type WardenClsStore } from '../common/request-context';
+import { requestMeta } from '../common/request-context';
 import { User } from '../directory/users/user.entity';
 import { scoped } from '../infra/database/organization-owned.entity';
 import { MfaService } from '../mfa/mfa.service';
@@ -36,7 +35,6 @@ export class MfaSignInService {
     private readonly throttle: LoginThrottle,
     private readonly tenancy: TenancyService,
     private readonly audit: AuditService,
-    private readonly cls: ClsService<WardenClsStore>,
   ) {}
 
   /** The passkey ceremony of a sign-in's second step: options for navigator.credentials.get(). */
@@ -51,7 +49,7 @@ export class MfaSignInService {
   }
 
   async verify(input: MfaVerifyDto): Promise<TokenResponseDto> {
-    const meta = requestMeta(this.cls);
+    const meta = requestMeta();
     const retryAfter = await this.throttle.ipRetryAfter(meta.ip, 'mfa');
     if (retryAfter !== null) {
       throw new ProblemException(

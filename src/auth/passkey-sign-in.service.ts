@@ -1,11 +1,10 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { HttpStatus, Injectable } from '@nestjs/common';
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
-import { ClsService } from 'nestjs-cls';
 import { AuditService } from '../audit/audit.service';
 import { randomSecret, sha256Hex } from '../common/crypto/tokens';
 import { ProblemException } from '../common/problem/problem';
-import { requestMeta, type WardenClsStore } from '../common/request-context';
+import { requestMeta } from '../common/request-context';
 import { User } from '../directory/users/user.entity';
 import { scoped } from '../infra/database/organization-owned.entity';
 import { WebAuthnService } from '../mfa/webauthn.service';
@@ -34,7 +33,6 @@ export class PasskeySignInService {
     private readonly tenancy: TenancyService,
     private readonly throttle: LoginThrottle,
     private readonly audit: AuditService,
-    private readonly cls: ClsService<WardenClsStore>,
   ) {}
 
   async options(slug: string) {
@@ -49,7 +47,7 @@ export class PasskeySignInService {
     ceremonyToken: string,
     response: AuthenticationResponseJSON,
   ): Promise<TokenResponseDto> {
-    const meta = requestMeta(this.cls);
+    const meta = requestMeta();
     const retryAfter = await this.throttle.ipRetryAfter(meta.ip, 'mfa');
     if (retryAfter !== null) {
       throw new ProblemException(

@@ -1,4 +1,4 @@
-import type { ClsService, ClsStore } from 'nestjs-cls';
+import { AsyncLocalStorage } from 'node:async_hooks';
 
 /** What the request context carries for audit events: where the request came from. */
 export interface RequestMeta {
@@ -7,13 +7,16 @@ export interface RequestMeta {
   userAgent: string | null;
 }
 
-export interface WardenClsStore extends ClsStore {
-  meta?: RequestMeta;
-}
-
 export const NO_REQUEST: RequestMeta = { requestId: null, ip: null, userAgent: null };
 
+const current = new AsyncLocalStorage<RequestMeta>();
+
+/** Runs `next` (and everything it starts) as part of the request described by `meta`. */
+export function runInRequest<T>(meta: RequestMeta, next: () => T): T {
+  return current.run(meta, next);
+}
+
 /** The current request's metadata, or NO_REQUEST outside a request (jobs, CLI). */
-export function requestMeta(cls: ClsService<WardenClsStore>): RequestMeta {
-  return (cls.isActive() ? cls.get('meta') : undefined) ?? NO_REQUEST;
+export function requestMeta(): RequestMeta {
+  return current.getStore() ?? NO_REQUEST;
 }

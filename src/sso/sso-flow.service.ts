@@ -1,10 +1,9 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { HttpStatus, Injectable } from '@nestjs/common';
-import { ClsService } from 'nestjs-cls';
 import { AuditService } from '../audit/audit.service';
 import type { MfaChallengeResponseDto, TokenResponseDto } from '../auth/dto/auth.dto';
 import { ProblemException } from '../common/problem/problem';
-import { requestMeta, type RequestMeta, type WardenClsStore } from '../common/request-context';
+import { requestMeta, type RequestMeta } from '../common/request-context';
 import type { SsoConnection } from './entities/sso-connection.entity';
 import { OidcFlowService } from './oidc-flow.service';
 import { SamlFlowService } from './saml-flow.service';
@@ -43,7 +42,6 @@ export class SsoFlowService {
     private readonly store: SsoStateStore,
     private readonly signIn: SsoSignInService,
     private readonly audit: AuditService,
-    private readonly cls: ClsService<WardenClsStore>,
   ) {}
 
   /**
@@ -181,6 +179,6 @@ export class SsoFlowService {
   }
 
   private meta(): RequestMeta {
-    return requestMeta(this.cls);
+    return requestMeta();
   }
 }

@@ -44,7 +44,14 @@ describe('Service endpoints and cross-cutting behaviour', () => {
       .set('x-api-key', 'wdn_api-key-secret-value');
     const line = t.logs.find((entry) => entry.includes('"id":"redaction-check"'));
     expect(line).toBeDefined();
-    expect(line).toContain('[REDACTED]');
+    // One access line per request: what was asked and answered, never its headers.
+    expect(JSON.parse(line as string)).toMatchObject({
+      msg: 'request completed',
+      req: { id: 'redaction-check', method: 'GET', url: '/api/v1/test-probe/organizations/count' },
+      res: { statusCode: 200 },
+      responseTime: expect.any(Number),
+    });
+    expect(line).not.toMatch(/headers|authorization|cookie/i);
     for (const secret of [
       'super-secret-token-value',
       'cookie-secret-value',

@@ -28,7 +28,7 @@ export class MigrationRunner implements OnModuleInit {
 
 /**
  * PostgreSQL through MikroORM: one ORM per process, a request-scoped
- * EntityManager fork per HTTP request, migrations applied at start. Feature
+ * EntityManager fork per HTTP request (made in app.setup.ts), migrations applied at start. Feature
  * modules register their entities with MikroOrmModule.forFeature.
  */
 @Global()
@@ -44,6 +44,9 @@ export class MigrationRunner implements OnModuleInit {
         return {
           ...baseOrmOptions(config.databaseUrl, config.databasePoolMax),
           autoLoadEntities: true,
+          // The request's EntityManager fork is made by the Fastify onRequest hook
+          // (app.setup.ts), not by a Nest middleware: no middleware layer per request.
+          registerRequestContext: false,
         };
       },
     }),

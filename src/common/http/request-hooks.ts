@@ -1,0 +1,62 @@
+import { type MikroORM, RequestContext } from '@mikro-orm/core';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { clientIp } from '../logging/client-ip';
+import { runInRequest } from '../request-context';
+
+/** Where request durations go (the metrics feature's Prometheus histogram). */
+export interface RequestObserver {
+  observeRequest(method: string, route: string, statusCode: number, seconds: number): void;
+}
+
+export interface RequestHookDependencies {
+  orm: MikroORM;
+  logger: Logger;
+  metrics: RequestObserver;
+  trustProxy: boolean;
+}
+
+/**
+ * What every request gets, as two plain Fastify hooks rather than Nest
+ * middleware (which Fastify can only run through @fastify/middie):
+ * - on arrival, its id echoed in X-Request-Id, and the request context that
+ *   audit events read (id, client address, user agent) together with the
+ *   request's own MikroORM EntityManager fork, both on AsyncLocalStorage;
+ * - once answered, its metrics and one access log line (no headers: they carry
+ *   credentials; pino's destination batches the writes).
+ */
+export function registerRequestHooks(
+  fastify: FastifyInstance,
+  deps: RequestHookDependencies,
+): void {
+  const { orm, logger, metrics, trustProxy } = deps;
+  fastify.addHook('onRequest', (request, reply, done) => {
+    void reply.header('x-request-id', request.id);
+    const meta = {
+      requestId: request.id,
+      ip: clientIp(request.raw, trustProxy),
+      userAgent: request.headers['user-agent']?.slice(0, 512) ?? null,
+    };
+    runInRequest(meta, () => RequestContext.create(orm.em, done));
+  });
+  fastify.addHook('onResponse', (request, reply, done) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    metrics.observeRequest(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
+    if (logger.isLevelEnabled('info')) {
+      logger.info(
+        {
+          req: {
+            id: request.id,
+            method: request.method,
+            url: request.url,
+            remoteAddress: clientIp(request.raw, trustProxy),
+          },
+          res: { statusCode: reply.statusCode },
+          responseTime: Math.round(reply.elapsedTime * 1000) / 1000,
+        },
+        'request completed',
+      );
+    }
+    done();
+  });
+}

@@ -1,0 +1,93 @@
+import {
+  type DynamicModule,
+  Global,
+  Inject,
+  Injectable,
+  type LoggerService,
+  Module,
+} from '@nestjs/common';
+import pino, { type DestinationStream, type Level, type Logger as Pino } from 'pino';
+import { REDACT_PATHS, REDACTED } from './redaction';
+
+export const ROOT_LOGGER = Symbol('ROOT_LOGGER');
+
+/**
+ * The process's one pino logger: JSON lines, secrets redacted. Lines go to
+ * stdout through an asynchronous destination: under load one write carries
+ * many lines instead of a write per line, and pino flushes what is pending
+ * when the process exits.
+ */
+export function createRootLogger(level: string, destination?: DestinationStream): Pino {
+  return pino(
+    { level, redact: { paths: REDACT_PATHS, censor: REDACTED } },
+    destination ?? pino.destination({ dest: 1, sync: false }),
+  );
+}
+
+/**
+ * Nest's logger interface over pino: the context (the class that logs) becomes
+ * a field, an object first argument is merged into the line, an Error is logged
+ * under `err`, and Nest's own "message, stack" error calls keep their stack.
+ */
+@Injectable()
+export class NestPinoLogger implements LoggerService {
+  constructor(@Inject(ROOT_LOGGER) private readonly logger: Pino) {}
+
+  verbose(message: unknown, ...rest: unknown[]): void {
+    this.write('trace', message, rest);
+  }
+  debug(message: unknown, ...rest: unknown[]): void {
+    this.write('debug', message, rest);
+  }
+  log(message: unknown, ...rest: unknown[]): void {
+    this.write('info', message, rest);
+  }
+  warn(message: unknown, ...rest: unknown[]): void {
+    this.write('warn', message, rest);
+  }
+  error(message: unknown, ...rest: unknown[]): void {
+    this.write('error', message, rest);
+  }
+  fatal(message: unknown, ...rest: unknown[]): void {
+    this.write('fatal', message, rest);
+  }
+
+  private write(level: Level, message: unknown, rest: unknown[]): void {
+    if (!this.logger.isLevelEnabled(level)) return;
+    // Nest passes the context last.
+    const fields: Record<string, unknown> =
+      rest.length > 0 ? { context: rest[rest.length - 1] } : {};
+    const params = rest.slice(0, -1);
+    if (message instanceof Error) {
+      this.logger[level]({ ...fields, err: message }, ...(params as []));
+    } else if (typeof message === 'object' && message !== null) {
+      this.logger[level]({ ...fields, ...message }, ...(params as []));
+    } else if (
+      level === 'error' &&
+      params.length === 1 &&
+      typeof params[0] === 'string' &&
+      /\n\s*at /.test(params[0])
+    ) {
+      const err = Object.assign(new Error(String(message)), { stack: params[0] });
+      this.logger.error({ ...fields, err });
+    } else {
+      this.logger[level](fields, String(message), ...(params as []));
+    }
+  }
+}
+
+/** Provides the root logger and Nest's adapter to every module of a process. */
+@Global()
+@Module({})
+export class LoggingModule {
+  static forRoot(level: string, destination?: DestinationStream): DynamicModule {
+    return {
+      module: LoggingModule,
+      providers: [
+        { provide: ROOT_LOGGER, useFactory: () => createRootLogger(level, destination) },
+        NestPinoLogger,
+      ],
+      exports: [ROOT_LOGGER, NestPinoLogger],
+    };
+  }
+}

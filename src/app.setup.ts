@@ -1,4 +1,3 @@
-import helmet from '@fastify/helmet';
 import { MikroORM } from '@mikro-orm/core';
 import { type INestApplication, RequestMethod, VersioningType } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -11,11 +10,13 @@ import { APPLICATION_ERROR_FORMATS, AppModule, type AppModuleOptions } from './a
 import { API_PREFIX, API_VERSION } from './common/http/api-path';
 import { registerBoundedJsonParser } from './common/http/bounded-json-parser';
 import { clientErrorHandler, frameworkErrors } from './common/http/framework-errors';
-import { ROOT_LOGGER, NestPinoLogger } from './common/logging/logger';
+import { ACCESS_LOGGER, NestPinoLogger } from './common/logging/logger';
 import { requestIdFrom } from './common/logging/request-id';
 import { registerRequestHooks } from './common/http/request-hooks';
+import { securityHeaders } from './common/http/security-headers';
 import { StrictValidationPipe } from './common/problem/strict-validation.pipe';
 import { MetricsService } from './metrics/metrics.service';
+import { runInRequestScope } from './infra/database/request-scope';
 import { SSO_CALLBACK_ROUTE } from './sso/sso-auth.controller';
 import { buildOpenApiDocument } from './openapi';
 
@@ -69,11 +70,22 @@ export async function createApp(
   // audit export pool's second end() made every shutdown exit 1.
 
   const fastify = app.getHttpAdapter().getInstance();
+  const orm = app.get(MikroORM);
   registerRequestHooks(fastify, {
-    orm: app.get(MikroORM),
-    logger: app.get<PinoLogger>(ROOT_LOGGER),
+    databaseScope: (next) => runInRequestScope(orm, next),
+    logger: app.get<PinoLogger>(ACCESS_LOGGER),
     metrics: app.get(MetricsService),
     trustProxy: config.trustProxy,
+    headers: securityHeaders({
+      // Swagger UI loads its own scripts and styles from /docs.
+      contentSecurityPolicy: {
+        directives: {
+          defaultSrc: ["'self'"],
+          imgSrc: ["'self'", 'data:'],
+          styleSrc: ["'self'", "'unsafe-inline'"],
+        },
+      },
+    }),
   });
 
   registerBoundedJsonParser(
@@ -98,16 +110,6 @@ export async function createApp(
     },
   );
 
-  await app.register(helmet, {
-    // Swagger UI loads its own scripts and styles from /docs.
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        imgSrc: ["'self'", 'data:'],
-        styleSrc: ["'self'", "'unsafe-inline'"],
-      },
-    },
-  });
   if (config.corsOrigins.length > 0) {
     app.enableCors({
       origin: [...config.corsOrigins],

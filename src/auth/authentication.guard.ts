@@ -7,7 +7,7 @@ import { API_KEY_PREFIX } from '../api-keys/api-keys.service';
 import type { Principal } from '../authz/principal';
 import { IS_PUBLIC } from '../authz/public.decorator';
 import { ProblemException } from '../common/problem/problem';
-import { TENANT_FILTER } from '../infra/database/organization-owned.entity';
+import { scopeRequestToOrganization } from '../infra/database/request-scope';
 import { ApiKeyAuthenticator } from './api-key-authenticator.service';
 import { unauthenticated } from './principal.service';
 
@@ -70,8 +70,7 @@ export class AuthenticationGuard extends AuthGuard('jwt') {
     } else {
       await (super.canActivate(context) as Promise<boolean>);
     }
-    if (request.user)
-      this.em.setFilterParams(TENANT_FILTER, { organizationId: request.user.organizationId });
+    if (request.user) scopeRequestToOrganization(this.em, request.user.organizationId);
     return true;
   }
 

@@ -1,4 +1,3 @@
-import { type MikroORM, RequestContext } from '@mikro-orm/core';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { clientIp } from '../logging/client-ip';
@@ -10,16 +9,20 @@ export interface RequestObserver {
 }
 
 export interface RequestHookDependencies {
-  orm: MikroORM;
+  /** Runs a request inside the database layer's own per-request scope (its EntityManager fork). */
+  databaseScope: (next: () => void) => void;
+  /** The access log: one line per request. */
   logger: Logger;
   metrics: RequestObserver;
   trustProxy: boolean;
+  /** Response headers every answer carries (security headers). */
+  headers: Readonly<Record<string, string>>;
 }
 
 /**
  * What every request gets, as two plain Fastify hooks rather than Nest
  * middleware (which Fastify can only run through @fastify/middie):
- * - on arrival, its id echoed in X-Request-Id, and the request context that
+ * - on arrival, the security headers and its id echoed in X-Request-Id, and the request context that
  *   audit events read (id, client address, user agent) together with the
  *   request's own MikroORM EntityManager fork, both on AsyncLocalStorage;
  * - once answered, its metrics and one access log line (no headers: they carry
@@ -29,15 +32,15 @@ export function registerRequestHooks(
   fastify: FastifyInstance,
   deps: RequestHookDependencies,
 ): void {
-  const { orm, logger, metrics, trustProxy } = deps;
+  const { databaseScope, logger, metrics, trustProxy, headers } = deps;
   fastify.addHook('onRequest', (request, reply, done) => {
-    void reply.header('x-request-id', request.id);
+    void reply.headers(headers).header('x-request-id', request.id);
     const meta = {
       requestId: request.id,
       ip: clientIp(request.raw, trustProxy),
       userAgent: request.headers['user-agent']?.slice(0, 512) ?? null,
     };
-    runInRequest(meta, () => RequestContext.create(orm.em, done));
+    runInRequest(meta, () => databaseScope(done));
   });
   fastify.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';

@@ -10,18 +10,29 @@ import pino, { type DestinationStream, type Level, type Logger as Pino } from 'p
 import { REDACT_PATHS, REDACTED } from './redaction';
 
 export const ROOT_LOGGER = Symbol('ROOT_LOGGER');
+export const ACCESS_LOGGER = Symbol('ACCESS_LOGGER');
+const LOG_DESTINATION = Symbol('LOG_DESTINATION');
 
 /**
- * The process's one pino logger: JSON lines, secrets redacted. Lines go to
- * stdout through an asynchronous destination: under load one write carries
- * many lines instead of a write per line, and pino flushes what is pending
- * when the process exits.
+ * Where log lines go: stdout through an asynchronous destination, so that
+ * under load one write carries many lines instead of a write per line; pino
+ * flushes what is pending when the process exits.
  */
-export function createRootLogger(level: string, destination?: DestinationStream): Pino {
-  return pino(
-    { level, redact: { paths: REDACT_PATHS, censor: REDACTED } },
-    destination ?? pino.destination({ dest: 1, sync: false }),
-  );
+export function stdoutDestination(): DestinationStream {
+  return pino.destination({ dest: 1, sync: false });
+}
+
+/** The process's logger: JSON lines, secrets redacted from whatever object is logged. */
+export function createRootLogger(level: string, destination: DestinationStream): Pino {
+  return pino({ level, redact: { paths: REDACT_PATHS, censor: REDACTED } }, destination);
+}
+
+/**
+ * The access log: one line per request, to the same destination, without the
+ * redaction walk (its lines are built from fixed fields that hold no secret).
+ */
+export function createAccessLogger(level: string, destination: DestinationStream): Pino {
+  return pino({ level }, destination);
 }
 
 /**
@@ -84,10 +95,20 @@ export class LoggingModule {
     return {
       module: LoggingModule,
       providers: [
-        { provide: ROOT_LOGGER, useFactory: () => createRootLogger(level, destination) },
+        { provide: LOG_DESTINATION, useFactory: () => destination ?? stdoutDestination() },
+        {
+          provide: ROOT_LOGGER,
+          inject: [LOG_DESTINATION],
+          useFactory: (to: DestinationStream) => createRootLogger(level, to),
+        },
+        {
+          provide: ACCESS_LOGGER,
+          inject: [LOG_DESTINATION],
+          useFactory: (to: DestinationStream) => createAccessLogger(level, to),
+        },
         NestPinoLogger,
       ],
-      exports: [ROOT_LOGGER, NestPinoLogger],
+      exports: [ROOT_LOGGER, ACCESS_LOGGER, NestPinoLogger],
     };
   }
 }

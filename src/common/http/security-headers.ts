@@ -17,10 +17,11 @@ export function securityHeaders(options: Readonly<HelmetOptions>): Record<string
       delete headers[name.toLowerCase()];
     },
   } as unknown as ServerResponse;
-  let failure: Error | undefined;
-  helmet(options)({} as IncomingMessage, response, (error?: Error) => {
+  let failure: unknown;
+  helmet(options)({} as IncomingMessage, response, (error?: unknown) => {
     failure = error;
   });
-  if (failure !== undefined) throw failure;
+  if (failure instanceof Error) throw failure;
+  if (failure !== undefined) throw new Error('helmet refused the security header options');
   return headers;
 }

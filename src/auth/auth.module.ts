@@ -20,6 +20,7 @@ import { MeController } from './me.controller';
 import { OnboardingService } from './onboarding.service';
 import { PasswordModule } from '../directory/password/password.module';
 import { PrincipalService } from './principal.service';
+import { VerifiedTokenCache } from './verified-token-cache';
 import { SignupController } from './signup.controller';
 import { TokenService } from './token.service';
 
@@ -43,6 +44,7 @@ import { TokenService } from './token.service';
     AuthService,
     TokenService,
     JwtStrategy,
+    VerifiedTokenCache,
     PrincipalService,
     LoginThrottle,
     ApiKeyAuthenticator,

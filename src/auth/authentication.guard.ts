@@ -9,7 +9,9 @@ import { IS_PUBLIC } from '../authz/public.decorator';
 import { ProblemException } from '../common/problem/problem';
 import { scopeRequestToOrganization } from '../infra/database/request-scope';
 import { ApiKeyAuthenticator } from './api-key-authenticator.service';
-import { unauthenticated } from './principal.service';
+import { bearerTokenOf } from './jwt.strategy';
+import { PrincipalService, unauthenticated } from './principal.service';
+import { VerifiedTokenCache } from './verified-token-cache';
 
 /** An API key from `X-API-Key`, or from `Authorization: Bearer` when it has the key prefix. */
 function apiKeyOf(request: FastifyRequest): string | undefined {
@@ -49,6 +51,8 @@ export class AuthenticationGuard extends AuthGuard('jwt') {
     private readonly reflector: Reflector,
     private readonly em: EntityManager,
     private readonly apiKeys: ApiKeyAuthenticator,
+    private readonly principals: PrincipalService,
+    private readonly verifiedTokens: VerifiedTokenCache,
   ) {
     super();
   }
@@ -65,8 +69,13 @@ export class AuthenticationGuard extends AuthGuard('jwt') {
       return true;
     }
     const apiKey = apiKeyOf(request);
+    const token = apiKey === undefined ? bearerTokenOf(request) : null;
+    const verified = token === null ? undefined : this.verifiedTokens.get(token);
     if (apiKey !== undefined) {
       request.user = await this.apiKeys.authenticate(apiKey);
+    } else if (verified !== undefined) {
+      // Verified before by JwtStrategy: only the session check remains.
+      request.user = await this.principals.fromAccessToken(verified);
     } else {
       await (super.canActivate(context) as Promise<boolean>);
     }

@@ -1,0 +1,81 @@
+import { expectProblem } from '../support/problem';
+import { createUser, signInOwner, type SignedIn } from '../support/principals';
+import { type SecondInstance, startSecondInstance } from '../support/second-instance';
+import { startTestApp, type TestApp } from '../support/test-app';
+import { TEST_REDIS_URL } from '../support/test-env';
+
+/**
+ * The hot path remembers verified access tokens, built principals and API
+ * keys. None of that may outlive a change: each case warms the caches of both
+ * instances with repeated requests, changes something on one, and expects the
+ * very next request on either to see it.
+ */
+describe('What the hot path caches never outlives a revocation', () => {
+  let a: TestApp;
+  let b: SecondInstance;
+  let owner: SignedIn;
+
+  beforeAll(async () => {
+    a = await startTestApp();
+    b = await startSecondInstance({
+      DATABASE_URL: a.databaseUrl,
+      REDIS_URL: TEST_REDIS_URL,
+      REDIS_KEY_PREFIX: a.config.redisKeyPrefix,
+      JWT_SECRET: a.config.jwtSecret ?? '',
+      PUBLIC_URL: a.config.publicUrl,
+    });
+    owner = await signInOwner(a);
+  }, 60_000);
+  afterAll(async () => {
+    await b.stop();
+    await a.close();
+  });
+
+  /** Several reads on both instances: the token is verified once and served from the caches after. */
+  async function warm(path: string, auth: string): Promise<void> {
+    for (let i = 0; i < 3; i += 1) {
+      await a.http.get(path).set('authorization', auth).expect(200);
+      await b.http.get(path).set('authorization', auth).expect(200);
+    }
+  }
+
+  it('a signed-out session fails at once with its cached token', async () => {
+    const user = await createUser(a, owner, ['developer']);
+    await warm(`/api/v1/users/${user.id}`, user.auth);
+    await a.http.post('/api/v1/auth/logout').set('authorization', user.auth).expect(204);
+    expectProblem(
+      await a.http.get(`/api/v1/users/${user.id}`).set('authorization', user.auth),
+      401,
+    );
+    expectProblem(
+      await b.http.get(`/api/v1/users/${user.id}`).set('authorization', user.auth),
+      401,
+    );
+  });
+
+  it('a role taken away applies at once with the same cached token', async () => {
+    const user = await createUser(a, owner, ['compliance']);
+    await warm('/api/v1/roles/matrix', user.auth);
+    await a.http
+      .put(`/api/v1/users/${user.id}/roles`)
+      .set('authorization', owner.auth)
+      .send({ roles: ['user'] })
+      .expect(200);
+    expectProblem(await a.http.get('/api/v1/roles/matrix').set('authorization', user.auth), 403);
+    expectProblem(await b.http.get('/api/v1/roles/matrix').set('authorization', user.auth), 403);
+  });
+
+  it('a cached token does not vouch for a forged one that carries its signature', async () => {
+    const user = await createUser(a, owner, ['developer']);
+    await warm('/api/v1/me', user.auth);
+    const [header, payload, signature] = user.accessToken.split('.') as [string, string, string];
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<
+      string,
+      unknown
+    >;
+    const forged = Buffer.from(JSON.stringify({ ...claims, sub: owner.id })).toString('base64url');
+    const token = `Bearer ${header}.${forged}.${signature}`;
+    expectProblem(await a.http.get('/api/v1/me').set('authorization', token), 401);
+    expectProblem(await b.http.get('/api/v1/me').set('authorization', token), 401);
+  });
+});

@@ -1,5 +1,6 @@
 import { EntityManager } from '@mikro-orm/postgresql';
-import { HttpStatus, Injectable } from '@nestjs/common';
+import { HttpStatus, Inject, Injectable } from '@nestjs/common';
+import type { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { actorOf, AuditService } from '../audit/audit.service';
 import { asSubject, AuthzService, selfOf } from '../authz/authz.service';
@@ -8,6 +9,8 @@ import { Clock } from '../common/clock/clock';
 import { randomSecret, sha256Hex } from '../common/crypto/tokens';
 import { ProblemException } from '../common/problem/problem';
 import { scoped } from '../infra/database/organization-owned.entity';
+import { REDIS } from '../infra/redis/redis.module';
+import { versionKey } from '../infra/redis/versions';
 import { RoleCatalogService } from '../directory/roles/role-catalog.service';
 import type { CreateApiKeyDto, ListApiKeysQueryDto } from './dto/api-key.dto';
 import { ApiKey } from './entities/api-key.entity';
@@ -28,6 +31,7 @@ export class ApiKeysService {
     private readonly audit: AuditService,
     private readonly roles: RoleCatalogService,
     private readonly clock: Clock,
+    @Inject(REDIS) private readonly redis: Redis,
   ) {}
 
   async create(
@@ -146,5 +150,7 @@ export class ApiKeysService {
         changes: { prefix: key.prefix, userId: key.userId },
       });
     });
+    // After the commit: every instance resolves the key from the database on its next use.
+    await this.redis.incr(versionKey.apiKey(id)).catch(() => undefined);
   }
 }

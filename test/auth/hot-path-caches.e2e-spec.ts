@@ -1,6 +1,7 @@
 import { expectProblem } from '../support/problem';
 import { createUser, signInOwner, type SignedIn } from '../support/principals';
 import { type SecondInstance, startSecondInstance } from '../support/second-instance';
+import { ManualClock } from '../support/manual-clock';
 import { startTestApp, type TestApp } from '../support/test-app';
 import { TEST_REDIS_URL } from '../support/test-env';
 
@@ -14,9 +15,10 @@ describe('What the hot path caches never outlives a revocation', () => {
   let a: TestApp;
   let b: SecondInstance;
   let owner: SignedIn;
+  const clock = new ManualClock();
 
   beforeAll(async () => {
-    a = await startTestApp();
+    a = await startTestApp({ clock });
     b = await startSecondInstance({
       DATABASE_URL: a.databaseUrl,
       REDIS_URL: TEST_REDIS_URL,
@@ -77,5 +79,64 @@ describe('What the hot path caches never outlives a revocation', () => {
     const token = `Bearer ${header}.${forged}.${signature}`;
     expectProblem(await a.http.get('/api/v1/me').set('authorization', token), 401);
     expectProblem(await b.http.get('/api/v1/me').set('authorization', token), 401);
+  });
+
+  describe('API keys', () => {
+    async function keyOf(
+      holder: SignedIn,
+      body: object = {},
+    ): Promise<{ id: string; auth: string }> {
+      const created = await a.http
+        .post('/api/v1/api-keys')
+        .set('authorization', holder.auth)
+        .send({ name: `hot path ${Math.random()}`, ...body })
+        .expect(201);
+      return { id: created.body.id as string, auth: `Bearer ${created.body.key as string}` };
+    }
+
+    it('a revoked key fails at once on both instances', async () => {
+      const user = await createUser(a, owner, ['developer']);
+      const key = await keyOf(user);
+      await warm('/api/v1/me', key.auth);
+      await a.http.delete(`/api/v1/api-keys/${key.id}`).set('authorization', user.auth).expect(204);
+      expectProblem(await a.http.get('/api/v1/me').set('authorization', key.auth), 401);
+      expectProblem(await b.http.get('/api/v1/me').set('authorization', key.auth), 401);
+    });
+
+    it('a deactivated owner’s key fails at once on both instances', async () => {
+      const user = await createUser(a, owner, ['developer']);
+      const key = await keyOf(user);
+      await warm('/api/v1/me', key.auth);
+      await a.http
+        .post(`/api/v1/users/${user.id}/deactivate`)
+        .set('authorization', owner.auth)
+        .expect(200);
+      expectProblem(await a.http.get('/api/v1/me').set('authorization', key.auth), 401);
+      expectProblem(await b.http.get('/api/v1/me').set('authorization', key.auth), 401);
+    });
+
+    it('a key narrows with its owner’s roles at once', async () => {
+      const user = await createUser(a, owner, ['compliance']);
+      const key = await keyOf(user);
+      await warm('/api/v1/roles/matrix', key.auth);
+      await a.http
+        .put(`/api/v1/users/${user.id}/roles`)
+        .set('authorization', owner.auth)
+        .send({ roles: ['user'] })
+        .expect(200);
+      expectProblem(await a.http.get('/api/v1/roles/matrix').set('authorization', key.auth), 403);
+      expectProblem(await b.http.get('/api/v1/roles/matrix').set('authorization', key.auth), 403);
+    });
+
+    it('a key that expires while cached fails from its expiry on', async () => {
+      const user = await createUser(a, owner, ['developer']);
+      const expiresAt = new Date(clock.now().getTime() + 10 * 60_000).toISOString();
+      const key = await keyOf(user, { expiresAt });
+      for (let i = 0; i < 3; i += 1) {
+        await a.http.get('/api/v1/me').set('authorization', key.auth).expect(200);
+      }
+      clock.advance(10 * 60 + 1);
+      expectProblem(await a.http.get('/api/v1/me').set('authorization', key.auth), 401);
+    });
   });
 });

@@ -54,7 +54,12 @@ export class UsersController {
     @Query() query: ListUsersQueryDto,
   ): Promise<UserListDto> {
     const { items, nextCursor } = await this.queries.list(principal, query);
-    return { items: await this.present(principal, items), nextCursor };
+    return {
+      items: items.map(({ user, details }) =>
+        UserResponseDto.from(user, details.groups, details.stats, details.mfaFactors),
+      ),
+      nextCursor,
+    };
   }
 
   @Can('create', 'User', 'Create a user with an initial password, roles and groups')

@@ -54,6 +54,12 @@ export const USER_DETAIL_COLUMNS = `
               from mfa_factors f where f.user_id = u.id and f.confirmed_at is not null), '[]') as mfa_factors`;
 
 /** The detail columns as the driver hands them over (counts are bigints, so strings). */
+/** A user as lists and single reads show it. */
+export interface UserWithDetails {
+  user: UserFields;
+  details: UserDetails;
+}
+
 export interface UserDetailRow {
   id: string;
   groups: Array<{ id: string; name: string }>;
@@ -80,13 +86,22 @@ export interface UserRow extends UserDetailRow {
   failed_login_attempts: number;
 }
 
+/** Every column of a UserRow (the user's and the details), over `users u`. */
+export const USER_ROW_COLUMNS = `u.id, u.organization_id, u.username, u.email, u.display_name, u.status, u.roles,
+  u.created_at, u.updated_at, u.last_login_at, u.last_login_ip, u.last_activity_at,
+  u.locked_until, u.failed_login_attempts, ${USER_DETAIL_COLUMNS}`;
+
 /** One user of one organization with its details: GET /users/:id in one round trip. */
 export const USER_WITH_DETAILS: PreparedStatement = {
   name: 'warden_user_with_details',
-  text: `select u.id, u.organization_id, u.username, u.email, u.display_name, u.status, u.roles,
-                u.created_at, u.updated_at, u.last_login_at, u.last_login_ip, u.last_activity_at,
-                u.locked_until, u.failed_login_attempts, ${USER_DETAIL_COLUMNS}
-           from users u where u.organization_id = $1 and u.id = $2`,
+  text: `select ${USER_ROW_COLUMNS} from users u where u.organization_id = $1 and u.id = $2`,
+};
+
+/** The row details of a page of users (up to a page's size), in one statement. */
+export const USER_DETAILS_OF_PAGE: PreparedStatement = {
+  name: 'warden_user_details_of_page',
+  text: `select u.id, ${USER_DETAIL_COLUMNS}
+           from users u where u.organization_id = $1 and u.id = any($2::uuid[])`,
 };
 
 const timestamp = (value: string | null): Date | null => (value === null ? null : new Date(value));

@@ -224,6 +224,12 @@ async function rawCopy(sql: string): Promise<{ lines: number; bytes: number }> {
   }
 }
 
+/** A target from the hot-path issue, and whether this run met it. */
+function target(value: number, bound: number, at: 'least' | 'most', digits = 2): string {
+  const met = at === 'least' ? value >= bound : value <= bound;
+  return `${at === 'least' ? '≥' : '≤'} ${fmt(bound, digits)} ${met ? 'met' : 'MISSED'}`;
+}
+
 const fmt = (n: number, digits = 0) =>
   Number.isFinite(n)
     ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
@@ -327,7 +333,8 @@ async function main(): Promise<void> {
   });
 
   const rows: string[][] = [];
-  const add = (...cells: string[]) => rows.push(cells);
+  const add = (...cells: string[]) =>
+    rows.push([...cells, ...Array<string>(Math.max(0, 5 - cells.length)).fill('')]);
   const readIds = seeded.userIds.slice(0, 1000);
   const readPath = rotating(readIds.map((id) => `/api/v1/users/${id}`));
   const barePath = rotating(readIds.map((id) => `/users/${id}`));
@@ -363,17 +370,42 @@ async function main(): Promise<void> {
     `p50 ${fmt(bareRead.p50)} ms, p99 ${fmt(bareRead.p99)} ms`,
     '1.00',
   );
+  const jwtRatio = jwtRead.requestsPerSecond / bareRead.requestsPerSecond;
+  const keyRatio = keyRead.requestsPerSecond / bareRead.requestsPerSecond;
   add(
     'GET /users/:id, JWT',
     `${fmt(jwtRead.requestsPerSecond)} req/s`,
     `p50 ${fmt(jwtRead.p50)} ms, p99 ${fmt(jwtRead.p99)} ms`,
-    fmt(jwtRead.requestsPerSecond / bareRead.requestsPerSecond, 2),
+    fmt(jwtRatio, 2),
+    target(jwtRatio, 0.5, 'least'),
   );
   add(
     'GET /users/:id, API key',
     `${fmt(keyRead.requestsPerSecond)} req/s`,
     `p50 ${fmt(keyRead.p50)} ms, p99 ${fmt(keyRead.p99)} ms`,
-    fmt(keyRead.requestsPerSecond / bareRead.requestsPerSecond, 2),
+    fmt(keyRatio, 2),
+    target(keyRatio, 0.45, 'least'),
+  );
+
+  log('framework floor');
+  // The same JSON from a route with no auth and no database: Fastify alone, then Warden.
+  await load({ url: `http://127.0.0.1:${BARE_PORT}/live`, duration: 2 });
+  await load({ url: `${API}/health/live`, duration: 2 });
+  const bareLive = await load({ url: `http://127.0.0.1:${BARE_PORT}/live` });
+  const live = await load({ url: `${API}/health/live` });
+  const liveRatio = live.requestsPerSecond / bareLive.requestsPerSecond;
+  add(
+    'GET /live, bare Fastify (ceiling)',
+    `${fmt(bareLive.requestsPerSecond)} req/s`,
+    `p50 ${fmt(bareLive.p50)} ms, p99 ${fmt(bareLive.p99)} ms`,
+    '1.00',
+  );
+  add(
+    'GET /health/live (no auth, no database)',
+    `${fmt(live.requestsPerSecond)} req/s`,
+    `p50 ${fmt(live.p50)} ms, p99 ${fmt(live.p99)} ms`,
+    fmt(liveRatio, 2),
+    target(liveRatio, 0.8, 'least'),
   );
 
   log('list pages');
@@ -390,21 +422,28 @@ async function main(): Promise<void> {
     '/api/v1/users?q=u0123&sort=-createdAt&limit=50',
     '/api/v1/users?limit=50',
   ]);
-  const list = await load({
-    url: API,
-    requests: [
-      {
-        method: 'GET',
-        headers: { authorization: owner },
-        setupRequest: (req: autocannon.Request) => ({ ...req, path: listPaths() }),
-      },
-    ],
-  });
+  const listRequests = [
+    {
+      method: 'GET' as const,
+      headers: { authorization: owner },
+      setupRequest: (req: autocannon.Request) => ({ ...req, path: listPaths() }),
+    },
+  ];
+  const listAlone = await load({ url: API, connections: 1, requests: listRequests });
+  const list = await load({ url: API, requests: listRequests });
   add(
-    'GET /users (filter + sort, 100k users)',
+    'GET /users (filter + sort, 100k users), 1 connection',
+    `${fmt(listAlone.requestsPerSecond)} req/s`,
+    `p50 ${fmt(listAlone.p50)} ms, p95 ${fmt(listAlone.p95)} ms, p99 ${fmt(listAlone.p99)} ms`,
+    '',
+    `p95 ${target(listAlone.p95, 15, 'most', 0)} ms`,
+  );
+  add(
+    'GET /users (filter + sort, 100k users), 10 connections',
     `${fmt(list.requestsPerSecond)} req/s`,
     `p50 ${fmt(list.p50)} ms, p95 ${fmt(list.p95)} ms, p99 ${fmt(list.p99)} ms`,
     '',
+    `p95 ${target(list.p95, 40, 'most', 0)} ms`,
   );
 
   log('SCIM');
@@ -510,6 +549,41 @@ async function main(): Promise<void> {
     `${fmt(decisions.requestsPerSecond * 100)} decisions/s`,
     `p50 ${fmt(decisions.p50)} ms, p99 ${fmt(decisions.p99)} ms per call`,
     '',
+    `${target(decisions.requestsPerSecond * 100, 50_000, 'least', 0)} /s`,
+  );
+  const singleBodies = rotating(
+    Array.from({ length: 100 }, (_, i) =>
+      JSON.stringify({
+        checks: [
+          {
+            userId: seeded.userIds[(i * 7) % seeded.userIds.length],
+            action: actions[i % actions.length],
+            resource: {
+              type: 'application',
+              id: seeded.applicationIds[i % seeded.applicationIds.length],
+            },
+          },
+        ],
+      }),
+    ),
+  );
+  const single = await load({
+    url: `${API}/api/v1/authz/check`,
+    requests: [
+      {
+        method: 'POST',
+        headers: { authorization: owner, 'content-type': 'application/json' },
+        setupRequest: (req: autocannon.Request) => ({ ...req, body: singleBodies() }),
+      },
+    ],
+  });
+  const singleRatio = single.requestsPerSecond / bareRead.requestsPerSecond;
+  add(
+    'POST /authz/check, 1 check per call',
+    `${fmt(single.requestsPerSecond)} req/s`,
+    `p50 ${fmt(single.p50)} ms, p99 ${fmt(single.p99)} ms (ratio: of the bare read)`,
+    fmt(singleRatio, 2),
+    target(singleRatio, 0.4, 'least'),
   );
 
   log('login flood');
@@ -605,16 +679,29 @@ async function main(): Promise<void> {
     `${fmt(lastMail, 1)} s`,
     `requests answered in ${fmt(accepted, 1)} s (p99 ${fmt(invites.p99)} ms), ${invites.failures} failed`,
     '',
+    `${target(lastMail, 10, 'most', 0)} s`,
   );
 
   bare.kill('SIGTERM');
   await stop(api);
   await sink.stop();
 
-  const failures = [bareRead, jwtRead, keyRead, list, decisions, flood, readsDuringFlood]
+  const failures = [
+    bareRead,
+    jwtRead,
+    keyRead,
+    bareLive,
+    live,
+    listAlone,
+    list,
+    decisions,
+    single,
+    flood,
+    readsDuringFlood,
+  ]
     .map((r) => r.failures)
     .reduce((a, b) => a + b, 0);
-  const header = ['figure', 'throughput', 'latency / detail', 'ratio'];
+  const header = ['figure', 'throughput', 'latency / detail', 'ratio', 'target'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]) =>
     `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`;

@@ -16,6 +16,7 @@ import { Migration20261204040000MfaEnrolmentSessions } from '../migrations/Migra
 import { Migration20261204050000Passkeys } from '../migrations/Migration20261204050000Passkeys';
 import { Migration20261204060000PasskeySignIn } from '../migrations/Migration20261204060000PasskeySignIn';
 import { Migration20261204070000SsoSecondFactor } from '../migrations/Migration20261204070000SsoSecondFactor';
+import { Migration20261204080000ApplicationPolicyVersion } from '../migrations/Migration20261204080000ApplicationPolicyVersion';
 
 /**
  * Every migration, in order. Listed explicitly (not discovered by glob) so the
@@ -69,5 +70,9 @@ export const migrationsList: MigrationObject[] = [
   {
     name: 'Migration20261204070000SsoSecondFactor',
     class: Migration20261204070000SsoSecondFactor,
+  },
+  {
+    name: 'Migration20261204080000ApplicationPolicyVersion',
+    class: Migration20261204080000ApplicationPolicyVersion,
   },
 ];

@@ -1,7 +1,9 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
 import { asSubject, AuthzService } from '../authz/authz.service';
 import type { Principal } from '../authz/principal';
+import { type PreparedStatement, queryPrepared } from '../infra/database/prepared-statement';
 import type { CheckDto, DecisionDto } from './dto/check.dto';
 import { EVERYONE, type PolicyEffect } from './entities/policy.entity';
 
@@ -15,6 +17,8 @@ interface SubjectRow {
 
 interface PolicyRow {
   application_id: string;
+  /** bigint: a string from the driver. */
+  policy_version: string;
   owner_id: string;
   assigned_user_ids: string[];
   assigned_group_ids: string[];
@@ -72,14 +76,52 @@ export function decide(
   return decision(false, `no policy allows "${action}"`);
 }
 
+/** An application as decisions read it: who may see it, and its policies compiled. */
+interface CompiledApplication {
+  version: string;
+  ownerId: string;
+  assignedUserIds: string[];
+  assignedGroupIds: string[];
+  policies: CompiledPolicy[];
+}
+
+const SUBJECTS: PreparedStatement = {
+  name: 'warden_decision_subjects',
+  text: `select u.id, u.status, u.roles,
+                array(select m.group_id from group_members m where m.user_id = u.id) as group_ids,
+                array(select distinct r from group_members m join groups g on g.id = m.group_id
+                        cross join unnest(g.roles) as r where m.user_id = u.id) as group_roles
+           from users u where u.organization_id = $1 and u.id = any($2::uuid[])`,
+};
+
+const VERSIONS: PreparedStatement = {
+  name: 'warden_decision_application_versions',
+  text: `select a.id, a.policy_version from applications a
+          where a.organization_id = $1 and a.id = any($2::uuid[])`,
+};
+
+const POLICIES: PreparedStatement = {
+  name: 'warden_decision_policies',
+  text: `select a.id as application_id, a.policy_version, a.owner_id, a.assigned_user_ids, a.assigned_group_ids,
+                p.id, p.name, p.effect, p.actions, p.user_ids, p.group_ids, p.roles
+           from applications a left join application_policies p on p.application_id = a.id
+          where a.organization_id = $1 and a.id = any($2::uuid[])
+          order by p.created_at, p.id`,
+};
+
 /**
  * The decision endpoint: "may user U do action A on application X?", for up to
- * a hundred checks in one call. Everything the checks need (the users with
- * their groups and inherited roles, the applications with their policies) is
- * read in one round of two parallel queries, whatever the batch size.
+ * a hundred checks in one call. Per call, two small parallel statements: the
+ * users with their groups and inherited roles (always fresh), and the version
+ * of each application asked about. Compiled policies are kept per application
+ * and version (a database trigger bumps the version on any change to the
+ * application or its policies), so only new or changed applications are read
+ * in full.
  */
 @Injectable()
 export class DecisionsService {
+  private readonly compiled = new LRUCache<string, CompiledApplication>({ max: 20_000 });
+
   constructor(
     private readonly em: EntityManager,
     private readonly authz: AuthzService,
@@ -95,24 +137,12 @@ export class DecisionsService {
       );
     }
     const applicationIds = [...new Set(checks.map((check) => check.resource.id))];
-    const connection = this.em.getConnection();
-    const [subjectRows, policyRows] = await Promise.all([
-      connection.execute<SubjectRow[]>(
-        `select u.id, u.status, u.roles,
-                array(select m.group_id from group_members m where m.user_id = u.id) as group_ids,
-                array(select distinct r from group_members m join groups g on g.id = m.group_id
-                        cross join unnest(g.roles) as r where m.user_id = u.id) as group_roles
-           from users u where u.organization_id = ? and u.id in (?)`,
-        [principal.organizationId, userIds],
-      ),
-      connection.execute<PolicyRow[]>(
-        `select a.id as application_id, a.owner_id, a.assigned_user_ids, a.assigned_group_ids,
-                p.id, p.name, p.effect, p.actions, p.user_ids, p.group_ids, p.roles
-           from applications a left join application_policies p on p.application_id = a.id
-          where a.organization_id = ? and a.id in (?)
-          order by p.created_at, p.id`,
-        [principal.organizationId, applicationIds],
-      ),
+    const [subjectRows, versionRows] = await Promise.all([
+      queryPrepared<SubjectRow>(this.em, SUBJECTS, [principal.organizationId, userIds]),
+      queryPrepared<{ id: string; policy_version: string }>(this.em, VERSIONS, [
+        principal.organizationId,
+        applicationIds,
+      ]),
     ]);
     const subjects = new Map(
       subjectRows.map((row): [string, Subject] => [
@@ -125,7 +155,7 @@ export class DecisionsService {
         },
       ]),
     );
-    const applications = this.visibleApplications(principal, policyRows);
+    const applications = await this.applications(principal, versionRows);
     return checks.map((check) => {
       const subject = subjects.get(check.userId);
       if (subject === undefined) return decision(false, 'user not found');
@@ -136,41 +166,66 @@ export class DecisionsService {
   }
 
   /** The policies of each application the caller may see (others are "not found" to them). */
-  private visibleApplications(
+  private async applications(
     principal: Principal,
-    rows: readonly PolicyRow[],
-  ): Map<string, CompiledPolicy[]> {
+    versions: ReadonlyArray<{ id: string; policy_version: string }>,
+  ): Promise<Map<string, CompiledPolicy[]>> {
+    const stale = versions
+      .filter(({ id, policy_version }) => this.compiled.get(id)?.version !== policy_version)
+      .map(({ id }) => id);
+    if (stale.length > 0) {
+      const rows = await queryPrepared<PolicyRow>(this.em, POLICIES, [
+        principal.organizationId,
+        stale,
+      ]);
+      for (const [id, application] of compile(rows)) this.compiled.set(id, application);
+    }
     const result = new Map<string, CompiledPolicy[]>();
-    const hidden = new Set<string>();
-    for (const row of rows) {
-      if (hidden.has(row.application_id)) continue;
-      let policies = result.get(row.application_id);
-      if (policies === undefined) {
-        const application = asSubject('Application', {
-          id: row.application_id,
+    for (const { id } of versions) {
+      const application = this.compiled.get(id);
+      if (application === undefined) continue;
+      const visible = this.authz.can(
+        principal,
+        'read',
+        asSubject('Application', {
+          id,
           organizationId: principal.organizationId,
-          ownerId: row.owner_id,
-          assignedUserIds: row.assigned_user_ids,
-          assignedGroupIds: row.assigned_group_ids,
-        });
-        if (!this.authz.can(principal, 'read', application)) {
-          hidden.add(row.application_id);
-          continue;
-        }
-        policies = [];
-        result.set(row.application_id, policies);
-      }
-      if (row.id === null || row.name === null || row.effect === null) continue;
-      policies.push({
-        id: row.id,
-        name: row.name,
-        effect: row.effect,
-        actions: new Set(row.actions),
-        userIds: new Set(row.user_ids),
-        groupIds: new Set(row.group_ids),
-        roles: new Set(row.roles),
-      });
+          ownerId: application.ownerId,
+          assignedUserIds: application.assignedUserIds,
+          assignedGroupIds: application.assignedGroupIds,
+        }),
+      );
+      if (visible) result.set(id, application.policies);
     }
     return result;
   }
+}
+
+/** Rows of applications joined with their policies, compiled per application. */
+function compile(rows: readonly PolicyRow[]): Map<string, CompiledApplication> {
+  const result = new Map<string, CompiledApplication>();
+  for (const row of rows) {
+    let application = result.get(row.application_id);
+    if (application === undefined) {
+      application = {
+        version: row.policy_version,
+        ownerId: row.owner_id,
+        assignedUserIds: row.assigned_user_ids,
+        assignedGroupIds: row.assigned_group_ids,
+        policies: [],
+      };
+      result.set(row.application_id, application);
+    }
+    if (row.id === null || row.name === null || row.effect === null) continue;
+    application.policies.push({
+      id: row.id,
+      name: row.name,
+      effect: row.effect,
+      actions: new Set(row.actions),
+      userIds: new Set(row.user_ids),
+      groupIds: new Set(row.group_ids),
+      roles: new Set(row.roles),
+    });
+  }
+  return result;
 }

@@ -1,4 +1,5 @@
 import { type EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import { Client } from 'pg';
 import { expectProblem } from '../support/problem';
 import {
   createUser,
@@ -489,24 +490,65 @@ describe('Applications, access policies and decisions', () => {
       expect(reasonOf(u1.id, 'read', 3)).toBe('no policy allows "read"');
     });
 
-    it('reads what it needs in one round of queries, whatever the batch size', async () => {
+    it('reads two small statements per call, and policies only of new or changed applications', async () => {
       const knex = (t.app.get(MikroORM).em as EntityManager).getKnex();
-      const statements: string[] = [];
-      const listener = (query: { sql: string }) => statements.push(query.sql);
+      const statements: Array<{ sql: string; bindings: unknown[] }> = [];
+      const listener = (query: { sql: string; bindings: unknown[] }) => statements.push(query);
+      const policyReads = () =>
+        statements.filter(({ sql }) => /application_policies/.test(sql)).length;
+      const all = apps.flatMap((appId) =>
+        [u1, u2, u3, u4, u5].flatMap((u) => actions.map((action) => one(u.id, action, appId))),
+      );
+      await check(p.owner, all).expect(200); // every application compiled once
       knex.on('query', listener);
       try {
-        const checks = apps.flatMap((appId) =>
-          [u1, u2, u3, u4, u5].flatMap((u) => actions.map((action) => one(u.id, action, appId))),
+        await check(p.owner, all).expect(200);
+        expect(statements).toHaveLength(2); // the users, the applications' versions
+        expect(policyReads()).toBe(0);
+        // A new policy on P4 changes its version: only P4 is read again, and it decides.
+        await policy(apps[3] as string, {
+          name: 'u5 reads P4',
+          effect: 'allow',
+          actions: ['read'],
+          users: [u5.id],
+        });
+        statements.length = 0;
+        const after = await check(p.owner, all).expect(200);
+        expect(policyReads()).toBe(1);
+        const policyRead = statements.find(({ sql }) => /application_policies/.test(sql));
+        expect(policyRead?.bindings[1]).toEqual([apps[3]]);
+        const index = all.findIndex(
+          (c) => c.userId === u5.id && c.action === 'read' && c.resource.id === apps[3],
         );
-        await check(p.owner, checks).expect(200);
-        await check(p.owner, [one(u1.id, 'read', apps[0])]).expect(200);
+        expect(after.body.results[index]).toMatchObject({
+          allowed: true,
+          reason: 'allowed by policy "u5 reads P4"',
+        });
       } finally {
         knex.removeListener('query', listener);
       }
-      const decisionReads = statements.filter((sql) =>
-        /application_policies|group_members/.test(sql),
-      );
-      expect(decisionReads).toHaveLength(4); // two calls × (subjects, applications with policies)
+    });
+
+    it('sees a policy changed behind the API at once (the version is kept by the database)', async () => {
+      const db = new Client({ connectionString: t.databaseUrl });
+      await db.connect();
+      try {
+        const ask = [one(u5.id, 'read', apps[3] as string)];
+        expect((await check(p.owner, ask).expect(200)).body.results[0].allowed).toBe(true);
+        await db.query(
+          "update application_policies set effect = 'deny' where name = 'u5 reads P4'",
+        );
+        expect((await check(p.owner, ask).expect(200)).body.results[0]).toMatchObject({
+          allowed: false,
+          reason: 'denied by policy "u5 reads P4"',
+        });
+        await db.query("delete from application_policies where name = 'u5 reads P4'");
+        expect((await check(p.owner, ask).expect(200)).body.results[0].reason).toBe(
+          'no policy allows "read"',
+        );
+      } finally {
+        await db.end();
+      }
     });
 
     it('denies a deactivated user even where a policy allows, and allows again once activated', async () => {

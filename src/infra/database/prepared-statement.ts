@@ -19,6 +19,8 @@ interface DriverClient {
 interface DriverPool {
   acquireConnection(): Promise<DriverClient>;
   releaseConnection(client: DriverClient): Promise<void>;
+  listenerCount(event: string): number;
+  emit(event: string, query: { sql: string; bindings: readonly unknown[]; name: string }): boolean;
 }
 
 /**
@@ -35,6 +37,9 @@ export async function queryPrepared<Row>(
   values: readonly unknown[],
 ): Promise<Row[]> {
   const pool = em.getConnection().getKnex().client as DriverPool;
+  // Announced like the ORM's own queries, to whoever listens to knex's 'query' event.
+  if (pool.listenerCount('query') > 0)
+    pool.emit('query', { sql: statement.text, bindings: values, name: statement.name });
   const client = await pool.acquireConnection();
   try {
     const result = await client.query({ name: statement.name, text: statement.text, values });

@@ -506,7 +506,7 @@ describe('Applications, access policies and decisions', () => {
         expect(statements).toHaveLength(2); // the users, the applications' versions
         expect(policyReads()).toBe(0);
         // A new policy on P4 changes its version: only P4 is read again, and it decides.
-        await policy(apps[3] as string, {
+        await policy(apps[3], {
           name: 'u5 reads P4',
           effect: 'allow',
           actions: ['read'],
@@ -533,7 +533,7 @@ describe('Applications, access policies and decisions', () => {
       const db = new Client({ connectionString: t.databaseUrl });
       await db.connect();
       try {
-        const ask = [one(u5.id, 'read', apps[3] as string)];
+        const ask = [one(u5.id, 'read', apps[3])];
         expect((await check(p.owner, ask).expect(200)).body.results[0].allowed).toBe(true);
         await db.query(
           "update application_policies set effect = 'deny' where name = 'u5 reads P4'",

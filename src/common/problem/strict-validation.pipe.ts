@@ -1,6 +1,7 @@
 import { type ArgumentMetadata, HttpStatus, ValidationPipe } from '@nestjs/common';
 import { type FieldError, ProblemException } from './problem';
 import { validationProblem } from './validation';
+import { memoiseValidationMetadata } from './validation-metadata-cache';
 
 /** Names every plain object inherits; no DTO declares them, and class-transformer would drop them silently. */
 const INHERITED = new Set(Object.getOwnPropertyNames(Object.prototype));
@@ -42,6 +43,7 @@ export class StrictValidationPipe extends ValidationPipe {
       transform: true,
       exceptionFactory: validationProblem,
     });
+    memoiseValidationMetadata();
   }
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {

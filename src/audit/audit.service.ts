@@ -76,6 +76,8 @@ export function actorOf(principal: Principal): AuditActor {
 export class AuditService {
   /** Organization months whose partition this process has seen exist ("<org id>:YYYY-MM"). */
   private readonly partitions = new Set<string>();
+  /** Organizations whose chain head this process has seen exist. */
+  private readonly heads = new Set<string>();
 
   constructor(
     private readonly clock: Clock,
@@ -133,21 +135,29 @@ export class AuditService {
   async lockHead(em: EntityManager, organizationId: string): Promise<ChainHead> {
     const connection = em.getConnection();
     const ctx: unknown = em.getTransactionContext();
-    await connection.execute(
-      'insert into audit_chain_heads (organization_id, last_seq, last_hash) values (?, 0, ?) on conflict do nothing',
-      [organizationId, GENESIS_HASH],
-      'run',
-      ctx,
-    );
-    const [head] = await connection.execute<
-      Array<{ last_seq: string; last_hash: string; last_key_id: string | null }>
-    >(
-      'select last_seq, last_hash, last_key_id from audit_chain_heads where organization_id = ? for update',
-      [organizationId],
-      'all',
-      ctx,
-    );
+    const lock = () =>
+      connection.execute<
+        Array<{ last_seq: string; last_hash: string; last_key_id: string | null }>
+      >(
+        'select last_seq, last_hash, last_key_id from audit_chain_heads where organization_id = ? for update',
+        [organizationId],
+        'all',
+        ctx,
+      );
+    // The head exists once an organization's first event is written: creating it
+    // is asked of the database once per process, not once per event.
+    let [head] = this.heads.has(organizationId) ? await lock() : [];
+    if (head === undefined) {
+      await connection.execute(
+        'insert into audit_chain_heads (organization_id, last_seq, last_hash) values (?, 0, ?) on conflict do nothing',
+        [organizationId, GENESIS_HASH],
+        'run',
+        ctx,
+      );
+      [head] = await lock();
+    }
     if (head === undefined) throw new Error('audit chain head missing');
+    this.heads.add(organizationId);
     return { seq: head.last_seq, hash: head.last_hash, keyId: head.last_key_id };
   }
 
@@ -210,11 +220,14 @@ export class AuditService {
       );
       this.partitions.add(month);
     }
+    // The event and the moved head in one statement: one round trip less under the head's lock.
     await connection.execute(
-      `insert into audit_events (id, organization_id, seq, occurred_at, actor_type, actor_id, actor_username,
-         actor_email, action, target_type, target_id, outcome, reason, changes, ip, user_agent, request_id,
-         prev_hash, hash, key_id, mac)
-       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `with event as (
+         insert into audit_events (id, organization_id, seq, occurred_at, actor_type, actor_id, actor_username,
+           actor_email, action, target_type, target_id, outcome, reason, changes, ip, user_agent, request_id,
+           prev_hash, hash, key_id, mac)
+         values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?))
+       update audit_chain_heads set last_seq = ?, last_hash = ?, last_key_id = ? where organization_id = ?`,
       [
         fields.id,
         fields.organizationId,
@@ -237,13 +250,11 @@ export class AuditService {
         hash,
         fields.keyId,
         mac,
+        fields.seq,
+        hash,
+        fields.keyId,
+        fields.organizationId,
       ],
-      'run',
-      ctx,
-    );
-    await connection.execute(
-      'update audit_chain_heads set last_seq = ?, last_hash = ?, last_key_id = ? where organization_id = ?',
-      [fields.seq, hash, fields.keyId, fields.organizationId],
       'run',
       ctx,
     );

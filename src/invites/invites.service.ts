@@ -103,7 +103,7 @@ export class InvitesService {
           createdAt: now,
           updatedAt: now,
         });
-        await em.flush();
+        // The mail job is recorded with the invite, in one flush (ids are made here, not by the database).
         this.queueMail(em, created);
         await em.flush();
         await this.audit.record(em, {

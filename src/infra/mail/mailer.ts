@@ -25,6 +25,10 @@ export class Mailer implements OnModuleDestroy {
         ? null
         : createTransport({
             url: config.smtpUrl,
+            // Connections are kept and reused, one per concurrent send: a new SMTP
+            // session (connect, greeting, EHLO, TLS) per message cost more than the message.
+            pool: true,
+            maxConnections: config.mail.concurrency,
             // Fail a send in bounded time; the queue retries it.
             connectionTimeout: 10_000,
             greetingTimeout: 10_000,

@@ -85,19 +85,21 @@ interface CompiledApplication {
   policies: CompiledPolicy[];
 }
 
-const SUBJECTS: PreparedStatement = {
-  name: 'warden_decision_subjects',
-  text: `select u.id, u.status, u.roles,
-                array(select m.group_id from group_members m where m.user_id = u.id) as group_ids,
-                array(select distinct r from group_members m join groups g on g.id = m.group_id
-                        cross join unnest(g.roles) as r where m.user_id = u.id) as group_roles
-           from users u where u.organization_id = $1 and u.id = any($2::uuid[])`,
-};
-
-const VERSIONS: PreparedStatement = {
-  name: 'warden_decision_application_versions',
-  text: `select a.id, a.policy_version from applications a
-          where a.organization_id = $1 and a.id = any($2::uuid[])`,
+/**
+ * What every call reads, in one round trip: the users asked about, with their
+ * groups and inherited roles, and the version of each application asked about.
+ */
+const SUBJECTS_AND_VERSIONS: PreparedStatement = {
+  name: 'warden_decision_subjects_and_versions',
+  text: `select
+    coalesce((select json_agg(json_build_object(
+                'id', u.id, 'status', u.status, 'roles', u.roles,
+                'group_ids', array(select m.group_id from group_members m where m.user_id = u.id),
+                'group_roles', array(select distinct r from group_members m join groups g on g.id = m.group_id
+                                       cross join unnest(g.roles) as r where m.user_id = u.id)))
+                from users u where u.organization_id = $1 and u.id = any($2::uuid[])), '[]') as subjects,
+    coalesce((select json_agg(json_build_object('id', a.id, 'policy_version', a.policy_version::text))
+                from applications a where a.organization_id = $1 and a.id = any($3::uuid[])), '[]') as versions`,
 };
 
 const POLICIES: PreparedStatement = {
@@ -111,9 +113,9 @@ const POLICIES: PreparedStatement = {
 
 /**
  * The decision endpoint: "may user U do action A on application X?", for up to
- * a hundred checks in one call. Per call, two small parallel statements: the
- * users with their groups and inherited roles (always fresh), and the version
- * of each application asked about. Compiled policies are kept per application
+ * a hundred checks in one call. Per call, one small statement: the users with
+ * their groups and inherited roles (always fresh), and the version of each
+ * application asked about. Compiled policies are kept per application
  * and version (a database trigger bumps the version on any change to the
  * application or its policies), so only new or changed applications are read
  * in full.
@@ -137,13 +139,12 @@ export class DecisionsService {
       );
     }
     const applicationIds = [...new Set(checks.map((check) => check.resource.id))];
-    const [subjectRows, versionRows] = await Promise.all([
-      queryPrepared<SubjectRow>(this.em, SUBJECTS, [principal.organizationId, userIds]),
-      queryPrepared<{ id: string; policy_version: string }>(this.em, VERSIONS, [
-        principal.organizationId,
-        applicationIds,
-      ]),
-    ]);
+    const [read] = await queryPrepared<{
+      subjects: SubjectRow[];
+      versions: Array<{ id: string; policy_version: string }>;
+    }>(this.em, SUBJECTS_AND_VERSIONS, [principal.organizationId, userIds, applicationIds]);
+    const subjectRows = read?.subjects ?? [];
+    const versionRows = read?.versions ?? [];
     const subjects = new Map(
       subjectRows.map((row): [string, Subject] => [
         row.id,

@@ -225,9 +225,9 @@ async function rawCopy(sql: string): Promise<{ lines: number; bytes: number }> {
 }
 
 /** A target from the hot-path issue, and whether this run met it. */
-function target(value: number, bound: number, at: 'least' | 'most', digits = 2): string {
+function target(value: number, bound: number, at: 'least' | 'most', digits = 2, unit = ''): string {
   const met = at === 'least' ? value >= bound : value <= bound;
-  return `${at === 'least' ? '≥' : '≤'} ${fmt(bound, digits)} ${met ? 'met' : 'MISSED'}`;
+  return `${at === 'least' ? '≥' : '≤'} ${fmt(bound, digits)}${unit}: ${met ? 'met' : 'MISSED'}`;
 }
 
 const fmt = (n: number, digits = 0) =>
@@ -436,14 +436,14 @@ async function main(): Promise<void> {
     `${fmt(listAlone.requestsPerSecond)} req/s`,
     `p50 ${fmt(listAlone.p50)} ms, p95 ${fmt(listAlone.p95)} ms, p99 ${fmt(listAlone.p99)} ms`,
     '',
-    `p95 ${target(listAlone.p95, 15, 'most', 0)} ms`,
+    `p95 ${target(listAlone.p95, 15, 'most', 0, ' ms')}`,
   );
   add(
     'GET /users (filter + sort, 100k users), 10 connections',
     `${fmt(list.requestsPerSecond)} req/s`,
     `p50 ${fmt(list.p50)} ms, p95 ${fmt(list.p95)} ms, p99 ${fmt(list.p99)} ms`,
     '',
-    `p95 ${target(list.p95, 40, 'most', 0)} ms`,
+    `p95 ${target(list.p95, 40, 'most', 0, ' ms')}`,
   );
 
   log('SCIM');
@@ -549,7 +549,7 @@ async function main(): Promise<void> {
     `${fmt(decisions.requestsPerSecond * 100)} decisions/s`,
     `p50 ${fmt(decisions.p50)} ms, p99 ${fmt(decisions.p99)} ms per call`,
     '',
-    `${target(decisions.requestsPerSecond * 100, 50_000, 'least', 0)} /s`,
+    target(decisions.requestsPerSecond * 100, 50_000, 'least', 0, '/s'),
   );
   const singleBodies = rotating(
     Array.from({ length: 100 }, (_, i) =>
@@ -679,7 +679,7 @@ async function main(): Promise<void> {
     `${fmt(lastMail, 1)} s`,
     `requests answered in ${fmt(accepted, 1)} s (p99 ${fmt(invites.p99)} ms), ${invites.failures} failed`,
     '',
-    `${target(lastMail, 10, 'most', 0)} s`,
+    target(lastMail, 10, 'most', 0, ' s'),
   );
 
   bare.kill('SIGTERM');

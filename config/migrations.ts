@@ -17,6 +17,7 @@ import { Migration20261204050000Passkeys } from '../migrations/Migration20261204
 import { Migration20261204060000PasskeySignIn } from '../migrations/Migration20261204060000PasskeySignIn';
 import { Migration20261204070000SsoSecondFactor } from '../migrations/Migration20261204070000SsoSecondFactor';
 import { Migration20261204080000ApplicationPolicyVersion } from '../migrations/Migration20261204080000ApplicationPolicyVersion';
+import { Migration20261204090000UserSearchIndex } from '../migrations/Migration20261204090000UserSearchIndex';
 
 /**
  * Every migration, in order. Listed explicitly (not discovered by glob) so the
@@ -74,5 +75,9 @@ export const migrationsList: MigrationObject[] = [
   {
     name: 'Migration20261204080000ApplicationPolicyVersion',
     class: Migration20261204080000ApplicationPolicyVersion,
+  },
+  {
+    name: 'Migration20261204090000UserSearchIndex',
+    class: Migration20261204090000UserSearchIndex,
   },
 ];

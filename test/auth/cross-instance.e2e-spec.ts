@@ -1,8 +1,7 @@
 import { expectProblem } from '../support/problem';
 import { createUser, signInOwner, type SignedIn } from '../support/principals';
-import { type SecondInstance, startSecondInstance } from '../support/second-instance';
+import { type SecondInstance, startSecondInstanceBeside } from '../support/second-instance';
 import { startTestApp, type TestApp } from '../support/test-app';
-import { TEST_REDIS_URL } from '../support/test-env';
 
 describe('Changes reach every API instance on the next request', () => {
   let a: TestApp;
@@ -11,13 +10,7 @@ describe('Changes reach every API instance on the next request', () => {
 
   beforeAll(async () => {
     a = await startTestApp();
-    b = await startSecondInstance({
-      DATABASE_URL: a.databaseUrl,
-      REDIS_URL: TEST_REDIS_URL,
-      REDIS_KEY_PREFIX: a.config.redisKeyPrefix,
-      JWT_SECRET: a.config.jwtSecret ?? '',
-      PUBLIC_URL: a.config.publicUrl,
-    });
+    b = await startSecondInstanceBeside(a);
     owner = await signInOwner(a);
   }, 60_000);
   afterAll(async () => {

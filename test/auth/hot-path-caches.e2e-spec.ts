@@ -1,9 +1,8 @@
 import { expectProblem } from '../support/problem';
 import { createUser, signInOwner, type SignedIn } from '../support/principals';
-import { type SecondInstance, startSecondInstance } from '../support/second-instance';
+import { type SecondInstance, startSecondInstanceBeside } from '../support/second-instance';
 import { ManualClock } from '../support/manual-clock';
 import { startTestApp, type TestApp } from '../support/test-app';
-import { TEST_REDIS_URL } from '../support/test-env';
 
 /**
  * The hot path remembers verified access tokens, built principals and API
@@ -19,13 +18,7 @@ describe('What the hot path caches never outlives a revocation', () => {
 
   beforeAll(async () => {
     a = await startTestApp({ clock });
-    b = await startSecondInstance({
-      DATABASE_URL: a.databaseUrl,
-      REDIS_URL: TEST_REDIS_URL,
-      REDIS_KEY_PREFIX: a.config.redisKeyPrefix,
-      JWT_SECRET: a.config.jwtSecret ?? '',
-      PUBLIC_URL: a.config.publicUrl,
-    });
+    b = await startSecondInstanceBeside(a);
     owner = await signInOwner(a);
   }, 60_000);
   afterAll(async () => {

@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import request from 'supertest';
 import TestAgent from 'supertest/lib/agent';
 import { findFreePort } from '../../src/infra/dev-services/free-port';
+import type { TestApp } from './test-app';
+import { TEST_REDIS_URL } from './test-env';
 
 export interface SecondInstance {
   http: TestAgent;
@@ -51,4 +53,15 @@ export async function startSecondInstance(env: Record<string, string>): Promise<
   }
   await stop();
   throw new Error('second instance did not become ready');
+}
+
+/** Another instance beside a test app: its database, Redis prefix, signing secret and issuer. */
+export function startSecondInstanceBeside(app: TestApp): Promise<SecondInstance> {
+  return startSecondInstance({
+    DATABASE_URL: app.databaseUrl,
+    REDIS_URL: TEST_REDIS_URL,
+    REDIS_KEY_PREFIX: app.config.redisKeyPrefix,
+    JWT_SECRET: app.config.jwtSecret ?? '',
+    PUBLIC_URL: app.config.publicUrl,
+  });
 }

@@ -83,22 +83,21 @@ export class InviteDeliveryService {
       throw error;
     }
     await this.em.fork().transactional(async (em) => {
-      const current = await em.findOne(
-        Invite,
-        { id: inviteId, deliveryId },
-        scoped(organizationId),
+      // One conditional update: a newer send (another delivery id) is left alone.
+      const [current] = await em.getConnection().execute<Array<{ delivery_attempts: number }>>(
+        `update invites set delivery_state = 'sent', sent_at = ?, last_error = null, updated_at = ?
+          where organization_id = ? and id = ? and delivery_id = ? returning delivery_attempts`,
+        [this.clock.now(), this.clock.now(), organizationId, inviteId, deliveryId],
+        'all',
+        em.getTransactionContext(),
       );
-      if (current === null) return;
-      current.deliveryState = 'sent';
-      current.sentAt = this.clock.now();
-      current.lastError = null;
-      await em.flush();
+      if (current === undefined) return;
       await this.audit.record(em, {
         organizationId,
         actor: SYSTEM,
         action: 'invite.sent',
         target: { type: 'Invite', id: inviteId },
-        changes: { attempt: current.deliveryAttempts },
+        changes: { attempt: current.delivery_attempts },
       });
     });
     this.logger.log({ msg: 'Invite mail sent', inviteId, attempt: invite.deliveryAttempts });

@@ -1,4 +1,3 @@
-import { LockMode } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config';
@@ -7,7 +6,6 @@ import { Clock } from '../common/clock/clock';
 import { randomSecret, sha256Hex } from '../common/crypto/tokens';
 import { scoped } from '../infra/database/organization-owned.entity';
 import { Mailer } from '../infra/mail/mailer';
-import { Organization } from '../tenancy/organization.entity';
 import { Invite } from './entities/invite.entity';
 import { renderInviteMail } from './invite-mail';
 
@@ -42,40 +40,47 @@ export class InviteDeliveryService {
     attempt: { final: boolean },
   ): Promise<'sent' | 'skipped'> {
     const token = randomSecret(32);
-    const prepared = await this.em.fork().transactional(async (em) => {
-      const invite = await em.findOne(
-        Invite,
-        { id: inviteId },
-        scoped(organizationId, { lockMode: LockMode.PESSIMISTIC_WRITE }),
-      );
-      if (invite === null || invite.deliveryId !== deliveryId) return null;
-      if (invite.statusAt(this.clock.now()) !== 'pending') return null;
-      const organization = await em.findOneOrFail(Organization, { id: organizationId });
-      invite.tokenHash = sha256Hex(token);
-      invite.deliveryAttempts += 1;
-      invite.lastAttemptAt = this.clock.now();
-      await em.flush();
-      return { invite, organizationName: organization.name };
-    });
-    if (prepared === null) {
+    // The token is stored before the mail leaves, in one conditional update that
+    // also answers what the mail needs: nothing when the invite is no longer
+    // pending or a newer send (another delivery id) replaced this one.
+    const now = this.clock.now();
+    const [prepared] = await this.em.getConnection().execute<
+      Array<{
+        email: string;
+        display_name: string | null;
+        invited_by: { username?: string | null };
+        expires_at: string;
+        delivery_attempts: number;
+        organization_name: string;
+      }>
+    >(
+      `update invites i
+          set token_hash = ?, delivery_attempts = i.delivery_attempts + 1, last_attempt_at = ?, updated_at = ?
+         from organizations o
+        where i.organization_id = ? and i.id = ? and i.delivery_id = ?
+          and i.status = 'pending' and i.expires_at > ? and o.id = i.organization_id
+        returning i.email, i.display_name, i.invited_by, i.expires_at, i.delivery_attempts,
+                  o.name as organization_name`,
+      [sha256Hex(token), now, now, organizationId, inviteId, deliveryId, now],
+    );
+    if (prepared === undefined) {
       this.logger.log({
         msg: 'Invite mail skipped: invite no longer pending or re-sent',
         inviteId,
       });
       return 'skipped';
     }
-    const { invite } = prepared;
     const link = new URL(this.config.invites.acceptUrl);
     link.searchParams.set('token', token);
     try {
       await this.mailer.send(
         renderInviteMail({
-          to: invite.email,
-          organizationName: prepared.organizationName,
-          inviteeName: invite.displayName,
-          inviterName: invite.invitedBy.username ?? null,
+          to: prepared.email,
+          organizationName: prepared.organization_name,
+          inviteeName: prepared.display_name,
+          inviterName: prepared.invited_by.username ?? null,
           acceptLink: link.toString(),
-          expiresAt: invite.expiresAt,
+          expiresAt: new Date(prepared.expires_at),
         }),
       );
     } catch (error) {
@@ -100,7 +105,7 @@ export class InviteDeliveryService {
         changes: { attempt: current.delivery_attempts },
       });
     });
-    this.logger.log({ msg: 'Invite mail sent', inviteId, attempt: invite.deliveryAttempts });
+    this.logger.log({ msg: 'Invite mail sent', inviteId, attempt: prepared.delivery_attempts });
     return 'sent';
   }
 

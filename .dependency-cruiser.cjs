@@ -2,14 +2,16 @@
  * Warden's layers, lowest first (docs/architecture.md):
  *   common < config < infra < tenancy < authz < audit < directory
  *   < features (users, groups, applications, roles, sessions, api-keys, organizations, mfa)
- *   < entry points (auth, invites, sso, scim, offboarding, maintenance, outbox, queues, health, metrics)
+ *   < entry points (auth, invites, sso, scim, offboarding, maintenance, outbox, queues, health, metrics,
+ *     access-reviews)
  *   < the application (app.module, main, worker, cli).
  * A module imports only from layers below its own, and features never from each
  * other (what two features share belongs in the directory core). `npm run
  * deps:check` fails on any violation; there is no list of accepted ones.
  */
 const FEATURES = 'users|groups|applications|roles|sessions|api-keys|organizations|mfa';
-const ENTRY_POINTS = 'auth|invites|sso|scim|offboarding|maintenance|outbox|queues|health|metrics';
+const ENTRY_POINTS =
+  'auth|invites|sso|scim|offboarding|maintenance|outbox|queues|health|metrics|access-reviews';
 
 module.exports = {
   forbidden: [

@@ -647,6 +647,47 @@ async function main(): Promise<void> {
   if (exported.lines - 1 < eventCount)
     throw new Error(`export returned ${exported.lines - 1} rows`);
 
+  log('access review');
+  const me = await json('GET', '/api/v1/me', undefined, owner);
+  const reviewStarted = process.hrtime.bigint();
+  const campaign = await json(
+    'POST',
+    '/api/v1/access-reviews',
+    {
+      name: 'Bench: every user’s roles',
+      scope: { type: 'all' },
+      reviewing: ['roles'],
+      reviewers: { managers: true, userIds: [(me.body.user as { id: string }).id] },
+      dueAt: new Date(Date.now() + 30 * 86_400_000).toISOString(),
+    },
+    owner,
+  );
+  const reviewSeconds = Number(process.hrtime.bigint() - reviewStarted) / 1e9;
+  if (campaign.status !== 201) throw new Error(`access review: ${campaign.status}`);
+  const reviewItems = (campaign.body.items as { total: number }).total;
+  add(
+    `POST /access-reviews over ${fmt(USERS)} users’ roles`,
+    `${fmt(reviewSeconds, 2)} s`,
+    `${fmt(reviewItems)} items snapshotted (grants read from the audit trail), one request`,
+    '',
+  );
+  for (const format of ['json', 'csv'] as const) {
+    const started = process.hrtime.bigint();
+    const [report, reportPeak] = await peakRss(apiPid, () =>
+      download(
+        `/api/v1/access-reviews/${campaign.body.id as string}/report?format=${format}`,
+        owner,
+      ),
+    );
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    add(
+      `GET /access-reviews/:id/report?format=${format}`,
+      `${fmt(reviewItems / seconds)} items/s`,
+      `${fmt(reviewItems)} items, ${fmt(report.bytes / 2 ** 20, 1)} MiB in ${fmt(seconds, 1)} s, API peak RSS ${fmt(reportPeak)} MiB`,
+      '',
+    );
+  }
+
   log('bulk invite');
   const before = sink.messages.length;
   const inviteBodies = rotating(

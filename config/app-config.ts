@@ -115,6 +115,8 @@ export class AppConfig {
     readonly auditEverySeconds: number;
     /** How often each organization's audit chain head gets a signed checkpoint. */
     readonly checkpointEverySeconds: number;
+    /** How often access reviews are checked for reminders, due dates and overdue revokes. */
+    readonly accessReviewsEverySeconds: number;
   };
   readonly loginThrottle!: {
     /** Failed sign-ins of one account before it is locked. */
@@ -363,6 +365,12 @@ export function loadConfig(env: Env = process.env): AppConfig {
       inviteGraceDays: read.int('INVITE_PURGE_GRACE_DAYS', 90, 0, 3_650),
       auditEverySeconds: read.int('MAINTENANCE_AUDIT_EVERY_SECONDS', 86_400, 1, 604_800),
       checkpointEverySeconds: read.int('MAINTENANCE_CHECKPOINT_EVERY_SECONDS', 3_600, 1, 604_800),
+      accessReviewsEverySeconds: read.int(
+        'MAINTENANCE_ACCESS_REVIEWS_EVERY_SECONDS',
+        900,
+        1,
+        86_400,
+      ),
     },
     loginThrottle: {
       maxFailures: read.int('LOGIN_MAX_FAILURES', 5, 1, 1000),

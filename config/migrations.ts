@@ -18,6 +18,7 @@ import { Migration20261204060000PasskeySignIn } from '../migrations/Migration202
 import { Migration20261204070000SsoSecondFactor } from '../migrations/Migration20261204070000SsoSecondFactor';
 import { Migration20261204080000ApplicationPolicyVersion } from '../migrations/Migration20261204080000ApplicationPolicyVersion';
 import { Migration20261204090000UserSearchIndex } from '../migrations/Migration20261204090000UserSearchIndex';
+import { Migration20261204100000AccessReviews } from '../migrations/Migration20261204100000AccessReviews';
 
 /**
  * Every migration, in order. Listed explicitly (not discovered by glob) so the
@@ -80,4 +81,5 @@ export const migrationsList: MigrationObject[] = [
     name: 'Migration20261204090000UserSearchIndex',
     class: Migration20261204090000UserSearchIndex,
   },
+  { name: 'Migration20261204100000AccessReviews', class: Migration20261204100000AccessReviews },
 ];

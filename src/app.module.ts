@@ -4,6 +4,7 @@ import type { DestinationStream } from 'pino';
 import { AppConfig } from '../config/app-config';
 import { LoggingModule } from './common/logging/logger';
 import { ProblemDetailsFilter } from './common/problem/problem-details.filter';
+import { AccessReviewsModule } from './access-reviews/access-reviews.module';
 import { ApiKeysModule } from './api-keys/api-keys.module';
 import { ApplicationsModule } from './applications/applications.module';
 import { AuditModule } from './audit/audit.module';
@@ -76,6 +77,7 @@ export class AppModule {
         AuthModule,
         SsoModule,
         InvitesModule,
+        AccessReviewsModule,
         QueuesModule,
         ...(config.workersEnabled ? [WorkersModule] : []),
         ...(options.imports ?? []),

@@ -1,4 +1,6 @@
 import { Module } from '@nestjs/common';
+import { AccessReviewCoreModule } from './access-reviews/access-review-core.module';
+import { AccessReviewProcessor } from './access-reviews/access-review.processor';
 import { InviteDeliveryModule } from './invites/invite-delivery.module';
 import { MailProcessor } from './invites/mail.processor';
 import { MaintenanceModule } from './maintenance/maintenance.module';
@@ -11,7 +13,7 @@ import { OutboxPoller } from './outbox/outbox-poller';
  * WORKERS_ENABLED (the default), and all that `npm run start:worker` runs.
  */
 @Module({
-  imports: [InviteDeliveryModule, MaintenanceModule, OutboxModule],
-  providers: [MailProcessor, MaintenanceProcessor, OutboxPoller],
+  imports: [InviteDeliveryModule, MaintenanceModule, OutboxModule, AccessReviewCoreModule],
+  providers: [MailProcessor, MaintenanceProcessor, AccessReviewProcessor, OutboxPoller],
 })
 export class WorkersModule {}

@@ -2,7 +2,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
-import { actorOf, AuditService } from '../audit/audit.service';
+import { actorOf, type AuditActor, AuditService } from '../audit/audit.service';
 import { asSubject, AuthzService, selfOf } from '../authz/authz.service';
 import type { Principal } from '../authz/principal';
 import { Clock } from '../common/clock/clock';
@@ -139,18 +139,34 @@ export class ApiKeysService {
         throw new ProblemException(HttpStatus.NOT_FOUND, 'No such API key in this organization.');
       }
       await this.authz.assert(principal, 'revoke', key);
-      if (key.revokedAt !== null) return;
-      key.revokedAt = this.clock.now();
-      await em.flush();
-      await this.audit.record(em, {
-        organizationId: principal.organizationId,
-        actor: actorOf(principal),
-        action: 'apiKey.revoked',
-        target: { type: 'ApiKey', id: key.id },
-        changes: { prefix: key.prefix, userId: key.userId },
-      });
+      await this.revokeInTransaction(em, key, actorOf(principal));
     });
-    // After the commit: every instance resolves the key from the database on its next use.
+    await this.announceRevoked(id);
+  }
+
+  /** Revokes a key inside the caller's transaction, audited; false when it was revoked already. */
+  async revokeInTransaction(
+    em: EntityManager,
+    key: ApiKey,
+    actor: AuditActor,
+    reason?: string,
+  ): Promise<boolean> {
+    if (key.revokedAt !== null) return false;
+    key.revokedAt = this.clock.now();
+    await em.flush();
+    await this.audit.record(em, {
+      organizationId: key.organizationId,
+      actor,
+      action: 'apiKey.revoked',
+      target: { type: 'ApiKey', id: key.id },
+      ...(reason ? { reason } : {}),
+      changes: { prefix: key.prefix, userId: key.userId },
+    });
+    return true;
+  }
+
+  /** After the commit: every instance resolves the key from the database on its next use. */
+  async announceRevoked(id: string): Promise<void> {
     await this.redis.incr(versionKey.apiKey(id)).catch(() => undefined);
   }
 }

@@ -45,6 +45,9 @@ function scopeConditions(subject: SubjectName, scope: Scope, ctx: AbilityContext
         { assignedUserIds: self },
         ...(ctx.groupIds.length > 0 ? [{ assignedGroupIds: { $in: [...ctx.groupIds] } }] : []),
       ];
+    case 'AccessReview':
+    case 'AccessReviewItem':
+      return [{ reviewerIds: self }];
     case 'Invite':
     case 'Policy':
     case 'AuditEvent':

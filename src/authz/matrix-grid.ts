@@ -46,6 +46,7 @@ export const MATRIX_RULES = [
   '**Tenancy first.** Every rule carries the caller’s organization as a condition; another organization’s objects are invisible (404).',
   '**Effective permissions** = union of the user’s roles and their groups’ roles; for a personal API key, the intersection of that with the key’s scope; for a system key, the key’s scope alone.',
   '**Changes apply at once.** Role, group and status changes are seen by the affected user’s next request.',
+  '**Access reviews remove on the organization’s behalf.** A campaign’s revoke is remediation, not a grant: its creator and reviewers need not be able to make the change by hand. Two limits stay: nobody decides an item about their own access, and an Owner’s access is reviewed by the other Owners (only a caller who could grant Owner decides it; an overdue Owner item is revoked automatically only in a campaign an Owner started). Rule 2 still holds.',
 ] as const;
 
 /** The permission matrix as a grid, computed from matrix.ts: what GET /roles/matrix and docs/permissions.md show. */

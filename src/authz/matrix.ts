@@ -32,6 +32,9 @@ export const SELF_SERVICE: Permission[] = [
   { action: 'revoke', subject: 'ApiKey', scope: 'own' },
   { action: 'read', subject: 'Application', scope: 'assigned' },
   { action: 'check', subject: 'User', scope: 'own' },
+  { action: 'read', subject: 'AccessReview', scope: 'assigned' },
+  { action: 'read', subject: 'AccessReviewItem', scope: 'assigned' },
+  { action: 'decide', subject: 'AccessReviewItem', scope: 'assigned' },
 ];
 
 /** Manage user profiles: create, update, delete, deactivate, reset passwords (rule 4 still applies). */
@@ -91,6 +94,20 @@ const MANAGE_CUSTOM_ROLES: Permission[] = [
   { action: 'delete', subject: 'Role' },
 ];
 
+/**
+ * Access reviews (certification campaigns): start them, change their schedule,
+ * read and export their evidence, and decide any item (a reviewer decides only
+ * the items assigned to them, through the self-service baseline).
+ */
+const RUN_ACCESS_REVIEWS: Permission[] = [
+  { action: 'create', subject: 'AccessReview' },
+  { action: 'read', subject: 'AccessReview' },
+  { action: 'update', subject: 'AccessReview' },
+  { action: 'export', subject: 'AccessReview' },
+  { action: 'read', subject: 'AccessReviewItem' },
+  { action: 'decide', subject: 'AccessReviewItem' },
+];
+
 /** Queue health: job counts and failed jobs (invite mail, maintenance). */
 const OPERATE_QUEUES: Permission[] = [{ action: 'read', subject: 'Queue' }];
 
@@ -113,33 +130,42 @@ export const BUILT_IN_ROLES: readonly BuiltInRole[] = [
       { action: 'manage', subject: 'Application' },
       { action: 'manage', subject: 'Policy' },
       { action: 'manage', subject: 'Queue' },
+      { action: 'manage', subject: 'AccessReview' },
+      { action: 'manage', subject: 'AccessReviewItem' },
     ],
   },
   {
     key: 'security',
     name: 'Security',
     description:
-      'Manage and view user profiles; manage application policies; access and view reports; view user and group details.',
+      'Manage and view user profiles; manage application policies; access and view reports; view user and group details; run access reviews.',
     permissions: [
       ...MANAGE_USERS,
       ...MANAGE_POLICIES,
       ...REPORTS,
       ...READ_GROUPS,
       ...SECURITY_OPERATIONS,
+      ...RUN_ACCESS_REVIEWS,
     ],
   },
   {
     key: 'compliance',
     name: 'Compliance',
     description:
-      'Manage user profiles; manage application policies; access reports; view user and group details.',
-    permissions: [...MANAGE_USERS, ...MANAGE_POLICIES, ...REPORTS, ...READ_GROUPS],
+      'Manage user profiles; manage application policies; access reports; view user and group details; run access reviews.',
+    permissions: [
+      ...MANAGE_USERS,
+      ...MANAGE_POLICIES,
+      ...REPORTS,
+      ...READ_GROUPS,
+      ...RUN_ACCESS_REVIEWS,
+    ],
   },
   {
     key: 'it_admin',
     name: 'IT Admin',
     description:
-      'Manage user profiles; handle applications; set application policies; access reports; manage and view users and groups; define custom roles.',
+      'Manage user profiles; handle applications; set application policies; access reports; manage and view users and groups; define custom roles; run access reviews.',
     permissions: [
       ...MANAGE_USERS,
       ...MANAGE_POLICIES,
@@ -150,13 +176,14 @@ export const BUILT_IN_ROLES: readonly BuiltInRole[] = [
       ...SECURITY_OPERATIONS,
       ...MANAGE_CUSTOM_ROLES,
       ...OPERATE_QUEUES,
+      ...RUN_ACCESS_REVIEWS,
     ],
   },
   {
     key: 'governance',
     name: 'Governance',
-    description: 'Manage and view user profiles; access reports.',
-    permissions: [...MANAGE_USERS, ...REPORTS],
+    description: 'Manage and view user profiles; access reports; run access reviews.',
+    permissions: [...MANAGE_USERS, ...REPORTS, ...RUN_ACCESS_REVIEWS],
   },
   {
     key: 'developer',
@@ -176,7 +203,8 @@ export const BUILT_IN_ROLES: readonly BuiltInRole[] = [
   {
     key: 'user',
     name: 'User',
-    description: 'Manage and view their own profile, sessions and API keys.',
+    description:
+      'Manage and view their own profile, sessions and API keys; decide the access review items assigned to them.',
     permissions: [],
   },
 ];

@@ -13,10 +13,15 @@ export const SUBJECTS = [
   'SsoConnection',
   'Scim',
   'Queue',
+  'AccessReview',
+  'AccessReviewItem',
 ] as const;
 export type SubjectName = (typeof SUBJECTS)[number];
 
-/** `assign` grants or removes a role; `revoke` ends sessions, keys, invites; `check` asks the decision endpoint about a user. */
+/**
+ * `assign` grants or removes a role; `revoke` ends sessions, keys, invites; `check` asks the
+ * decision endpoint about a user; `decide` keeps or revokes an access review item.
+ */
 export const ACTIONS = [
   'create',
   'read',
@@ -26,6 +31,7 @@ export const ACTIONS = [
   'revoke',
   'export',
   'check',
+  'decide',
 ] as const;
 export type ActionName = (typeof ACTIONS)[number];
 export type Action = ActionName | 'manage';
@@ -78,6 +84,8 @@ export const SUBJECT_ACTIONS: Readonly<Record<SubjectName, readonly ActionName[]
   Policy: ['create', 'read', 'update', 'delete'],
   Scim: ['create', 'read', 'update', 'delete'],
   Queue: ['read'],
+  AccessReview: ['create', 'read', 'update', 'export'],
+  AccessReviewItem: ['read', 'decide'],
 };
 
 /**

@@ -1,4 +1,5 @@
 import type { OutgoingMail } from '../infra/mail/mailer';
+import { escapeHtml, singleLine } from '../infra/mail/mail-text';
 
 export interface InviteMailContent {
   to: string;
@@ -7,23 +8,6 @@ export interface InviteMailContent {
   inviterName: string | null;
   acceptLink: string;
   expiresAt: Date;
-}
-
-const HTML_ESCAPES: Record<string, string> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-};
-
-function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (char) => HTML_ESCAPES[char] ?? char);
-}
-
-/** Header values must not carry line breaks (header injection through a display name). */
-function singleLine(value: string): string {
-  return value.replace(/[\r\n]+/g, ' ').trim();
 }
 
 /** The invitation email, as text and HTML. Names come from users: escaped, never trusted. */

@@ -3,7 +3,7 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { withTimeout } from '../common/with-timeout';
-import { MAIL_QUEUE, type QueueName } from '../infra/queue/queues';
+import { ACCESS_REVIEW_QUEUE, MAIL_QUEUE, type QueueName } from '../infra/queue/queues';
 import { OutboxMessage } from './outbox-message.entity';
 
 const BATCH = 500;
@@ -34,8 +34,12 @@ export class OutboxService {
   constructor(
     private readonly em: EntityManager,
     @InjectQueue(MAIL_QUEUE) mailQueue: Queue,
+    @InjectQueue(ACCESS_REVIEW_QUEUE) accessReviewQueue: Queue,
   ) {
-    this.queues = new Map([[MAIL_QUEUE, mailQueue]]);
+    this.queues = new Map([
+      [MAIL_QUEUE, mailQueue],
+      [ACCESS_REVIEW_QUEUE, accessReviewQueue],
+    ]);
   }
 
   /** Records a job in the caller's transaction; it reaches the queue only if that commits. */

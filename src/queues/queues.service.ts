@@ -4,7 +4,12 @@ import type { Queue } from 'bullmq';
 import type { Principal } from '../authz/principal';
 import { ProblemException } from '../common/problem/problem';
 import { withTimeout } from '../common/with-timeout';
-import { MAIL_QUEUE, MAINTENANCE_QUEUE, type QueueName } from '../infra/queue/queues';
+import {
+  ACCESS_REVIEW_QUEUE,
+  MAIL_QUEUE,
+  MAINTENANCE_QUEUE,
+  type QueueName,
+} from '../infra/queue/queues';
 
 const COUNTED = ['waiting', 'active', 'delayed', 'completed', 'failed', 'prioritized'] as const;
 const REDIS_TIMEOUT_MS = 3_000;
@@ -43,10 +48,12 @@ export class QueuesService implements OnModuleInit {
   constructor(
     @InjectQueue(MAIL_QUEUE) mail: Queue,
     @InjectQueue(MAINTENANCE_QUEUE) maintenance: Queue,
+    @InjectQueue(ACCESS_REVIEW_QUEUE) accessReviews: Queue,
   ) {
     this.queues = new Map([
       [MAIL_QUEUE, mail],
       [MAINTENANCE_QUEUE, maintenance],
+      [ACCESS_REVIEW_QUEUE, accessReviews],
     ]);
   }
 

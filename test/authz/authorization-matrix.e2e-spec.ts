@@ -882,6 +882,174 @@ cases.push(
 );
 
 /**
+ * Access reviews: campaigns and their items are matched by who reviews them
+ * (the `assigned` scope), so each case sets up a campaign, made by the Owner,
+ * over one membership of the plain user `other`, reviewed by `reviewerOf(w)`.
+ */
+const reviewSubject = (w: World, reviewerIds: string[]) =>
+  subject('AccessReview', { organizationId: w.organizationId, reviewerIds });
+const reviewItemSubject = (w: World, reviewerIds: string[]) =>
+  subject('AccessReviewItem', { organizationId: w.organizationId, reviewerIds });
+let reviewCounter = 0;
+/** A campaign reviewed by `reviewerId` with one item about `w.other`; returns its id and the item's. */
+const reviewOf = async (t: TestApp, w: World, reviewerId: string) => {
+  reviewCounter += 1;
+  const group = await t.http
+    .post('/api/v1/groups')
+    .set('authorization', w.owner.auth)
+    .send({ name: `reviewed ${reviewCounter}` })
+    .expect(201);
+  await t.http
+    .post(`/api/v1/groups/${group.body.id}/members`)
+    .set('authorization', w.owner.auth)
+    .send({ userIds: [w.other.id] })
+    .expect(200);
+  const campaign = await t.http
+    .post('/api/v1/access-reviews')
+    .set('authorization', w.owner.auth)
+    .send({
+      name: `review ${reviewCounter}`,
+      scope: { type: 'group', id: group.body.id },
+      reviewing: ['groups'],
+      reviewers: { managers: false, userIds: [reviewerId] },
+      dueAt: new Date(Date.now() + 7 * 86_400_000).toISOString(),
+    })
+    .expect(201);
+  const items = await t.http
+    .get(`/api/v1/access-reviews/items?campaignId=${campaign.body.id}`)
+    .set('authorization', w.owner.auth)
+    .expect(200);
+  return { id: campaign.body.id as string, itemId: items.body.items[0].id as string };
+};
+const dueIn = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString();
+cases.push(
+  {
+    name: 'POST /access-reviews',
+    expected: (a, w) => (a.can('create', reviewSubject(w, [])) ? 201 : 403),
+    run: (t, w) =>
+      t.http
+        .post('/api/v1/access-reviews')
+        .set('authorization', w.caller.auth)
+        .send({
+          name: 'matrix probe',
+          scope: { type: 'group', id: w.otherGroupId },
+          reviewing: ['groups'],
+          reviewers: { managers: false, userIds: [w.owner.id] },
+          dueAt: dueIn(7),
+        }),
+  },
+  {
+    name: 'GET /access-reviews and /access-reviews/items',
+    expected: () => 200,
+    run: async (t, w) => {
+      await t.http.get('/api/v1/access-reviews').set('authorization', w.caller.auth).expect(200);
+      return t.http.get('/api/v1/access-reviews/items').set('authorization', w.caller.auth);
+    },
+  },
+  {
+    name: 'GET /access-reviews/:id (one the caller reviews)',
+    expected: (a, w) => (a.can('read', reviewSubject(w, [w.caller.id])) ? 200 : 404),
+    run: async (t, w) =>
+      t.http
+        .get(`/api/v1/access-reviews/${(await reviewOf(t, w, w.caller.id)).id}`)
+        .set('authorization', w.caller.auth),
+  },
+  {
+    name: 'GET /access-reviews/:id (someone else’s)',
+    expected: (a, w) => (a.can('read', reviewSubject(w, [w.owner.id])) ? 200 : 404),
+    run: async (t, w) =>
+      t.http
+        .get(`/api/v1/access-reviews/${(await reviewOf(t, w, w.owner.id)).id}`)
+        .set('authorization', w.caller.auth),
+  },
+  {
+    name: 'PATCH /access-reviews/:id (someone else’s)',
+    // Without the right on any campaign, the route itself refuses (403) before looking.
+    expected: (a, w) =>
+      !a.can('update', 'AccessReview')
+        ? 403
+        : visibleThen(
+            a.can('read', reviewSubject(w, [w.owner.id])),
+            a.can('update', reviewSubject(w, [w.owner.id])),
+            200,
+          ),
+    run: async (t, w) =>
+      t.http
+        .patch(`/api/v1/access-reviews/${(await reviewOf(t, w, w.owner.id)).id}`)
+        .set('authorization', w.caller.auth)
+        .send({ dueAt: dueIn(14) }),
+  },
+  {
+    name: 'POST /access-reviews/:id/complete (one the caller reviews)',
+    expected: (a, w) =>
+      visibleThen(
+        a.can('read', reviewSubject(w, [w.caller.id])),
+        a.can('update', reviewSubject(w, [w.caller.id])),
+        200,
+      ),
+    run: async (t, w) =>
+      t.http
+        .post(`/api/v1/access-reviews/${(await reviewOf(t, w, w.caller.id)).id}/complete`)
+        .set('authorization', w.caller.auth),
+  },
+  {
+    name: 'GET /access-reviews/:id/report (someone else’s)',
+    // Without the right on any campaign, the route itself refuses (403) before looking.
+    expected: (a, w) =>
+      !a.can('export', 'AccessReview')
+        ? 403
+        : visibleThen(
+            a.can('read', reviewSubject(w, [w.owner.id])),
+            a.can('export', reviewSubject(w, [w.owner.id])),
+            200,
+          ),
+    run: async (t, w) =>
+      t.http
+        .get(`/api/v1/access-reviews/${(await reviewOf(t, w, w.owner.id)).id}/report`)
+        .set('authorization', w.caller.auth),
+  },
+  {
+    name: 'POST /access-reviews/items/:itemId/decision (an item the caller reviews)',
+    expected: (a, w) =>
+      visibleThen(
+        a.can('read', reviewItemSubject(w, [w.caller.id])),
+        a.can('decide', reviewItemSubject(w, [w.caller.id])),
+        200,
+      ),
+    run: async (t, w) =>
+      t.http
+        .post(`/api/v1/access-reviews/items/${(await reviewOf(t, w, w.caller.id)).itemId}/decision`)
+        .set('authorization', w.caller.auth)
+        .send({ decision: 'keep' }),
+  },
+  {
+    name: 'POST /access-reviews/items/:itemId/decision (someone else’s item)',
+    expected: (a, w) =>
+      visibleThen(
+        a.can('read', reviewItemSubject(w, [w.owner.id])),
+        a.can('decide', reviewItemSubject(w, [w.owner.id])),
+        200,
+      ),
+    run: async (t, w) =>
+      t.http
+        .post(`/api/v1/access-reviews/items/${(await reviewOf(t, w, w.owner.id)).itemId}/decision`)
+        .set('authorization', w.caller.auth)
+        .send({ decision: 'keep' }),
+  },
+  {
+    name: 'POST /access-reviews/items/decisions',
+    expected: (a, w) => (a.can('decide', reviewItemSubject(w, [w.caller.id])) ? 200 : 403),
+    run: async (t, w) =>
+      t.http
+        .post('/api/v1/access-reviews/items/decisions')
+        .set('authorization', w.caller.auth)
+        .send({
+          decisions: [{ itemId: (await reviewOf(t, w, w.caller.id)).itemId, decision: 'keep' }],
+        }),
+  },
+);
+
+/**
  * SCIM provisioning: no role holds it (only organization keys issued with the
  * SCIM grant do), so the matrix decides every answer here too; errors under
  * /scim/v2 are SCIM Error documents.

@@ -30,6 +30,8 @@ describe('Rules on top of the matrix', () => {
       ['it_admin', 'owner'],
       ['governance', 'security'],
       ['developer', 'it_admin'],
+      // Governance runs access reviews; a Developer does not.
+      ['developer', 'governance'],
     ] as const)('%s cannot grant %s', async (caller, role) => {
       const target = await createUser(t, p.owner, ['user']);
       const response = await setRoles(p[caller], target.id, [role]);

@@ -197,7 +197,7 @@ describe('Invites', () => {
     expectProblem(await invite(user, { email: 'friend@example.com' }), 403);
     expect((await db.query('select count(*)::int as n from invites')).rows[0].n).toBe(before);
     // A developer may invite within their rights.
-    await invite(developer, { email: 'peer@example.com', roles: ['governance'] }).expect(201);
+    await invite(developer, { email: 'peer@example.com', roles: ['developer'] }).expect(201);
     await tokenMailedTo('peer@example.com');
     expect(sink.messages.length).toBe(mailsBefore + 1);
   });

@@ -1,7 +1,7 @@
 import { BullModule } from '@nestjs/bullmq';
 import { Global, Module } from '@nestjs/common';
 import { AppConfig } from '../../../config/app-config';
-import { MAIL_QUEUE, MAINTENANCE_QUEUE } from './queues';
+import { ACCESS_REVIEW_QUEUE, MAIL_QUEUE, MAINTENANCE_QUEUE } from './queues';
 
 const DAY_SECONDS = 86_400;
 
@@ -44,6 +44,19 @@ const DAY_SECONDS = 86_400;
             backoff: { type: 'exponential', delay: 60_000 },
             removeOnComplete: { count: 100 },
             removeOnFail: { count: 500 },
+          },
+        }),
+      },
+      {
+        name: ACCESS_REVIEW_QUEUE,
+        inject: [AppConfig],
+        useFactory: (config: AppConfig) => ({
+          defaultJobOptions: {
+            attempts: config.mail.maxAttempts,
+            backoff: { type: 'exponential', delay: config.mail.backoffMs },
+            // Completed jobs are kept a week: re-adding the same job id within it is a no-op.
+            removeOnComplete: { age: 7 * DAY_SECONDS },
+            removeOnFail: { age: 30 * DAY_SECONDS },
           },
         }),
       },

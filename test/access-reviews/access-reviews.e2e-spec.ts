@@ -508,4 +508,59 @@ describe('Access reviews: campaigns, decisions, reminders, evidence', () => {
     await as(owner).patch(`/access-reviews/${seriesId}`, { recurrence: null }).expect(200);
     expect(await queue.getJobScheduler(seriesSchedulerId(seriesId))).toBeUndefined();
   });
+  it('reviews an application’s assignees by a reviewer group, least recently active first', async () => {
+    const dormant = await createUser(t, owner, ['user']);
+    const app = await as(owner).post('/applications', { name: 'Payroll' }).expect(201);
+    await t.http
+      .put(`/api/v1/applications/${app.body.id}/assignments`)
+      .set('authorization', owner.auth)
+      .send({ userIds: [dormant.id, developers[0].id], groupIds: [] })
+      .expect(200);
+    const auditors = await as(owner).post('/groups', { name: 'Auditors' }).expect(201);
+    await as(owner)
+      .post(`/groups/${auditors.body.id}/members`, { userIds: [reviewer.id] })
+      .expect(200);
+    await advanceDays(40); // everyone but the dormant user signs in again
+    const created = await as(owner)
+      .post('/access-reviews', {
+        name: 'Payroll access',
+        scope: { type: 'application', id: app.body.id },
+        reviewing: ['applications'],
+        reviewers: { managers: false, groupId: auditors.body.id },
+        dueAt: inDays(7).toISOString(),
+      })
+      .expect(201);
+    const items = await itemsOf(reviewer, `campaignId=${created.body.id}`);
+    expect(items.map((item) => [item.userId, item.kind, item.resourceName])).toEqual([
+      [dormant.id, 'application', 'Payroll'],
+      [developers[0].id, 'application', 'Payroll'],
+    ]);
+    expect(items[0].grantedById).toBe(owner.id);
+    const inactive = await itemsOf(reviewer, `campaignId=${created.body.id}&inactiveDays=30`);
+    expect(inactive.map((item) => item.userId)).toEqual([dormant.id]);
+
+    await as(reviewer)
+      .post(`/access-reviews/items/${items[0].id}/decision`, { decision: 'revoke' })
+      .expect(200);
+    const assignments = await as(owner).get(`/applications/${app.body.id}`).expect(200);
+    expect(assignments.body.assignments.userIds).toEqual([developers[0].id]);
+    // Removed by hand before the reviewer got to it: recorded, not an error.
+    await t.http
+      .put(`/api/v1/applications/${app.body.id}/assignments`)
+      .set('authorization', owner.auth)
+      .send({ userIds: [], groupIds: [] })
+      .expect(200);
+    const late = await as(reviewer)
+      .post(`/access-reviews/items/${items[1].id}/decision`, { decision: 'revoke' })
+      .expect(200);
+    expect(late.body.outcome).toBe('alreadyRemoved');
+    const change = await as(owner)
+      .get('/audit-events?action=application.assigned&limit=5')
+      .expect(200);
+    expect(
+      change.body.items.find(
+        (event: { reason: string | null }) => event.reason === `access review ${created.body.id}`,
+      ),
+    ).toMatchObject({ changes: { users: { added: [], removed: [dormant.id] } } });
+  });
 });

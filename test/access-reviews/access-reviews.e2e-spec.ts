@@ -315,6 +315,10 @@ describe('Access reviews: campaigns, decisions, reminders, evidence', () => {
       expect(createHash('sha256').update(text).digest('hex')).toBe(campaign.body.reportSha256);
       const report = JSON.parse(text) as { campaign: { status: string }; items: Item[] };
       expect(report.campaign.status).toBe('completed');
+      // The report's rows read exactly as the API shows the items.
+      const byId = (a: Item, b: Item) => a.id.localeCompare(b.id);
+      const listed = await itemsOf(governance, `campaignId=${campaignId}`);
+      expect([...report.items].sort(byId)).toEqual([...listed].sort(byId));
       const decisions = Object.fromEntries(
         report.items.map((item) => [item.userId, [item.decision, item.outcome]]),
       );

@@ -80,6 +80,10 @@ export class Migration20261204100000AccessReviews extends Migration {
     this.addSql(
       'create index access_review_items_campaign_idx on access_review_items (campaign_id, decision, last_activity_at nulls first, id)',
     );
+    // The report reads a campaign's items in id order, a batch at a time.
+    this.addSql(
+      'create index access_review_items_campaign_id_idx on access_review_items (campaign_id, id)',
+    );
     this.addSql(
       'create index access_review_items_reviewers_idx on access_review_items using gin (reviewer_ids)',
     );

@@ -30,6 +30,22 @@ function inheritedKeys(root: unknown): FieldError[] {
 }
 
 /**
+ * A body DTO on a hot route may declare `static acceptsExactly(value)`: a
+ * cheap check that the value is valid as it stands (every field, no extra
+ * key). Such a value is passed on as the plain object it is; anything it does
+ * not accept takes the full class-validator path, so a refusal reads exactly
+ * as before. Its property test proves it never accepts what class-validator
+ * refuses.
+ */
+export interface AcceptsExactly {
+  acceptsExactly(value: unknown): boolean;
+}
+
+function hasFastPath(metatype: unknown): metatype is AcceptsExactly {
+  return typeof (metatype as Partial<AcceptsExactly> | undefined)?.acceptsExactly === 'function';
+}
+
+/**
  * The global ValidationPipe (whitelist, forbidNonWhitelisted, transform) that
  * also refuses keys shadowing Object.prototype (`valueOf`, `toString`, ...):
  * forbidNonWhitelisted never sees them because class-transformer drops them.
@@ -47,6 +63,9 @@ export class StrictValidationPipe extends ValidationPipe {
   }
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (metadata.type === 'body' && hasFastPath(metadata.metatype)) {
+      if (metadata.metatype.acceptsExactly(value)) return value;
+    }
     if (metadata.type === 'body' || metadata.type === 'query') {
       const errors = inheritedKeys(value);
       if (errors.length > 0) {

@@ -91,13 +91,21 @@ interface CompiledApplication {
  */
 const SUBJECTS_AND_VERSIONS: PreparedStatement = {
   name: 'warden_decision_subjects_and_versions',
-  text: `select
+  // Memberships are aggregated for all the users at once: a subquery per user
+  // (hash-joining every group each time) cost four times the rest of the statement.
+  text: `with memberships as (
+      select m.user_id, array_agg(distinct m.group_id) as group_ids,
+             coalesce(array_agg(distinct r) filter (where r is not null), '{}') as group_roles
+        from group_members m join groups g on g.id = m.group_id
+        left join lateral unnest(g.roles) as r on true
+       where m.user_id = any($2::uuid[]) and g.organization_id = $1
+       group by m.user_id)
+    select
     coalesce((select json_agg(json_build_object(
                 'id', u.id, 'status', u.status, 'roles', u.roles,
-                'group_ids', array(select m.group_id from group_members m where m.user_id = u.id),
-                'group_roles', array(select distinct r from group_members m join groups g on g.id = m.group_id
-                                       cross join unnest(g.roles) as r where m.user_id = u.id)))
-                from users u where u.organization_id = $1 and u.id = any($2::uuid[])), '[]') as subjects,
+                'group_ids', coalesce(gm.group_ids, '{}'), 'group_roles', coalesce(gm.group_roles, '{}')))
+                from users u left join memberships gm on gm.user_id = u.id
+               where u.organization_id = $1 and u.id = any($2::uuid[])), '[]') as subjects,
     coalesce((select json_agg(json_build_object('id', a.id, 'policy_version', a.policy_version::text))
                 from applications a where a.organization_id = $1 and a.id = any($3::uuid[])), '[]') as versions`,
 };

@@ -568,6 +568,29 @@ describe('Applications, access policies and decisions', () => {
       await as(p.owner).post(`/api/v1/users/${u4.id}/deactivate`).expect(200);
     });
 
+    it('counts the roles a user holds through a group, and only while they are in it', async () => {
+      const ask = async () =>
+        (
+          await check(p.owner, [one(u5.id, 'write', apps[0]), one(u5.id, 'read', apps[0])]).expect(
+            200,
+          )
+        ).body.results as Array<{ allowed: boolean }>;
+      expect((await ask()).map((result) => result.allowed)).toEqual([false, false]);
+      const developers = (
+        await as(p.owner)
+          .post('/api/v1/groups', { name: 'dec developers', roles: ['developer'] })
+          .expect(201)
+      ).body.id as string;
+      const empty = await createGroup('dec nothing', [u5.id]);
+      await as(p.owner)
+        .post(`/api/v1/groups/${developers}/members`, { userIds: [u5.id] })
+        .expect(200);
+      expect((await ask()).map((result) => result.allowed)).toEqual([true, true]);
+      await as(p.owner).delete(`/api/v1/groups/${developers}/members/${u5.id}`).expect(204);
+      expect((await ask()).map((result) => result.allowed)).toEqual([false, false]);
+      await as(p.owner).delete(`/api/v1/groups/${empty}/members/${u5.id}`).expect(204);
+    });
+
     it('a User may ask only about themselves, and only about applications they can see', async () => {
       const unseen = await check(u5, [one(u5.id, 'read', apps[1])]).expect(200);
       expect(unseen.body.results[0]).toEqual({

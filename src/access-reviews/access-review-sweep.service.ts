@@ -81,6 +81,9 @@ export class AccessReviewSweepService {
         if (await this.remind(candidate.id, candidate.organizationId)) result.reminded += 1;
       }
     }
+    // Idempotent: puts back a recurring series' scheduler that could not be set when it was asked for.
+    for (const latest of await this.campaigns.recurringSeries())
+      await this.campaigns.schedule(latest);
     this.outbox.kick();
     if (result.reminded + result.escalated > 0)
       this.logger.log({ msg: 'Access review sweep', ...result });

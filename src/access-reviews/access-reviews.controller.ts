@@ -137,7 +137,11 @@ export class AccessReviewsController {
     return AccessReviewResponseDto.from(campaign, counts);
   }
 
-  @Can('update', 'AccessReview', 'Move the due date or change the recurrence of an active campaign')
+  @Can(
+    'update',
+    'AccessReview',
+    'Move the due date of an active campaign, or change (or stop) the recurrence on a series’ latest campaign',
+  )
   @Patch(':id')
   @ApiOkResponse({ type: AccessReviewResponseDto })
   async update(

@@ -1,7 +1,7 @@
 import { LockMode } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { InjectQueue } from '@nestjs/bullmq';
-import { HttpStatus, Injectable } from '@nestjs/common';
+import { HttpStatus, Injectable, Logger } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { Application } from '../applications/entities/application.entity';
 import { actorOf, type AuditActor, AuditService } from '../audit/audit.service';
@@ -15,7 +15,7 @@ import { Group } from '../directory/groups/group.entity';
 import { MembershipsService } from '../directory/groups/memberships.service';
 import { RoleCatalogService } from '../directory/roles/role-catalog.service';
 import { User } from '../directory/users/user.entity';
-import { scoped } from '../infra/database/organization-owned.entity';
+import { ACROSS_ORGANIZATIONS, scoped } from '../infra/database/organization-owned.entity';
 import { ACCESS_REVIEW_QUEUE } from '../infra/queue/queues';
 import { campaignReport, type ReportFormat, reportDigest } from './access-review-report';
 import { snapshotStatements } from './access-review-snapshot.sql';
@@ -74,6 +74,8 @@ export type CampaignDefinition = Omit<CreateAccessReviewDto, 'dueAt'> & { dueAt:
  */
 @Injectable()
 export class AccessReviewsService {
+  private readonly logger = new Logger('AccessReviews');
+
   constructor(
     private readonly em: EntityManager,
     private readonly authz: AuthzService,
@@ -100,7 +102,7 @@ export class AccessReviewsService {
       );
     }
     const campaign = await this.start(principal, { ...input, dueAt }, actorOf(principal));
-    if (campaign.recurrence !== null) await this.schedule(campaign);
+    if (campaign.recurrence !== null) await this.scheduleOrDefer(campaign);
     return campaign;
   }
 
@@ -264,7 +266,27 @@ export class AccessReviewsService {
       if (campaign === null || !this.authz.can(principal, 'read', campaign))
         throw campaignNotFound();
       await this.authz.assert(principal, 'update', campaign);
-      if (campaign.status === 'completed') throw immutable();
+      // The recurrence belongs to the series (and is not part of any report):
+      // it is changed on the series' latest campaign, completed or not.
+      if (input.recurrence !== undefined) {
+        const latest = await em.findOne(
+          AccessReview,
+          { seriesId: campaign.seriesId },
+          scoped(principal.organizationId, { orderBy: { startedAt: 'desc' as const } }),
+        );
+        if (latest !== null && latest.id !== campaign.id) {
+          throw new ProblemException(
+            HttpStatus.CONFLICT,
+            `Change the recurrence on the series' latest campaign, ${latest.id}.`,
+            { type: 'conflict' },
+          );
+        }
+      }
+      if (
+        campaign.status === 'completed' &&
+        (input.dueAt !== undefined || input.recurrence === undefined)
+      )
+        throw immutable();
       const changes: Record<string, unknown> = {};
       if (input.dueAt !== undefined) {
         const dueAt = new Date(input.dueAt);
@@ -294,7 +316,7 @@ export class AccessReviewsService {
     });
     if (input.recurrence !== undefined) {
       if (campaign.recurrence === null) await this.unschedule(campaign.seriesId);
-      else await this.schedule(campaign);
+      else await this.scheduleOrDefer(campaign);
     }
     return campaign;
   }
@@ -416,6 +438,32 @@ export class AccessReviewsService {
         data: { organizationId: campaign.organizationId, seriesId: campaign.seriesId },
       },
     );
+  }
+
+  /**
+   * After the commit: a Redis outage must not turn a started campaign into a
+   * 500. The sweep upserts every recurring series' scheduler again, so a
+   * deferred one is in place by its next run.
+   */
+  private async scheduleOrDefer(campaign: AccessReview): Promise<void> {
+    await this.schedule(campaign).catch((error: unknown) =>
+      this.logger.warn(
+        `Recurrence of access review series ${campaign.seriesId} deferred to the next sweep: ${(error as Error).message}`,
+      ),
+    );
+  }
+
+  /** The latest campaign of each recurring series (every organization's). */
+  async recurringSeries(): Promise<AccessReview[]> {
+    const latest = await this.em.getConnection().execute<Array<{ id: string }>>(
+      `select distinct on (series_id) id from access_reviews
+        order by series_id, started_at desc`,
+    );
+    if (latest.length === 0) return [];
+    const campaigns = await this.em
+      .fork()
+      .find(AccessReview, { id: { $in: latest.map((row) => row.id) } }, ACROSS_ORGANIZATIONS);
+    return campaigns.filter((campaign) => campaign.recurrence !== null);
   }
 
   async unschedule(seriesId: string): Promise<void> {

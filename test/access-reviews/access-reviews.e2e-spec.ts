@@ -490,6 +490,12 @@ describe('Access reviews: campaigns, decisions, reminders, evidence', () => {
     expect(seriesId).toBe(created.body.id);
     const scheduler = await queue.getJobScheduler(seriesSchedulerId(seriesId));
     expect(scheduler).toMatchObject({ pattern: '0 6 1 * *', tz: 'UTC' });
+    // A scheduler lost (Redis was down when it was set) is put back by the next sweep.
+    await queue.removeJobScheduler(seriesSchedulerId(seriesId));
+    await runJob(SWEEP_JOB);
+    expect(await queue.getJobScheduler(seriesSchedulerId(seriesId))).toMatchObject({
+      pattern: '0 6 1 * *',
+    });
 
     await advanceDays(30);
     const organizationId = (await as(owner).get('/organization').expect(200)).body.id as string;
@@ -509,7 +515,12 @@ describe('Access reviews: campaigns, decisions, reminders, evidence', () => {
     expect(span(next)).toBe(span(first));
     expect(next.items.total).toBeGreaterThan(0);
 
-    await as(owner).patch(`/access-reviews/${seriesId}`, { recurrence: null }).expect(200);
+    // The series' recurrence is changed on its latest campaign, which the sweep reads.
+    expectProblem(await as(owner).patch(`/access-reviews/${seriesId}`, { recurrence: null }), 409);
+    const latestId = (next as unknown as { id: string }).id;
+    await as(owner).patch(`/access-reviews/${latestId}`, { recurrence: null }).expect(200);
+    expect(await queue.getJobScheduler(seriesSchedulerId(seriesId))).toBeUndefined();
+    await runJob(SWEEP_JOB);
     expect(await queue.getJobScheduler(seriesSchedulerId(seriesId))).toBeUndefined();
   });
   it('reviews an application’s assignees by a reviewer group, least recently active first', async () => {

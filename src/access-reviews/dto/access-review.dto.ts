@@ -133,7 +133,7 @@ export class UpdateAccessReviewDto {
   @MaxLength(35)
   dueAt?: string;
 
-  /** Change or stop (`null`) the recurrence of this campaign's series. */
+  /** Change or stop (`null`) the recurrence of this campaign's series (on the series' latest campaign only). */
   @IsOptional()
   @IsIn([...RECURRENCES])
   @ApiPropertyOptional({ enum: RECURRENCES, nullable: true })

@@ -6,7 +6,7 @@ import { AuthzService } from '../authz/authz.service';
 import { ACCOUNT_HOLDER_ROLE } from '../authz/matrix';
 import type { Principal } from '../authz/principal';
 import { Clock } from '../common/clock/clock';
-import { decodeCursor, encodeCursor } from '../common/pagination/keyset-cursor';
+import { cursorTime, decodeCursor, encodeCursor } from '../common/pagination/keyset-cursor';
 import { ProblemException } from '../common/problem/problem';
 import { toProblem } from '../common/problem/to-problem';
 import { MembershipsService } from '../directory/groups/memberships.service';
@@ -86,8 +86,8 @@ export class AccessReviewDecisionsService {
           ? { $or: [{ lastActivityAt: null, id: { $gt: id } }, { lastActivityAt: { $ne: null } }] }
           : {
               $or: [
-                { lastActivityAt: { $gt: new Date(activity) } },
-                { lastActivityAt: new Date(activity), id: { $gt: id } },
+                { lastActivityAt: { $gt: cursorTime(activity) } },
+                { lastActivityAt: cursorTime(activity), id: { $gt: id } },
               ],
             },
       );

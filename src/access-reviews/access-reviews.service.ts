@@ -9,7 +9,7 @@ import { asSubject, AuthzService } from '../authz/authz.service';
 import { ACCOUNT_HOLDER_ROLE, BASELINE_ROLE } from '../authz/matrix';
 import type { Principal } from '../authz/principal';
 import { Clock } from '../common/clock/clock';
-import { decodeCursor, encodeCursor } from '../common/pagination/keyset-cursor';
+import { cursorTime, decodeCursor, encodeCursor } from '../common/pagination/keyset-cursor';
 import { ProblemException } from '../common/problem/problem';
 import { Group } from '../directory/groups/group.entity';
 import { MembershipsService } from '../directory/groups/memberships.service';
@@ -211,7 +211,7 @@ export class AccessReviewsService {
     if (query.status) filters.push({ status: query.status });
     if (query.cursor) {
       const [startedAt, id] = decodeCursor(query.cursor);
-      const at = new Date(startedAt ?? '');
+      const at = cursorTime(startedAt);
       filters.push({ $or: [{ startedAt: { $lt: at } }, { startedAt: at, id: { $lt: id } }] });
     }
     const rows = await this.em.find(
@@ -257,7 +257,7 @@ export class AccessReviewsService {
     id: string,
     input: UpdateAccessReviewDto,
   ): Promise<AccessReview> {
-    const campaign = await this.em.fork().transactional(async (em) => {
+    const { campaign, recurrenceChanged } = await this.em.fork().transactional(async (em) => {
       const campaign = await em.findOne(
         AccessReview,
         { id },
@@ -304,6 +304,9 @@ export class AccessReviewsService {
         changes.recurrence = { from: campaign.recurrence, to: input.recurrence };
         campaign.recurrence = input.recurrence;
       }
+      const recurrenceChanged = changes.recurrence !== undefined;
+      // Nothing to change: nothing written, nothing audited.
+      if (Object.keys(changes).length === 0) return { campaign, recurrenceChanged };
       await em.flush();
       await this.audit.record(em, {
         organizationId: principal.organizationId,
@@ -312,9 +315,9 @@ export class AccessReviewsService {
         target: { type: 'AccessReview', id: campaign.id },
         changes,
       });
-      return campaign;
+      return { campaign, recurrenceChanged };
     });
-    if (input.recurrence !== undefined) {
+    if (recurrenceChanged) {
       if (campaign.recurrence === null) await this.unschedule(campaign.seriesId);
       else await this.scheduleOrDefer(campaign);
     }

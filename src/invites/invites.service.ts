@@ -23,7 +23,7 @@ import { UserDirectoryService } from '../directory/users/user-directory.service'
 import type { AcceptInviteDto, CreateInviteDto, ListInvitesQueryDto } from './dto/invite.dto';
 import { Invite } from './entities/invite.entity';
 import { INVITE_MAIL_JOB, type InviteMailJob } from './invite-mail-job';
-import { decodeCursor, encodeCursor, invalidCursor } from '../common/pagination/keyset-cursor';
+import { cursorTime, decodeCursor, encodeCursor } from '../common/pagination/keyset-cursor';
 
 const ANY_ORGANIZATION = ACROSS_ORGANIZATIONS;
 
@@ -37,9 +37,7 @@ const gone = (detail: string) => new ProblemException(HttpStatus.GONE, detail);
 /** Invites page newest first: the cursor is the last one's creation time and id. */
 function afterCursor(cursor: string): { createdAt: Date; id: string } {
   const [at, id] = decodeCursor(cursor);
-  const createdAt = new Date(at ?? '');
-  if (Number.isNaN(createdAt.getTime())) throw invalidCursor();
-  return { createdAt, id };
+  return { createdAt: cursorTime(at), id };
 }
 
 /**

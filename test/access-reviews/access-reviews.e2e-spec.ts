@@ -473,6 +473,12 @@ describe('Access reviews: campaigns, decisions, reminders, evidence', () => {
       expect(JSON.stringify(response.body.errors)).toContain(field);
     }
     expect((await as(owner).get('/access-reviews').expect(200)).body.items.length).toBe(before);
+    // A cursor this API did not give out is a 400, not a query error.
+    const forged = Buffer.from(
+      JSON.stringify(['not a time', '00000000-0000-4000-8000-000000000000']),
+    ).toString('base64url');
+    expectProblem(await as(owner).get(`/access-reviews?cursor=${forged}`), 400);
+    expectProblem(await as(owner).get(`/access-reviews/items?cursor=${forged}`), 400);
   });
 
   it('runs a recurring campaign as a job scheduler, starting the next one with the same time to decide', async () => {

@@ -39,3 +39,10 @@ export function invalidCursor(): ProblemException {
     },
   );
 }
+
+/** A cursor's sort value read as a time; a value that is not one is a 400, never a query error. */
+export function cursorTime(value: CursorValue): Date {
+  const time = new Date(value ?? '');
+  if (Number.isNaN(time.getTime())) throw invalidCursor();
+  return time;
+}

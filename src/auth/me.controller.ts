@@ -9,7 +9,7 @@ import { UserResponseDto } from '../directory/users/user-response.dto';
 import { UsersService } from '../users/users.service';
 import { MfaService } from '../mfa/mfa.service';
 import { AuthService } from './auth.service';
-import { ChangePasswordDto, UpdateMeDto } from './dto/auth.dto';
+import { ChangePasswordDto, MeResponseDto, UpdateMeDto } from './dto/auth.dto';
 
 @ApiTags('Authentication')
 @Controller('me')
@@ -25,7 +25,8 @@ export class MeController {
     'The caller: profile, organization, roles, groups and effective permissions (CASL rules)',
   )
   @Get()
-  async me(@CurrentPrincipal() principal: Principal) {
+  @ApiOkResponse({ type: MeResponseDto })
+  async me(@CurrentPrincipal() principal: Principal): Promise<MeResponseDto> {
     const user = await this.directory.findVisible(principal, selfOf(principal));
     const organization = await this.directory.organization(principal.organizationId);
     const factors = await this.mfa.factorsOf(principal.organizationId, user.id);

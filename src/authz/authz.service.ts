@@ -47,6 +47,20 @@ export class AuthzService {
   }
 
   /**
+   * Whether the caller may grant this role: `assign` on it and, by rule 1,
+   * every one of its permissions their own. What clients offer in a role picker.
+   */
+  canGrant(principal: Principal, key: string, permissions: readonly Permission[]): boolean {
+    return (
+      this.can(
+        principal,
+        'assign',
+        asSubject('Role', { organizationId: principal.organizationId, key }),
+      ) && coversAll(principal.permissions, permissions)
+    );
+  }
+
+  /**
    * Rule 1, no privilege escalation: throws 403 unless every permission of
    * every granted role is also the caller's.
    */

@@ -23,11 +23,11 @@ import { Can } from '../authz/can.decorator';
 import { CurrentPrincipal } from '../authz/current-principal.decorator';
 import { matrixCsv, matrixGrid, type MatrixRow } from '../authz/matrix-grid';
 import type { Principal } from '../authz/principal';
-import { CreateRoleDto, RoleResponseDto, UpdateRoleDto } from './dto/role.dto';
+import { CreateRoleDto, RoleListItemDto, RoleResponseDto, UpdateRoleDto } from './dto/role.dto';
 import { RolesService } from './roles.service';
 
 @ApiTags('Roles')
-@ApiExtraModels(RoleResponseDto)
+@ApiExtraModels(RoleResponseDto, RoleListItemDto)
 @Controller('roles')
 export class RolesController {
   constructor(private readonly roles: RolesService) {}
@@ -35,9 +35,9 @@ export class RolesController {
   @Can('read', 'Role', 'Built-in and custom roles the caller may see (not paginated)')
   @Get()
   @ApiOkResponse({
-    schema: { type: 'array', maxItems: 1000, items: { $ref: getSchemaPath(RoleResponseDto) } },
+    schema: { type: 'array', maxItems: 1000, items: { $ref: getSchemaPath(RoleListItemDto) } },
   })
-  list(@CurrentPrincipal() principal: Principal): Promise<RoleResponseDto[]> {
+  list(@CurrentPrincipal() principal: Principal): Promise<RoleListItemDto[]> {
     return this.roles.list(principal);
   }
 

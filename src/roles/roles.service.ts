@@ -35,12 +35,18 @@ export class RolesService {
     return this.catalogs.catalog(organizationId);
   }
 
-  /** Roles the caller may read: all of them, or only the ones they hold. */
-  async list(principal: Principal): Promise<RoleDefinition[]> {
+  /**
+   * Roles the caller may read (all of them, or only the ones they hold), each
+   * with whether the caller may grant it.
+   */
+  async list(principal: Principal): Promise<Array<RoleDefinition & { grantable: boolean }>> {
     const catalog = await this.catalog(principal.organizationId);
-    return catalog.roles.filter((role) =>
-      this.authz.can(principal, 'read', this.asRoleSubject(principal, role.key)),
-    );
+    return catalog.roles
+      .filter((role) => this.authz.can(principal, 'read', this.asRoleSubject(principal, role.key)))
+      .map((role) => ({
+        ...role,
+        grantable: this.authz.canGrant(principal, role.key, role.permissions),
+      }));
   }
 
   /** The matrix shows every role, so it needs read on every role, not only on one's own. */

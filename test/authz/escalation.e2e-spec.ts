@@ -55,6 +55,26 @@ describe('Rules on top of the matrix', () => {
       expect(response.body.roles).toEqual([role]);
     });
 
+    it('GET /roles marks exactly the roles the caller can grant', async () => {
+      const grantable = async (caller: SignedIn) => {
+        const response = await t.http.get('/api/v1/roles').set('authorization', caller.auth);
+        expect(response.status).toBe(200);
+        const roles = response.body as Array<{ key: string; grantable: boolean }>;
+        return roles.filter((role) => role.grantable).map((role) => role.key);
+      };
+      expect((await grantable(p.it_admin)).sort()).toEqual(
+        ['compliance', 'developer', 'governance', 'it_admin', 'security', 'user'].sort(),
+      );
+      expect(await grantable(p.owner)).toContain('owner');
+      expect(await grantable(p.security)).not.toContain('it_admin');
+      expect(await grantable(p.security)).toContain('governance');
+      // The flag and the refusal come from one rule: what is not offered is refused.
+      const target = await createUser(t, p.owner, ['user']);
+      const offered = await grantable(p.developer);
+      expect(offered).not.toContain('governance');
+      expectProblem(await setRoles(p.developer, target.id, ['governance']), 403);
+    });
+
     it('refuses creating a user with a role above the caller', async () => {
       const response = await t.http
         .post('/api/v1/users')

@@ -181,3 +181,78 @@ export class PasskeySignInDto {
   @IsObject()
   webauthn!: Record<string, unknown>;
 }
+
+/** One CASL rule as the ability holds it (conditions already bound to the caller). */
+export class AbilityRuleDto {
+  @ApiProperty({
+    oneOf: [
+      { type: 'string', maxLength: 50 },
+      { type: 'array', items: { type: 'string', maxLength: 50 }, maxItems: 20 },
+    ],
+  })
+  action!: string | string[];
+
+  @ApiProperty({
+    oneOf: [
+      { type: 'string', maxLength: 50 },
+      { type: 'array', items: { type: 'string', maxLength: 50 }, maxItems: 20 },
+    ],
+  })
+  subject!: string | string[];
+
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true })
+  conditions?: Record<string, unknown>;
+
+  @ApiPropertyOptional({ type: 'array', items: { type: 'string', maxLength: 100 }, maxItems: 50 })
+  fields?: string | string[];
+
+  @ApiPropertyOptional()
+  inverted?: boolean;
+
+  @ApiPropertyOptional({ maxLength: 500 })
+  reason?: string;
+}
+
+class MfaFactorSummaryDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ enum: ['totp', 'webauthn'] }) type!: 'totp' | 'webauthn';
+  @ApiProperty({ maxLength: 100 }) name!: string;
+}
+
+class MeMfaDto {
+  @ApiProperty() enrolled!: boolean;
+  @ApiProperty({ type: [MfaFactorSummaryDto], maxItems: 20 }) factors!: MfaFactorSummaryDto[];
+}
+
+class MeOrganizationDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ maxLength: 63 }) slug!: string;
+  @ApiProperty({ maxLength: 200 }) name!: string;
+}
+
+export class MeResponseDto {
+  @ApiProperty({ type: UserResponseDto }) user!: UserResponseDto;
+  @ApiProperty({ type: MeMfaDto }) mfa!: MeMfaDto;
+  @ApiProperty({ type: MeOrganizationDto }) organization!: MeOrganizationDto;
+  @ApiProperty({
+    description: 'Role keys in effect: held directly or through a group.',
+    type: 'array',
+    items: { type: 'string', maxLength: 64 },
+    maxItems: 100,
+  })
+  roles!: string[];
+  @ApiProperty({
+    description: 'Ids of the groups the caller belongs to.',
+    type: 'array',
+    items: { type: 'string', format: 'uuid' },
+    maxItems: 1000,
+  })
+  groups!: string[];
+  @ApiProperty({
+    description:
+      'The caller’s effective permissions as CASL rules: a client evaluates them to show only what the caller may do; the API stays the authority.',
+    type: [AbilityRuleDto],
+    maxItems: 1000,
+  })
+  permissions!: AbilityRuleDto[];
+}

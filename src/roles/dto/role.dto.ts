@@ -92,3 +92,11 @@ export class RoleResponseDto {
   @ApiProperty() builtIn!: boolean;
   @ApiProperty({ type: [PermissionDto], maxItems: 200 }) permissions!: PermissionDto[];
 }
+
+export class RoleListItemDto extends RoleResponseDto {
+  @ApiProperty({
+    description:
+      'Whether the caller may grant this role: assign on it, and every one of its permissions their own.',
+  })
+  grantable!: boolean;
+}

@@ -9,6 +9,11 @@ cd "$(dirname "$0")/.."
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 cp package.json package-lock.json "$scratch/"
+# Workspaces (the console) resolve from their own package.json.
+for workspace in $(node -p 'require("./package.json").workspaces?.join(" ") ?? ""'); do
+  mkdir -p "$scratch/$workspace"
+  cp "$workspace/package.json" "$scratch/$workspace/"
+done
 (cd "$scratch" && npm install --package-lock-only --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null)
 if ! diff -q package-lock.json "$scratch/package-lock.json" >/dev/null; then
   echo "package-lock.json is out of date with package.json (or lacks another platform's packages):"

@@ -19,6 +19,7 @@ import { MetricsService } from './metrics/metrics.service';
 import { runInRequestScope } from './infra/database/request-scope';
 import { SSO_CALLBACK_ROUTE } from './sso/sso-auth.controller';
 import { buildOpenApiDocument } from './openapi';
+import { defaultConsoleDirectory, registerConsole } from './console/console-routes';
 
 /**
  * Every API route is /api/v<version>/...; probes and metrics stay at the root,
@@ -116,6 +117,8 @@ export async function createApp(
       exposedHeaders: ['X-Request-Id', 'Retry-After'],
     });
   }
+
+  await registerConsole(fastify, defaultConsoleDirectory());
 
   configureRouting(app);
   app.useGlobalPipes(new StrictValidationPipe());

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { ConfigError, loadConfig } from '../config/app-config';
 import { createApp } from './app.setup';
+import { CONSOLE_PATH } from './console/console-routes';
 import { startDevServices } from './infra/dev-services/dev-services';
 import { onShutdownSignal } from './shutdown';
 
@@ -16,6 +17,7 @@ async function main(): Promise<void> {
   await app.listen({ port: config.port, host: config.host });
   const base = config.publicUrl;
   logger.log(`Warden API listening on ${base}/api/v1`);
+  logger.log(`Admin console: ${base}${CONSOLE_PATH}/`);
   logger.log(
     `OpenAPI document: ${base}/openapi.json${config.docsEnabled ? ` · Swagger UI: ${base}/docs` : ''}`,
   );

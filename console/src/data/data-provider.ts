@@ -1,0 +1,178 @@
+import type {
+  CreateParams,
+  DataProvider,
+  DeleteParams,
+  GetListParams,
+  GetManyParams,
+  GetOneParams,
+  Identifier,
+  RaRecord,
+  UpdateParams,
+} from 'react-admin';
+import { api, unwrap, type Schemas } from '../api/client';
+import type { paths } from '../api/schema';
+import { forgetPages, readPage } from './cursor-pages';
+
+type User = Schemas['UserResponseDto'];
+type UserSort = NonNullable<paths['/api/v1/users']['get']['parameters']['query']>['sort'];
+
+const USER_SORTS = new Set(['createdAt', 'username', 'lastLoginAt']);
+
+function listKey(resource: string, params: GetListParams): string {
+  return `${resource}:${JSON.stringify([params.filter, params.sort, params.pagination?.perPage])}`;
+}
+
+function userSort(params: GetListParams): UserSort {
+  const requested = params.sort?.field ?? '';
+  const field = USER_SORTS.has(requested) ? requested : 'createdAt';
+  return (params.sort?.order === 'ASC' ? field : `-${field}`) as UserSort;
+}
+
+/** Only the fields the API's PATCH takes, and only those that changed. */
+function changedProfile(data: Partial<User>, previous: Partial<User>) {
+  const patch: Schemas['UpdateUserDto'] = {};
+  for (const field of ['username', 'email', 'displayName'] as const) {
+    const value = data[field];
+    // The API cannot clear these fields: an emptied input leaves them as they are.
+    if (typeof value === 'string' && value !== '' && value !== previous[field])
+      patch[field] = value;
+  }
+  return patch;
+}
+
+const sameRoles = (a: readonly string[] = [], b: readonly string[] = []) =>
+  a.length === b.length && a.every((role) => b.includes(role));
+
+const provider = {
+  async getList(resource: string, params: GetListParams) {
+    switch (resource) {
+      case 'users': {
+        const filter = params.filter as Record<string, string | undefined>;
+        return readPage(listKey(resource, params), params.pagination?.page ?? 1, async (cursor) =>
+          unwrap(
+            await api.GET('/api/v1/users', {
+              params: {
+                query: {
+                  q: filter.q || undefined,
+                  role: filter.role || undefined,
+                  status: (filter.status || undefined) as User['status'] | undefined,
+                  groupId: filter.groupId || undefined,
+                  sort: userSort(params),
+                  limit: params.pagination?.perPage ?? 25,
+                  cursor,
+                },
+              },
+            }),
+          ),
+        );
+      }
+      case 'groups': {
+        const { items } = unwrap(await api.GET('/api/v1/groups'));
+        return { data: items, total: items.length };
+      }
+      case 'roles': {
+        const roles = unwrap(await api.GET('/api/v1/roles'));
+        return { data: roles.map((role) => ({ ...role, id: role.key })), total: roles.length };
+      }
+      default:
+        throw new Error(`The console has no list of ${resource}.`);
+    }
+  },
+
+  async getOne(resource: string, params: GetOneParams) {
+    switch (resource) {
+      case 'users': {
+        const path = { id: String(params.id) };
+        return { data: unwrap(await api.GET('/api/v1/users/{id}', { params: { path } })) };
+      }
+      case 'groups': {
+        const path = { id: String(params.id) };
+        return { data: unwrap(await api.GET('/api/v1/groups/{id}', { params: { path } })) };
+      }
+      default:
+        throw new Error(`The console cannot read one of ${resource}.`);
+    }
+  },
+
+  async getMany(resource: string, params: GetManyParams) {
+    const records = await Promise.all(
+      params.ids.map(async (id: Identifier): Promise<RaRecord> => {
+        const { data } = await provider.getOne(resource, { id });
+        return data;
+      }),
+    );
+    return { data: records };
+  },
+
+  getManyReference(): Promise<never> {
+    return Promise.reject(new Error('Not used by the console.'));
+  },
+
+  async create(resource: string, params: CreateParams) {
+    if (resource !== 'users') throw new Error(`The console cannot create ${resource}.`);
+    const input = params.data as Schemas['CreateUserDto'];
+    const created = unwrap(
+      await api.POST('/api/v1/users', {
+        body: {
+          username: input.username,
+          email: input.email || undefined,
+          displayName: input.displayName || undefined,
+          password: input.password,
+          roles: input.roles?.length ? input.roles : undefined,
+          groupIds: input.groupIds?.length ? input.groupIds : undefined,
+        },
+      }),
+    );
+    forgetPages(resource);
+    return { data: created as unknown as RaRecord };
+  },
+
+  async update(resource: string, params: UpdateParams) {
+    if (resource !== 'users') throw new Error(`The console cannot change ${resource}.`);
+    const path = { id: String(params.id) };
+    const data = params.data as Partial<User>;
+    const previous = params.previousData as Partial<User>;
+    let user = previous as User;
+    const patch = changedProfile(data, previous);
+    if (Object.keys(patch).length > 0) {
+      user = unwrap(await api.PATCH('/api/v1/users/{id}', { params: { path }, body: patch }));
+    }
+    if (data.roles !== undefined && !sameRoles(data.roles, previous.roles)) {
+      user = unwrap(
+        await api.PUT('/api/v1/users/{id}/roles', {
+          params: { path },
+          body: { roles: data.roles },
+        }),
+      );
+    }
+    return { data: user as unknown as RaRecord };
+  },
+
+  updateMany(): Promise<never> {
+    return Promise.reject(new Error('Bulk changes go through the bulk actions.'));
+  },
+
+  async delete(resource: string, params: DeleteParams) {
+    if (resource !== 'users') throw new Error(`The console cannot delete ${resource}.`);
+    const transferOwnershipTo = (params.meta as { transferOwnershipTo?: string } | undefined)
+      ?.transferOwnershipTo;
+    unwrap(
+      await api.DELETE('/api/v1/users/{id}', {
+        params: { path: { id: String(params.id) }, query: { transferOwnershipTo } },
+      }),
+    );
+    forgetPages(resource);
+    return { data: params.previousData as RaRecord };
+  },
+
+  deleteMany(): Promise<never> {
+    return Promise.reject(new Error('Bulk deletion goes through the bulk actions.'));
+  },
+};
+
+/**
+ * react-admin types its provider generically over the record type each page
+ * asks for; the methods above answer with the API's own (generated) types, so
+ * the one cast is here.
+ */
+export const dataProvider = provider as unknown as DataProvider;

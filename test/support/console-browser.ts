@@ -1,0 +1,110 @@
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { defaultConsoleDirectory } from '../../src/console/console-routes';
+
+/** Debian's Chromium (`.ci/run` installs it); Playwright's own browser downloads cannot work here. */
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+const CHROMIUM_FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+
+/** Where the browser tests put their screenshots; `CONSOLE_SCREENSHOTS=docs/screenshots` refreshes the README's. */
+export const SCREENSHOT_DIR =
+  process.env.CONSOLE_SCREENSHOTS ?? join(tmpdir(), 'warden-console-screenshots');
+
+export async function launchChromium(): Promise<Browser> {
+  if (!existsSync(join(defaultConsoleDirectory(), 'index.html'))) {
+    throw new Error(
+      'The console is not built: run `npm run build:console` (npm test does it first).',
+    );
+  }
+  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_FLAGS });
+}
+
+export interface ConsoleTab {
+  context: BrowserContext;
+  page: Page;
+  /** Anything the page logged as an error: CSP refusals, uncaught exceptions, failed loads. */
+  problems: string[];
+}
+
+/** A fresh browser profile (nothing shared with another tab) on the console at `path`. */
+export async function openConsole(
+  browser: Browser,
+  baseUrl: string,
+  path = '/console/',
+  viewport = { width: 1280, height: 800 },
+): Promise<ConsoleTab> {
+  const context = await browser.newContext({ viewport, acceptDownloads: true });
+  // A step that waits longer than this has failed; Jest's own timeout would hide which one.
+  context.setDefaultTimeout(10_000);
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.push(message.text());
+  });
+  page.on('pageerror', (error) => problems.push(`uncaught: ${error.message}`));
+  await page.goto(`${baseUrl}${path}`);
+  return { context, page, problems };
+}
+
+export async function signInThroughConsole(
+  page: Page,
+  credentials: { organization: string; username: string; password: string },
+): Promise<void> {
+  await page.getByLabel('Organization').fill(credentials.organization);
+  await page.getByLabel('Username or email').fill(credentials.username);
+  await page.getByLabel('Password').fill(credentials.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: Array<{ target: unknown[] }>;
+}
+
+/**
+ * axe-core's WCAG 2 A/AA rules on the page as it is now; returns the serious
+ * and critical violations (rule, help, where). Injected through the DevTools
+ * protocol, so the page's CSP stays as strict as it is for people.
+ */
+export async function seriousAccessibilityViolations(page: Page): Promise<string[]> {
+  await page.evaluate(axeSource);
+  const violations = await page.evaluate(async () => {
+    const axe = (
+      window as unknown as {
+        axe: { run: (...args: unknown[]) => Promise<{ violations: unknown[] }> };
+      }
+    ).axe;
+    const result = await axe.run(document, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+    });
+    return result.violations;
+  });
+  return (violations as AxeViolation[])
+    .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
+    .map(
+      (violation) =>
+        `${violation.id} (${violation.impact}): ${violation.help} at ${JSON.stringify(violation.nodes.slice(0, 3).map((node) => node.target))}`,
+    );
+}
+
+export async function screenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  const path = join(SCREENSHOT_DIR, `${name}.png`);
+  await page.screenshot({ path });
+  return path;
+}

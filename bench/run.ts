@@ -10,6 +10,7 @@
  */
 import autocannon from 'autocannon';
 import { type ChildProcess, fork, spawn } from 'node:child_process';
+import { measureConsole } from './console';
 import { createWriteStream, readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { request } from 'node:http';
@@ -721,6 +722,29 @@ async function main(): Promise<void> {
     `requests answered in ${fmt(accepted, 1)} s (p99 ${fmt(invites.p99)} ms), ${invites.failures} failed`,
     '',
     target(lastMail, 10, 'most', 0, ' s'),
+  );
+
+  const consoleFigures = await measureConsole({
+    baseUrl: API,
+    organization: 'default',
+    login: 'owner',
+    password: OWNER_PASSWORD,
+  });
+  const usersPage = [...consoleFigures.usersFirstPageMs].sort((a, b) => a - b);
+  const usersPageMedian = usersPage[Math.floor(usersPage.length / 2)] ?? Number.NaN;
+  add(
+    'console: initial JavaScript (compressed, as served)',
+    `${fmt(consoleFigures.initialScriptBytes / 1000, 1)} kB`,
+    `${consoleFigures.initialScripts} file(s) before sign-in`,
+    '',
+    target(consoleFigures.initialScriptBytes / 1000, 350, 'most', 0, ' kB'),
+  );
+  add(
+    `console: users screen first page at ${fmt(USERS)} users (Chromium)`,
+    `${fmt(usersPageMedian)} ms`,
+    `median of ${usersPage.length} (${usersPage.map((ms) => fmt(ms)).join(', ')} ms); sign-in click to first page ${fmt(consoleFigures.signInToUsersMs)} ms`,
+    '',
+    target(usersPageMedian / 1000, 1, 'most', 2, ' s'),
   );
 
   bare.kill('SIGTERM');

@@ -350,7 +350,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       ttlHours: read.int('INVITE_TTL_HOURS', 168, 1, 24 * 90),
       acceptUrl:
         read.url('INVITE_ACCEPT_URL', ['http', 'https']) ??
-        `${read.url('PUBLIC_URL', ['http', 'https']) ?? `http://localhost:${port}`}/accept-invite`,
+        `${read.url('PUBLIC_URL', ['http', 'https']) ?? `http://localhost:${port}`}/console/accept-invite`,
     },
     mail: {
       maxAttempts: read.int('MAIL_MAX_ATTEMPTS', 8, 1, 100),

@@ -1,13 +1,38 @@
+import { lazy } from 'react';
+import { ThemeProvider, createTheme } from '@mui/material/styles';
+import CssBaseline from '@mui/material/CssBaseline';
 import { Admin, defaultTheme, Resource, type RaThemeOptions } from 'react-admin';
-import { BrowserRouter } from 'react-router-dom';
+import { BrowserRouter, Route, Routes } from 'react-router-dom';
+import GroupsIcon from '@mui/icons-material/Groups';
+import HistoryIcon from '@mui/icons-material/History';
+import MailIcon from '@mui/icons-material/MailOutlined';
 import PeopleIcon from '@mui/icons-material/People';
 import { authProvider } from './auth/auth-provider';
 import { LoginPage } from './auth/LoginPage';
 import { ConsoleLayout } from './layout/ConsoleLayout';
 import { dataProvider } from './data/data-provider';
-import { UserCreate } from './users/UserCreate';
-import { UserEdit } from './users/UserEdit';
-import { UserList } from './users/UserList';
+
+// Screens load when first opened: the first page downloads react-admin and the
+// sign-in form, not every screen of the console.
+const UserList = lazy(() => import('./users/UserList').then((m) => ({ default: m.UserList })));
+const UserCreate = lazy(() =>
+  import('./users/UserCreate').then((m) => ({ default: m.UserCreate })),
+);
+const UserEdit = lazy(() => import('./users/UserEdit').then((m) => ({ default: m.UserEdit })));
+const groups = () => import('./groups/GroupScreens');
+const GroupList = lazy(() => groups().then((m) => ({ default: m.GroupList })));
+const GroupShow = lazy(() => groups().then((m) => ({ default: m.GroupShow })));
+const GroupCreate = lazy(() => groups().then((m) => ({ default: m.GroupCreate })));
+const GroupEdit = lazy(() => groups().then((m) => ({ default: m.GroupEdit })));
+const AuditList = lazy(() =>
+  import('./audit/AuditScreens').then((m) => ({ default: m.AuditList })),
+);
+const invites = () => import('./invites/InviteScreens');
+const InviteList = lazy(() => invites().then((m) => ({ default: m.InviteList })));
+const InviteCreate = lazy(() => invites().then((m) => ({ default: m.InviteCreate })));
+const AcceptInvitePage = lazy(() =>
+  import('./invites/AcceptInvitePage').then((m) => ({ default: m.AcceptInvitePage })),
+);
 
 /**
  * react-admin's default theme with darker blues: its light primary tints (the
@@ -27,27 +52,67 @@ export function App() {
   // Real paths under /console (the API serves the page for each), not react-admin's default hash routes.
   return (
     <BrowserRouter basename="/console">
-      <Admin
-        title="Warden"
-        authProvider={authProvider}
-        dataProvider={dataProvider}
-        loginPage={LoginPage}
-        theme={theme}
-        layout={ConsoleLayout}
-        requireAuth
-        disableTelemetry
-      >
-        <Resource
-          name="users"
-          list={UserList}
-          create={UserCreate}
-          edit={UserEdit}
-          icon={PeopleIcon}
-          recordRepresentation="username"
+      <Routes>
+        {/* Public: where an invite mail's link lands, before the person has an account. */}
+        <Route
+          path="/accept-invite"
+          element={
+            <ThemeProvider theme={createTheme(theme)}>
+              <CssBaseline />
+              <AcceptInvitePage />
+            </ThemeProvider>
+          }
         />
-        <Resource name="groups" recordRepresentation="name" />
-        <Resource name="roles" recordRepresentation="name" />
-      </Admin>
+        <Route path="/*" element={<Console />} />
+      </Routes>
     </BrowserRouter>
+  );
+}
+
+/** Everything else needs a signed-in person: react-admin checks before any screen asks the API. */
+function Console() {
+  return (
+    <Admin
+      title="Warden"
+      authProvider={authProvider}
+      dataProvider={dataProvider}
+      loginPage={LoginPage}
+      requireAuth
+      theme={theme}
+      layout={ConsoleLayout}
+      disableTelemetry
+    >
+      <Resource
+        name="users"
+        list={UserList}
+        create={UserCreate}
+        edit={UserEdit}
+        icon={PeopleIcon}
+        recordRepresentation="username"
+      />
+      <Resource
+        name="groups"
+        list={GroupList}
+        show={GroupShow}
+        create={GroupCreate}
+        edit={GroupEdit}
+        icon={GroupsIcon}
+        recordRepresentation="name"
+      />
+      <Resource
+        name="invites"
+        list={InviteList}
+        create={InviteCreate}
+        icon={MailIcon}
+        recordRepresentation="email"
+      />
+      <Resource
+        name="audit"
+        list={AuditList}
+        icon={HistoryIcon}
+        options={{ label: 'Audit trail' }}
+      />
+      <Resource name="roles" recordRepresentation="name" />
+    </Admin>
   );
 }

@@ -66,6 +66,8 @@ export async function registerConsole(fastify: FastifyInstance, directory: strin
       // Routes for the files present at start-up, nothing else: no path ever reaches the disk.
       wildcard: false,
       index: false,
+      // The build writes .br and .gz beside each asset (console/scripts/precompress.mjs).
+      preCompressed: true,
       immutable: true,
       maxAge: '365d',
     });

@@ -33,10 +33,17 @@ describe('Console serving', () => {
   it('serves hashed assets for a year, and a missing one as a 404 problem', async () => {
     const page = await t.http.get('/console/');
     const script = /src="(\/console\/assets\/[^"]+\.js)"/.exec(page.text)?.[1] ?? 'no script tag';
-    const asset = await t.http.get(script);
+    const asset = await t.http.get(script).set('accept-encoding', 'identity');
     expect(asset.status).toBe(200);
     expect(asset.headers['content-type']).toMatch(/javascript/);
     expect(asset.headers['cache-control']).toContain('immutable');
+    expect(asset.headers['content-encoding']).toBeUndefined();
+    // Compressed at build time, served as the browser accepts it.
+    const brotli = await t.http.get(script).set('accept-encoding', 'br, gzip');
+    expect(brotli.headers['content-encoding']).toBe('br');
+    expect(Number(brotli.headers['content-length'])).toBeLessThan(
+      Number(asset.headers['content-length']) / 2,
+    );
 
     const missing = await t.http.get('/console/assets/index-gone.js');
     expect(missing.status).toBe(404);

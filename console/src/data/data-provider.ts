@@ -11,6 +11,7 @@ import type {
 } from 'react-admin';
 import { api, unwrap, type Schemas } from '../api/client';
 import type { paths } from '../api/schema';
+import { auditQuery, type AuditFilter } from '../audit/audit-query';
 import { forgetPages, readPage } from './cursor-pages';
 
 type User = Schemas['UserResponseDto'];
@@ -66,6 +67,32 @@ const provider = {
           ),
         );
       }
+      case 'invites': {
+        const filter = params.filter as { status?: Schemas['InviteResponseDto']['status'] };
+        return readPage(listKey(resource, params), params.pagination?.page ?? 1, async (cursor) =>
+          unwrap(
+            await api.GET('/api/v1/invites', {
+              params: {
+                query: {
+                  status: filter.status || undefined,
+                  limit: params.pagination?.perPage ?? 25,
+                  cursor,
+                },
+              },
+            }),
+          ),
+        );
+      }
+      case 'audit': {
+        const query = auditQuery(params.filter as AuditFilter);
+        return readPage(listKey(resource, params), params.pagination?.page ?? 1, async (cursor) =>
+          unwrap(
+            await api.GET('/api/v1/audit-events', {
+              params: { query: { ...query, limit: params.pagination?.perPage ?? 50, cursor } },
+            }),
+          ),
+        );
+      }
       case 'groups': {
         const { items } = unwrap(await api.GET('/api/v1/groups'));
         return { data: items, total: items.length };
@@ -109,6 +136,27 @@ const provider = {
   },
 
   async create(resource: string, params: CreateParams) {
+    if (resource === 'invites') {
+      const input = params.data as Schemas['CreateInviteDto'];
+      const body: Schemas['CreateInviteDto'] = {
+        email: input.email,
+        displayName: input.displayName || undefined,
+        roles: input.roles,
+        groupIds: input.groupIds?.length ? input.groupIds : undefined,
+      };
+      const created = unwrap(await api.POST('/api/v1/invites', { body }));
+      forgetPages(resource);
+      return { data: created };
+    }
+    if (resource === 'groups') {
+      const input = params.data as Schemas['CreateGroupDto'];
+      const body: Schemas['CreateGroupDto'] = {
+        name: input.name,
+        description: input.description || undefined,
+        roles: input.roles,
+      };
+      return { data: unwrap(await api.POST('/api/v1/groups', { body })) };
+    }
     if (resource !== 'users') throw new Error(`The console cannot create ${resource}.`);
     const input = params.data as Schemas['CreateUserDto'];
     const created = unwrap(
@@ -128,6 +176,16 @@ const provider = {
   },
 
   async update(resource: string, params: UpdateParams) {
+    if (resource === 'groups') {
+      const input = params.data as Schemas['UpdateGroupDto'];
+      const body: Schemas['UpdateGroupDto'] = {
+        name: input.name,
+        description: input.description ?? undefined,
+        roles: input.roles,
+      };
+      const path = { id: String(params.id) };
+      return { data: unwrap(await api.PATCH('/api/v1/groups/{id}', { params: { path }, body })) };
+    }
     if (resource !== 'users') throw new Error(`The console cannot change ${resource}.`);
     const path = { id: String(params.id) };
     const data = params.data as Partial<User>;
@@ -153,6 +211,11 @@ const provider = {
   },
 
   async delete(resource: string, params: DeleteParams) {
+    if (resource === 'groups') {
+      const path = { id: String(params.id) };
+      unwrap(await api.DELETE('/api/v1/groups/{id}', { params: { path } }));
+      return { data: params.previousData as RaRecord };
+    }
     if (resource !== 'users') throw new Error(`The console cannot delete ${resource}.`);
     const transferOwnershipTo = (params.meta as { transferOwnershipTo?: string } | undefined)
       ?.transferOwnershipTo;

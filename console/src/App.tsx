@@ -3,7 +3,9 @@ import { ThemeProvider, createTheme } from '@mui/material/styles';
 import CssBaseline from '@mui/material/CssBaseline';
 import { Admin, defaultTheme, Resource, type RaThemeOptions } from 'react-admin';
 import { BrowserRouter, Route, Routes } from 'react-router-dom';
+import DevicesIcon from '@mui/icons-material/Devices';
 import GroupsIcon from '@mui/icons-material/Groups';
+import KeyIcon from '@mui/icons-material/VpnKey';
 import HistoryIcon from '@mui/icons-material/History';
 import MailIcon from '@mui/icons-material/MailOutlined';
 import PeopleIcon from '@mui/icons-material/People';
@@ -26,6 +28,12 @@ const GroupCreate = lazy(() => groups().then((m) => ({ default: m.GroupCreate })
 const GroupEdit = lazy(() => groups().then((m) => ({ default: m.GroupEdit })));
 const AuditList = lazy(() =>
   import('./audit/AuditScreens').then((m) => ({ default: m.AuditList })),
+);
+const SessionList = lazy(() =>
+  import('./sessions/SessionList').then((m) => ({ default: m.SessionList })),
+);
+const ApiKeyList = lazy(() =>
+  import('./api-keys/ApiKeyScreens').then((m) => ({ default: m.ApiKeyList })),
 );
 const invites = () => import('./invites/InviteScreens');
 const InviteList = lazy(() => invites().then((m) => ({ default: m.InviteList })));
@@ -106,6 +114,8 @@ function Console() {
         icon={MailIcon}
         recordRepresentation="email"
       />
+      <Resource name="sessions" list={SessionList} icon={DevicesIcon} />
+      <Resource name="api-keys" list={ApiKeyList} icon={KeyIcon} options={{ label: 'API keys' }} />
       <Resource
         name="audit"
         list={AuditList}

@@ -93,6 +93,21 @@ const provider = {
           ),
         );
       }
+      case 'sessions': {
+        const filter = params.filter as { userId?: string; active?: boolean };
+        const query = {
+          userId: filter.userId || undefined,
+          status: filter.active ? ('active' as const) : undefined,
+        };
+        const { items } = unwrap(await api.GET('/api/v1/sessions', { params: { query } }));
+        return { data: items, total: items.length };
+      }
+      case 'api-keys': {
+        const filter = params.filter as { type?: 'personal' | 'system' };
+        const query = { type: filter.type || undefined };
+        const { items } = unwrap(await api.GET('/api/v1/api-keys', { params: { query } }));
+        return { data: items, total: items.length };
+      }
       case 'groups': {
         const { items } = unwrap(await api.GET('/api/v1/groups'));
         return { data: items, total: items.length };

@@ -128,6 +128,33 @@ describe('Console: users', () => {
     await context.close();
   }, 90_000);
 
+  it('works in a narrow window: the menu folds away, people stay readable and reachable', async () => {
+    const tab = await openConsole(browser, t.baseUrl, '/console/users', {
+      width: 400,
+      height: 800,
+    });
+    await signInThroughConsole(tab.page, {
+      organization: organization(),
+      username: 'owner',
+      password: BOOTSTRAP_PASSWORD,
+    });
+    await row(tab.page, 'owner').waitFor();
+    // The sidebar is a drawer behind the menu button, not a column beside the list.
+    await expect(tab.page.getByRole('menuitem', { name: 'Groups' }).isVisible()).resolves.toBe(
+      false,
+    );
+    await tab.page
+      .getByRole('button', { name: /open menu|menu/i })
+      .first()
+      .click();
+    await tab.page.getByRole('menuitem', { name: 'Groups' }).click();
+    await tab.page.waitForURL('**/console/groups');
+    await expectAccessible(tab.page);
+    await screenshot(tab.page, 'narrow-groups');
+    expect(tab.problems).toEqual([]);
+    await tab.context.close();
+  }, 90_000);
+
   it('a promotion applies on the promoted person’s next request', async () => {
     const grace = await createUser(t, owner, ['user'], { username: 'grace' });
     const tab = await openConsole(browser, t.baseUrl, '/console/users');

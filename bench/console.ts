@@ -1,4 +1,5 @@
-import { chromium, type Page } from 'playwright-core';
+import type { Page, Response } from 'playwright-core';
+import { launchChromiumOnly } from '../test/support/console-browser';
 
 /**
  * The console's figures, in Debian's Chromium against a running API:
@@ -15,16 +16,6 @@ export interface ConsoleFigures {
   usersFirstPageMs: number[];
 }
 
-const FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
-
 async function firstPageShown(page: Page): Promise<void> {
   // 25 data rows beside the header row.
   await page.getByRole('row').nth(25).waitFor({ timeout: 30_000 });
@@ -37,15 +28,12 @@ export async function measureConsole(options: {
   password: string;
   repeat?: number;
 }): Promise<ConsoleFigures> {
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: FLAGS,
-  });
+  const browser = await launchChromiumOnly();
   try {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const page = await context.newPage();
     const scripts: Array<Promise<number>> = [];
-    const onResponse = (response: import('playwright-core').Response) => {
+    const onResponse = (response: Response) => {
       if (response.request().resourceType() === 'script') {
         scripts.push(
           response

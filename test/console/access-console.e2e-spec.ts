@@ -1,10 +1,9 @@
 import type { Browser } from 'playwright-core';
 import {
+  consoleSignedInAs,
   launchChromium,
-  openConsole,
   screenshot,
   seriousAccessibilityViolations,
-  signInThroughConsole,
 } from '../support/console-browser';
 import {
   BOOTSTRAP_PASSWORD,
@@ -33,16 +32,13 @@ describe('Console: sessions and API keys', () => {
     await t?.close();
   });
 
-  async function ownerConsole(path: string) {
-    const tab = await openConsole(browser, t.baseUrl, path);
-    await signInThroughConsole(tab.page, {
-      organization: t.config.bootstrap.orgSlug,
-      username: 'owner',
-      password: BOOTSTRAP_PASSWORD,
-    });
-    await tab.page.getByRole('button', { name: 'Sign in' }).waitFor({ state: 'detached' });
-    return tab;
-  }
+  const ownerConsole = (path: string) =>
+    consoleSignedInAs(
+      browser,
+      t.baseUrl,
+      { organization: t.config.bootstrap.orgSlug, username: 'owner', password: BOOTSTRAP_PASSWORD },
+      path,
+    );
 
   it('filters sessions by user and revokes all of theirs; "my sessions" marks this one', async () => {
     const barbara = await createUser(t, owner, ['developer'], { username: 'barbara' });

@@ -2,11 +2,10 @@ import { parse } from 'csv-parse/sync';
 import { readFile } from 'node:fs/promises';
 import type { Browser } from 'playwright-core';
 import {
+  consoleSignedInAs,
   launchChromium,
-  openConsole,
   screenshot,
   seriousAccessibilityViolations,
-  signInThroughConsole,
 } from '../support/console-browser';
 import { createUser, signInOwner, TEST_PASSWORD, type SignedIn } from '../support/principals';
 import { startTestApp, type TestApp } from '../support/test-app';
@@ -35,12 +34,16 @@ describe('Console: audit trail', () => {
   });
 
   async function auditorConsole() {
-    const tab = await openConsole(browser, t.baseUrl, '/console/audit');
-    await signInThroughConsole(tab.page, {
-      organization: t.config.bootstrap.orgSlug,
-      username: auditor.username,
-      password: TEST_PASSWORD,
-    });
+    const tab = await consoleSignedInAs(
+      browser,
+      t.baseUrl,
+      {
+        organization: t.config.bootstrap.orgSlug,
+        username: auditor.username,
+        password: TEST_PASSWORD,
+      },
+      '/console/audit',
+    );
     await tab.page.getByRole('cell', { name: 'user.rolesChanged' }).first().waitFor();
     return tab;
   }

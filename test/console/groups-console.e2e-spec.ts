@@ -1,7 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import {
+  consoleSignedInAs,
   launchChromium,
-  openConsole,
   screenshot,
   seriousAccessibilityViolations,
   signInThroughConsole,
@@ -29,16 +29,13 @@ describe('Console: groups and what each role sees', () => {
     await t?.close();
   });
 
-  async function consoleAs(who: SignedIn, path: string) {
-    const tab = await openConsole(browser, t.baseUrl, path);
-    await signInThroughConsole(tab.page, {
-      organization: t.config.bootstrap.orgSlug,
-      username: who.username,
-      password: TEST_PASSWORD,
-    });
-    await tab.page.getByRole('button', { name: 'Sign in' }).waitFor({ state: 'detached' });
-    return tab;
-  }
+  const consoleAs = (who: SignedIn, path: string) =>
+    consoleSignedInAs(
+      browser,
+      t.baseUrl,
+      { organization: t.config.bootstrap.orgSlug, username: who.username, password: TEST_PASSWORD },
+      path,
+    );
 
   async function expectAccessible(page: Page) {
     expect(await seriousAccessibilityViolations(page)).toEqual([]);

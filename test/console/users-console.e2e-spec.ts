@@ -1,5 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import {
+  consoleSignedInAs,
   launchChromium,
   openConsole,
   screenshot,
@@ -48,16 +49,13 @@ describe('Console: users', () => {
   };
 
   /** The owner's console, signed in, on `path`. */
-  async function ownerConsole(path = '/console/users') {
-    const tab = await openConsole(browser, t.baseUrl, path);
-    await signInThroughConsole(tab.page, {
-      organization: organization(),
-      username: 'owner',
-      password: BOOTSTRAP_PASSWORD,
-    });
-    await tab.page.getByRole('button', { name: 'Sign in' }).waitFor({ state: 'detached' });
-    return tab;
-  }
+  const ownerConsole = (path = '/console/users') =>
+    consoleSignedInAs(
+      browser,
+      t.baseUrl,
+      { organization: organization(), username: 'owner', password: BOOTSTRAP_PASSWORD },
+      path,
+    );
 
   const row = (page: Page, username: string) =>
     page.getByRole('row').filter({ has: page.getByRole('cell', { name: username, exact: true }) });

@@ -7,7 +7,7 @@ import { defaultConsoleDirectory } from '../../src/console/console-routes';
 /** Debian's Chromium (`.ci/run` installs it); Playwright's own browser downloads cannot work here. */
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-const CHROMIUM_FLAGS = [
+export const CHROMIUM_FLAGS = [
   '--headless',
   '--no-sandbox',
   '--disable-gpu',
@@ -21,13 +21,18 @@ const CHROMIUM_FLAGS = [
 export const SCREENSHOT_DIR =
   process.env.CONSOLE_SCREENSHOTS ?? join(tmpdir(), 'warden-console-screenshots');
 
+/** Debian's Chromium with the flags this machine needs (no sandbox as root, no background networking). */
+export function launchChromiumOnly(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_FLAGS });
+}
+
 export async function launchChromium(): Promise<Browser> {
   if (!existsSync(join(defaultConsoleDirectory(), 'index.html'))) {
     throw new Error(
       'The console is not built: run `npm run build:console` (npm test does it first).',
     );
   }
-  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_FLAGS });
+  return launchChromiumOnly();
 }
 
 export interface ConsoleTab {
@@ -65,6 +70,20 @@ export async function signInThroughConsole(
   await page.getByLabel('Username or email').fill(credentials.username);
   await page.getByLabel('Password').fill(credentials.password);
   await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+/** A fresh console tab on `path`, signed in as `who` (the sign-in form gone). */
+export async function consoleSignedInAs(
+  browser: Browser,
+  baseUrl: string,
+  credentials: { organization: string; username: string; password: string },
+  path: string,
+  viewport?: { width: number; height: number },
+): Promise<ConsoleTab> {
+  const tab = await openConsole(browser, baseUrl, path, viewport);
+  await signInThroughConsole(tab.page, credentials);
+  await tab.page.getByRole('button', { name: 'Sign in' }).waitFor({ state: 'detached' });
+  return tab;
 }
 
 const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');

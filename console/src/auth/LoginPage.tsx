@@ -1,6 +1,7 @@
-import { Alert, Box, Button, Card, CardContent, Stack, TextField, Typography } from '@mui/material';
+import { TextField } from '@mui/material';
 import { type FormEvent, useState } from 'react';
 import { useLogin } from 'react-admin';
+import { PublicForm } from '../layout/PublicForm';
 
 const ORGANIZATION_KEY = 'warden.organization';
 
@@ -30,58 +31,41 @@ export function LoginPage() {
   }
 
   return (
-    <Box
-      component="main"
-      sx={{ minHeight: '100vh', display: 'grid', placeItems: 'center', bgcolor: 'grey.100', p: 2 }}
+    <PublicForm
+      title="Sign in to Warden"
+      formLabel="Sign in"
+      submitLabel="Sign in"
+      busyLabel="Signing in…"
+      busy={busy}
+      error={error}
+      onSubmit={(event) => void submit(event)}
     >
-      <Card sx={{ width: '100%', maxWidth: 400 }}>
-        <CardContent>
-          <Typography component="h1" variant="h5" gutterBottom>
-            Sign in to Warden
-          </Typography>
-          <Stack
-            component="form"
-            spacing={2}
-            onSubmit={(event) => void submit(event)}
-            aria-label="Sign in"
-          >
-            {error !== null && (
-              <Alert severity="error" role="alert">
-                {error}
-              </Alert>
-            )}
-            <TextField
-              label="Organization"
-              name="organization"
-              value={organization}
-              onChange={(event) => setOrganization(event.target.value)}
-              required
-              autoComplete="organization"
-            />
-            <TextField
-              label="Username or email"
-              name="username"
-              value={username}
-              onChange={(event) => setUsername(event.target.value)}
-              required
-              autoFocus
-              autoComplete="username"
-            />
-            <TextField
-              label="Password"
-              name="password"
-              type="password"
-              value={password}
-              onChange={(event) => setPassword(event.target.value)}
-              required
-              autoComplete="current-password"
-            />
-            <Button type="submit" variant="contained" disabled={busy}>
-              {busy ? 'Signing in…' : 'Sign in'}
-            </Button>
-          </Stack>
-        </CardContent>
-      </Card>
-    </Box>
+      <TextField
+        label="Organization"
+        name="organization"
+        value={organization}
+        onChange={(event) => setOrganization(event.target.value)}
+        required
+        autoComplete="organization"
+      />
+      <TextField
+        label="Username or email"
+        name="username"
+        value={username}
+        onChange={(event) => setUsername(event.target.value)}
+        required
+        autoFocus
+        autoComplete="username"
+      />
+      <TextField
+        label="Password"
+        name="password"
+        type="password"
+        value={password}
+        onChange={(event) => setPassword(event.target.value)}
+        required
+        autoComplete="current-password"
+      />
+    </PublicForm>
   );
 }

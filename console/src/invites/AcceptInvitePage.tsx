@@ -1,8 +1,9 @@
-import { Alert, Box, Button, Card, CardContent, Stack, TextField, Typography } from '@mui/material';
+import { TextField } from '@mui/material';
 import { type FormEvent, useState } from 'react';
 import { useNavigate, useSearchParams } from 'react-router-dom';
 import { publicApi, unwrap } from '../api/client';
 import { startSession } from '../auth/auth-provider';
+import { PublicForm } from '../layout/PublicForm';
 
 /**
  * Where an invite mail's link lands (/console/accept-invite?token=…): the
@@ -37,63 +38,42 @@ export function AcceptInvitePage() {
   }
 
   return (
-    <Box
-      component="main"
-      sx={{ minHeight: '100vh', display: 'grid', placeItems: 'center', bgcolor: 'grey.100', p: 2 }}
+    <PublicForm
+      title="Join your organization on Warden"
+      formLabel="Accept invite"
+      submitLabel="Accept invite"
+      busyLabel="Joining…"
+      busy={busy}
+      error={
+        token === '' ? 'This link has no invite token. Open the link from the invite mail.' : error
+      }
+      onSubmit={(event) => void submit(event)}
     >
-      <Card sx={{ width: '100%', maxWidth: 420 }}>
-        <CardContent>
-          <Typography component="h1" variant="h5" gutterBottom>
-            Join your organization on Warden
-          </Typography>
-          {token === '' ? (
-            <Alert severity="error" role="alert">
-              This link has no invite token. Open the link from the invite mail.
-            </Alert>
-          ) : (
-            <Stack
-              component="form"
-              spacing={2}
-              onSubmit={(event) => void submit(event)}
-              aria-label="Accept invite"
-            >
-              {error !== null && (
-                <Alert severity="error" role="alert">
-                  {error}
-                </Alert>
-              )}
-              <TextField
-                label="Username"
-                name="username"
-                value={username}
-                onChange={(event) => setUsername(event.target.value)}
-                required
-                autoFocus
-                autoComplete="username"
-              />
-              <TextField
-                label="Display name"
-                name="displayName"
-                value={displayName}
-                onChange={(event) => setDisplayName(event.target.value)}
-                autoComplete="name"
-              />
-              <TextField
-                label="Password"
-                name="password"
-                type="password"
-                value={password}
-                onChange={(event) => setPassword(event.target.value)}
-                required
-                autoComplete="new-password"
-              />
-              <Button type="submit" variant="contained" disabled={busy}>
-                {busy ? 'Joining…' : 'Accept invite'}
-              </Button>
-            </Stack>
-          )}
-        </CardContent>
-      </Card>
-    </Box>
+      <TextField
+        label="Username"
+        name="username"
+        value={username}
+        onChange={(event) => setUsername(event.target.value)}
+        required
+        autoFocus
+        autoComplete="username"
+      />
+      <TextField
+        label="Display name"
+        name="displayName"
+        value={displayName}
+        onChange={(event) => setDisplayName(event.target.value)}
+        autoComplete="name"
+      />
+      <TextField
+        label="Password"
+        name="password"
+        type="password"
+        value={password}
+        onChange={(event) => setPassword(event.target.value)}
+        required
+        autoComplete="new-password"
+      />
+    </PublicForm>
   );
 }

@@ -3,6 +3,7 @@ import { ThemeProvider, createTheme } from '@mui/material/styles';
 import CssBaseline from '@mui/material/CssBaseline';
 import { Admin, defaultTheme, Resource, type RaThemeOptions } from 'react-admin';
 import { BrowserRouter, Route, Routes } from 'react-router-dom';
+import BadgeIcon from '@mui/icons-material/Badge';
 import DevicesIcon from '@mui/icons-material/Devices';
 import GroupsIcon from '@mui/icons-material/Groups';
 import KeyIcon from '@mui/icons-material/VpnKey';
@@ -35,6 +36,10 @@ const SessionList = lazy(() =>
 const ApiKeyList = lazy(() =>
   import('./api-keys/ApiKeyScreens').then((m) => ({ default: m.ApiKeyList })),
 );
+const roles = () => import('./roles/RoleScreens');
+const RoleList = lazy(() => roles().then((m) => ({ default: m.RoleList })));
+const RoleShow = lazy(() => roles().then((m) => ({ default: m.RoleShow })));
+const MatrixPage = lazy(() => roles().then((m) => ({ default: m.MatrixPage })));
 const invites = () => import('./invites/InviteScreens');
 const InviteList = lazy(() => invites().then((m) => ({ default: m.InviteList })));
 const InviteCreate = lazy(() => invites().then((m) => ({ default: m.InviteCreate })));
@@ -53,6 +58,12 @@ const theme: RaThemeOptions = {
     primary: { main: '#174a8c' },
     secondary: { main: '#1f2d45' },
     error: { main: '#b3261e' },
+  },
+  components: {
+    ...defaultTheme.components,
+    // react-admin's loading spinners carry no name; screen readers then announce a bare progressbar.
+    MuiCircularProgress: { defaultProps: { 'aria-label': 'Loading' } },
+    MuiLinearProgress: { defaultProps: { 'aria-label': 'Loading' } },
   },
 };
 
@@ -122,7 +133,15 @@ function Console() {
         icon={HistoryIcon}
         options={{ label: 'Audit trail' }}
       />
-      <Resource name="roles" recordRepresentation="name" />
+      <Resource
+        name="roles"
+        list={RoleList}
+        show={RoleShow}
+        icon={BadgeIcon}
+        recordRepresentation="name"
+      >
+        <Route path="matrix" element={<MatrixPage />} />
+      </Resource>
     </Admin>
   );
 }

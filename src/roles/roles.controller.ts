@@ -23,11 +23,17 @@ import { Can } from '../authz/can.decorator';
 import { CurrentPrincipal } from '../authz/current-principal.decorator';
 import { matrixCsv, matrixGrid, type MatrixRow } from '../authz/matrix-grid';
 import type { Principal } from '../authz/principal';
-import { CreateRoleDto, RoleListItemDto, RoleResponseDto, UpdateRoleDto } from './dto/role.dto';
+import {
+  CreateRoleDto,
+  MatrixRowDto,
+  RoleListItemDto,
+  RoleResponseDto,
+  UpdateRoleDto,
+} from './dto/role.dto';
 import { RolesService } from './roles.service';
 
 @ApiTags('Roles')
-@ApiExtraModels(RoleResponseDto, RoleListItemDto)
+@ApiExtraModels(RoleResponseDto, RoleListItemDto, MatrixRowDto)
 @Controller('roles')
 export class RolesController {
   constructor(private readonly roles: RolesService) {}
@@ -48,6 +54,14 @@ export class RolesController {
   )
   @Get('matrix')
   @ApiProduces('application/json', 'text/csv')
+  @ApiOkResponse({
+    content: {
+      'application/json': {
+        schema: { type: 'array', maxItems: 1000, items: { $ref: getSchemaPath(MatrixRowDto) } },
+      },
+      'text/csv': { schema: { type: 'string', maxLength: 1_000_000 } },
+    },
+  })
   async matrix(
     @CurrentPrincipal() principal: Principal,
     @Headers('accept') accept: string | undefined,

@@ -147,6 +147,7 @@ describe('Console: users', () => {
       .click();
     await tab.page.getByRole('menuitem', { name: 'Groups' }).click();
     await tab.page.waitForURL('**/console/groups');
+    await tab.page.getByText('No Groups found').waitFor();
     await expectAccessible(tab.page);
     await screenshot(tab.page, 'narrow-groups');
     expect(tab.problems).toEqual([]);

@@ -1949,6 +1949,16 @@ export interface components {
             /** @description Whether the caller may grant this role: assign on it, and every one of its permissions their own. */
             grantable: boolean;
         };
+        MatrixRowDto: {
+            /** @enum {string} */
+            subject: "Organization" | "User" | "Role" | "Group" | "Session" | "ApiKey" | "AuditEvent" | "Invite" | "Application" | "Policy" | "SsoConnection" | "Scim" | "Queue" | "AccessReview" | "AccessReviewItem";
+            /** @enum {string} */
+            action: "create" | "read" | "update" | "delete" | "assign" | "revoke" | "export" | "check" | "decide";
+            /** @description Per built-in role key: Y, own, assigned or -, with a field limit in brackets (as docs/permissions.md). */
+            cells: {
+                [key: string]: string;
+            };
+        };
         CreateRoleDto: {
             /** @description Lower-case key, unique in the organization; built-in keys are taken. */
             key: string;
@@ -6093,8 +6103,8 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
-                    "text/csv": Record<string, never>;
+                    "application/json": components["schemas"]["MatrixRowDto"][];
+                    "text/csv": string;
                 };
             };
             /** @description Malformed request or invalid fields. */

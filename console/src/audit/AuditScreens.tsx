@@ -36,6 +36,7 @@ import {
 } from 'react-admin';
 import { api, unwrap, type Schemas } from '../api/client';
 import { CursorPagination } from '../data/CursorPagination';
+import { downloadBlob } from '../download';
 import { auditQuery, type AuditFilter } from './audit-query';
 
 type AuditEvent = Schemas['AuditEventResponseDto'];
@@ -146,16 +147,8 @@ function ExportControl() {
       }
       const disposition = result.response.headers.get('content-disposition') ?? '';
       const filename = /filename="?([^";]+)"?/.exec(disposition)?.[1] ?? `audit.${format}`;
-      const url = URL.createObjectURL(
-        new Blob(parts as BlobPart[], {
-          type: result.response.headers.get('content-type') ?? 'application/octet-stream',
-        }),
-      );
-      const link = document.createElement('a');
-      link.href = url;
-      link.download = filename;
-      link.click();
-      setTimeout(() => URL.revokeObjectURL(url), 0);
+      const type = result.response.headers.get('content-type') ?? 'application/octet-stream';
+      downloadBlob(new Blob(parts as BlobPart[], { type }), filename);
     } catch (failure) {
       setError(failure instanceof Error ? failure.message : 'The export failed.');
     } finally {

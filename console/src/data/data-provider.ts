@@ -9,6 +9,7 @@ import type {
   RaRecord,
   UpdateParams,
 } from 'react-admin';
+import { HttpError } from 'react-admin';
 import { api, unwrap, type Schemas } from '../api/client';
 import type { paths } from '../api/schema';
 import { auditQuery, type AuditFilter } from '../audit/audit-query';
@@ -126,6 +127,12 @@ const provider = {
       case 'users': {
         const path = { id: String(params.id) };
         return { data: unwrap(await api.GET('/api/v1/users/{id}', { params: { path } })) };
+      }
+      case 'roles': {
+        const roles = unwrap(await api.GET('/api/v1/roles'));
+        const role = roles.find((candidate) => candidate.key === String(params.id));
+        if (role === undefined) throw new HttpError('No such role.', 404);
+        return { data: { ...role, id: role.key } };
       }
       case 'groups': {
         const path = { id: String(params.id) };

@@ -17,6 +17,7 @@ import { useState } from 'react';
 import {
   CheckboxGroupInput,
   Create,
+  CreateButton,
   Datagrid,
   DateField,
   Edit,
@@ -30,6 +31,7 @@ import {
   TextField,
   TextInput,
   Toolbar,
+  TopToolbar,
   DeleteButton,
   required,
   useCanAccess,
@@ -57,7 +59,17 @@ function RoleChips() {
 
 export function GroupList() {
   return (
-    <List sort={{ field: 'name', order: 'ASC' }} pagination={false} empty={false}>
+    <List
+      sort={{ field: 'name', order: 'ASC' }}
+      pagination={false}
+      empty={false}
+      // Create only: react-admin's export button has no name when it folds to an icon on a narrow window.
+      actions={
+        <TopToolbar>
+          <CreateButton />
+        </TopToolbar>
+      }
+    >
       <Datagrid rowClick="show" bulkActionButtons={false}>
         <TextField source="name" sortable={false} />
         <TextField source="description" sortable={false} emptyText="—" />

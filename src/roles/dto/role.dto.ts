@@ -100,3 +100,16 @@ export class RoleListItemDto extends RoleResponseDto {
   })
   grantable!: boolean;
 }
+
+/** One row of the built-in roles' matrix: an action on a subject, and what each role holds. */
+export class MatrixRowDto {
+  @ApiProperty({ enum: SUBJECTS }) subject!: (typeof SUBJECTS)[number];
+  @ApiProperty({ enum: ACTIONS }) action!: (typeof ACTIONS)[number];
+  @ApiProperty({
+    description:
+      'Per built-in role key: Y, own, assigned or -, with a field limit in brackets (as docs/permissions.md).',
+    type: 'object',
+    additionalProperties: { type: 'string', maxLength: 200 },
+  })
+  cells!: Record<string, string>;
+}

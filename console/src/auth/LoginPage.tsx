@@ -1,11 +1,18 @@
-import { TextField } from '@mui/material';
+import { Alert, Link, TextField } from '@mui/material';
 import { type FormEvent, useState } from 'react';
 import { useLogin } from 'react-admin';
 import { PublicForm } from '../layout/PublicForm';
+import { SecondFactorRequired } from './auth-provider';
 
 const ORGANIZATION_KEY = 'warden.organization';
 
-/** Password sign-in: organization slug, username or email, password. */
+type Challenge = SecondFactorRequired['challenge'];
+
+/**
+ * Password sign-in: organization slug, username or email, password; then, for
+ * an account with a second factor, a code from the authenticator app or one of
+ * its recovery codes.
+ */
 export function LoginPage() {
   const login = useLogin();
   const [organization, setOrganization] = useState(
@@ -13,21 +20,36 @@ export function LoginPage() {
   );
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
+  const [challenge, setChallenge] = useState<Challenge | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
-  async function submit(event: FormEvent) {
-    event.preventDefault();
+  async function signIn(params: Parameters<typeof login>[0]) {
     setBusy(true);
     setError(null);
     try {
-      // Not a secret: remembered so the next sign-in needs only the person's own fields.
-      localStorage.setItem(ORGANIZATION_KEY, organization);
-      await login({ organization, username, password });
+      await login(params);
     } catch (failure) {
-      setError(failure instanceof Error ? failure.message : 'Sign-in failed.');
+      if (failure instanceof SecondFactorRequired) setChallenge(failure.challenge);
+      else setError(failure instanceof Error ? failure.message : 'Sign-in failed.');
       setBusy(false);
     }
+  }
+
+  if (challenge !== null) {
+    return (
+      <SecondFactorForm
+        challenge={challenge}
+        busy={busy}
+        error={error}
+        onSubmit={(proof) => void signIn({ challengeToken: challenge.challengeToken, ...proof })}
+        onRestart={() => {
+          setChallenge(null);
+          setPassword('');
+          setError(null);
+        }}
+      />
+    );
   }
 
   return (
@@ -38,7 +60,12 @@ export function LoginPage() {
       busyLabel="Signing in…"
       busy={busy}
       error={error}
-      onSubmit={(event) => void submit(event)}
+      onSubmit={(event) => {
+        event.preventDefault();
+        // Not a secret: remembered so the next sign-in needs only the person's own fields.
+        localStorage.setItem(ORGANIZATION_KEY, organization);
+        void signIn({ organization, username, password });
+      }}
     >
       <TextField
         label="Organization"
@@ -66,6 +93,80 @@ export function LoginPage() {
         required
         autoComplete="current-password"
       />
+    </PublicForm>
+  );
+}
+
+/** The second step: a TOTP code, or (the phone is lost) a recovery code. */
+function SecondFactorForm(props: {
+  challenge: Challenge;
+  busy: boolean;
+  error: string | null;
+  onSubmit: (proof: { code?: string; recoveryCode?: string }) => void;
+  onRestart: () => void;
+}) {
+  const methods = props.challenge.methods;
+  const [useRecovery, setUseRecovery] = useState(!methods.includes('totp'));
+  const [value, setValue] = useState('');
+
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    props.onSubmit(useRecovery ? { recoveryCode: value.trim() } : { code: value.trim() });
+  }
+
+  const canType = methods.includes('totp') || methods.includes('recovery_code');
+  return (
+    <PublicForm
+      title="Second factor"
+      formLabel="Second factor"
+      submitLabel="Verify"
+      busyLabel="Verifying…"
+      busy={props.busy || !canType}
+      error={props.error}
+      onSubmit={submit}
+      footer={
+        <>
+          {methods.includes('totp') && methods.includes('recovery_code') && (
+            <Link
+              component="button"
+              type="button"
+              onClick={() => {
+                setUseRecovery(!useRecovery);
+                setValue('');
+              }}
+            >
+              {useRecovery
+                ? 'Use a code from your authenticator app'
+                : 'Use a recovery code instead'}
+            </Link>
+          )}
+          <Link component="button" type="button" onClick={props.onRestart}>
+            Start again
+          </Link>
+        </>
+      }
+    >
+      {!canType && (
+        <Alert severity="info">
+          This account signs in with a security key only, which the console does not ask for yet.
+          Sign in through the API or add an authenticator app.
+        </Alert>
+      )}
+      {canType && (
+        <TextField
+          key={useRecovery ? 'recovery' : 'totp'}
+          label={useRecovery ? 'Recovery code' : 'Code from your authenticator app'}
+          name={useRecovery ? 'recoveryCode' : 'code'}
+          value={value}
+          onChange={(event) => setValue(event.target.value)}
+          required
+          autoFocus
+          autoComplete="one-time-code"
+          slotProps={{
+            htmlInput: useRecovery ? {} : { inputMode: 'numeric', pattern: '[0-9]{6}' },
+          }}
+        />
+      )}
     </PublicForm>
   );
 }

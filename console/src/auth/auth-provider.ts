@@ -9,6 +9,22 @@ export interface Credentials {
   password: string;
 }
 
+/** The second step of a sign-in: the challenge the password step answered, and one proof. */
+export interface SecondFactor {
+  challengeToken: string;
+  code?: string;
+  recoveryCode?: string;
+}
+
+type MfaChallenge = Schemas['MfaChallengeResponseDto'];
+
+/** The password was right and the account has a second factor: the sign-in page asks for it. */
+export class SecondFactorRequired extends Error {
+  constructor(readonly challenge: MfaChallenge) {
+    super('Enter the code from your authenticator app.');
+  }
+}
+
 type Me = Schemas['MeResponseDto'];
 
 interface Identity {
@@ -45,16 +61,19 @@ export async function startSession(tokens: Schemas['TokenResponseDto']): Promise
 }
 
 export const authProvider: AuthProvider = {
-  async login({ organization, username, password }: Credentials) {
+  async login(params: Credentials | SecondFactor) {
+    if ('challengeToken' in params) {
+      const { challengeToken, code, recoveryCode } = params;
+      const body = { challengeToken, code, recoveryCode };
+      await startSession(unwrap(await publicApi.POST('/api/v1/auth/mfa/verify', { body })));
+      return;
+    }
+    const { organization, username, password } = params;
     const result = await publicApi.POST('/api/v1/auth/login', {
       body: { organization, login: username, password },
     });
     const answer = unwrap(result);
-    if ('mfaRequired' in answer) {
-      throw new Error(
-        'This account signs in with a second factor, which the console does not ask for yet. Use the API.',
-      );
-    }
+    if ('mfaRequired' in answer) throw new SecondFactorRequired(answer);
     await startSession(answer);
   },
 

@@ -15,6 +15,8 @@ export function PublicForm(props: {
   error: string | null;
   onSubmit: (event: FormEvent) => void;
   children: ReactNode;
+  /** Below the submit button: other ways through (a recovery code, starting again). */
+  footer?: ReactNode;
 }) {
   return (
     <Box
@@ -41,6 +43,7 @@ export function PublicForm(props: {
             <Button type="submit" variant="contained" disabled={props.busy}>
               {props.busy ? props.busyLabel : props.submitLabel}
             </Button>
+            {props.footer}
           </Stack>
         </CardContent>
       </Card>

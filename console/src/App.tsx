@@ -3,6 +3,7 @@ import { ThemeProvider, createTheme } from '@mui/material/styles';
 import CssBaseline from '@mui/material/CssBaseline';
 import { Admin, defaultTheme, Resource, type RaThemeOptions } from 'react-admin';
 import { BrowserRouter, Route, Routes } from 'react-router-dom';
+import AppsIcon from '@mui/icons-material/Apps';
 import BadgeIcon from '@mui/icons-material/Badge';
 import DevicesIcon from '@mui/icons-material/Devices';
 import GroupsIcon from '@mui/icons-material/Groups';
@@ -40,6 +41,13 @@ const roles = () => import('./roles/RoleScreens');
 const RoleList = lazy(() => roles().then((m) => ({ default: m.RoleList })));
 const RoleShow = lazy(() => roles().then((m) => ({ default: m.RoleShow })));
 const MatrixPage = lazy(() => roles().then((m) => ({ default: m.MatrixPage })));
+const applications = () => import('./applications/ApplicationScreens');
+const ApplicationList = lazy(() => applications().then((m) => ({ default: m.ApplicationList })));
+const ApplicationShow = lazy(() => applications().then((m) => ({ default: m.ApplicationShow })));
+const ApplicationCreate = lazy(() =>
+  applications().then((m) => ({ default: m.ApplicationCreate })),
+);
+const ApplicationEdit = lazy(() => applications().then((m) => ({ default: m.ApplicationEdit })));
 const invites = () => import('./invites/InviteScreens');
 const InviteList = lazy(() => invites().then((m) => ({ default: m.InviteList })));
 const InviteCreate = lazy(() => invites().then((m) => ({ default: m.InviteCreate })));
@@ -124,6 +132,15 @@ function Console() {
         create={InviteCreate}
         icon={MailIcon}
         recordRepresentation="email"
+      />
+      <Resource
+        name="applications"
+        list={ApplicationList}
+        show={ApplicationShow}
+        create={ApplicationCreate}
+        edit={ApplicationEdit}
+        icon={AppsIcon}
+        recordRepresentation="name"
       />
       <Resource name="sessions" list={SessionList} icon={DevicesIcon} />
       <Resource name="api-keys" list={ApiKeyList} icon={KeyIcon} options={{ label: 'API keys' }} />

@@ -18,6 +18,7 @@ const SUBJECT_OF: Record<string, string> = {
   invites: 'Invite',
   audit: 'AuditEvent',
   applications: 'Application',
+  policies: 'Policy',
   'sso-connections': 'SsoConnection',
   organization: 'Organization',
   'access-reviews': 'AccessReview',

@@ -113,6 +113,22 @@ const provider = {
         const { items } = unwrap(await api.GET('/api/v1/groups'));
         return { data: items, total: items.length };
       }
+      case 'applications': {
+        const filter = params.filter as { q?: string };
+        return readPage(listKey(resource, params), params.pagination?.page ?? 1, async (cursor) =>
+          unwrap(
+            await api.GET('/api/v1/applications', {
+              params: {
+                query: {
+                  q: filter.q || undefined,
+                  limit: params.pagination?.perPage ?? 25,
+                  cursor,
+                },
+              },
+            }),
+          ),
+        );
+      }
       case 'roles': {
         const roles = unwrap(await api.GET('/api/v1/roles'));
         return { data: roles.map((role) => ({ ...role, id: role.key })), total: roles.length };
@@ -137,6 +153,10 @@ const provider = {
       case 'groups': {
         const path = { id: String(params.id) };
         return { data: unwrap(await api.GET('/api/v1/groups/{id}', { params: { path } })) };
+      }
+      case 'applications': {
+        const path = { id: String(params.id) };
+        return { data: unwrap(await api.GET('/api/v1/applications/{id}', { params: { path } })) };
       }
       default:
         throw new Error(`The console cannot read one of ${resource}.`);
@@ -179,6 +199,13 @@ const provider = {
       };
       return { data: unwrap(await api.POST('/api/v1/groups', { body })) };
     }
+    if (resource === 'applications') {
+      const input = params.data as Schemas['CreateApplicationDto'];
+      const body = { name: input.name, description: input.description || undefined };
+      const created = unwrap(await api.POST('/api/v1/applications', { body }));
+      forgetPages(resource);
+      return { data: created };
+    }
     if (resource !== 'users') throw new Error(`The console cannot create ${resource}.`);
     const input = params.data as Schemas['CreateUserDto'];
     const created = unwrap(
@@ -208,6 +235,16 @@ const provider = {
       const path = { id: String(params.id) };
       return { data: unwrap(await api.PATCH('/api/v1/groups/{id}', { params: { path }, body })) };
     }
+    if (resource === 'applications') {
+      const input = params.data as Schemas['UpdateApplicationDto'];
+      // An emptied description is cleared (the API takes null for that).
+      const body = { name: input.name, description: input.description || null };
+      const path = { id: String(params.id) };
+      const updated = unwrap(
+        await api.PATCH('/api/v1/applications/{id}', { params: { path }, body }),
+      );
+      return { data: updated };
+    }
     if (resource !== 'users') throw new Error(`The console cannot change ${resource}.`);
     const path = { id: String(params.id) };
     const data = params.data as Partial<User>;
@@ -236,6 +273,12 @@ const provider = {
     if (resource === 'groups') {
       const path = { id: String(params.id) };
       unwrap(await api.DELETE('/api/v1/groups/{id}', { params: { path } }));
+      return { data: params.previousData as RaRecord };
+    }
+    if (resource === 'applications') {
+      const path = { id: String(params.id) };
+      unwrap(await api.DELETE('/api/v1/applications/{id}', { params: { path } }));
+      forgetPages(resource);
       return { data: params.previousData as RaRecord };
     }
     if (resource !== 'users') throw new Error(`The console cannot delete ${resource}.`);

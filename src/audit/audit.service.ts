@@ -8,6 +8,7 @@ import { type ChainedFields, chainHash, GENESIS_HASH } from './audit-chain';
 import { AuditKeyring } from './audit-keys';
 import { type ActorType, AuditEvent, type Outcome } from './entities/audit-event.entity';
 import { scoped } from '../infra/database/organization-owned.entity';
+import { withoutSecrets } from './audit-secrets';
 
 export interface AuditActor {
   type: ActorType;
@@ -26,19 +27,6 @@ export interface AuditEntry {
   reason?: string;
   /** Before/after of changed fields: `{ email: { from, to } }`. Secrets are stripped. */
   changes?: Record<string, unknown>;
-}
-
-const SECRET_KEY = /pass(word)?|secret|token|hash|^key$|apikey|credential/i;
-
-/** Removes anything that looks like a credential, at any depth: audit events never hold secrets. */
-function withoutSecrets(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(withoutSecrets);
-  if (value === null || typeof value !== 'object' || value instanceof Date) return value;
-  return Object.fromEntries(
-    Object.entries(value as Record<string, unknown>)
-      .filter(([key]) => !SECRET_KEY.test(key))
-      .map(([key, member]) => [key, withoutSecrets(member)]),
-  );
 }
 
 /** An organization's chain head as last appended: seq, hash and the key of its MAC. */

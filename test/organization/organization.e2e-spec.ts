@@ -65,6 +65,28 @@ describe('Organization settings, roles matrix and session lifetimes', () => {
     expect(after.body.settings.passwordMinLength).toBe(8);
   });
 
+  it('audits a change of the password, token and passkey settings (their names are not secrets)', async () => {
+    await t.http
+      .patch('/api/v1/organization')
+      .set('authorization', owner.auth)
+      .send({ settings: { passwordMinLength: 9, accessTokenTtlSeconds: 600, passkeySignIn: true } })
+      .expect(200);
+    const audit = await t.http
+      .get('/api/v1/audit-events')
+      .query({ action: 'organization.updated' })
+      .set('authorization', owner.auth);
+    expect(audit.body.items[0].changes).toEqual({
+      'settings.passwordMinLength': { from: null, to: 9 },
+      'settings.accessTokenTtlSeconds': { from: null, to: 600 },
+      'settings.passkeySignIn': { from: null, to: true },
+    });
+    await t.http
+      .patch('/api/v1/organization')
+      .set('authorization', owner.auth)
+      .send({ settings: { passwordMinLength: 8, accessTokenTtlSeconds: 900, passkeySignIn: false } })
+      .expect(200);
+  });
+
   it('applies the organization’s password minimum to new users', async () => {
     await t.http
       .patch('/api/v1/organization')

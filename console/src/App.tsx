@@ -5,6 +5,7 @@ import { Admin, defaultTheme, Resource, type RaThemeOptions } from 'react-admin'
 import { BrowserRouter, Route, Routes } from 'react-router-dom';
 import AppsIcon from '@mui/icons-material/Apps';
 import BadgeIcon from '@mui/icons-material/Badge';
+import BusinessIcon from '@mui/icons-material/Business';
 import DevicesIcon from '@mui/icons-material/Devices';
 import GroupsIcon from '@mui/icons-material/Groups';
 import KeyIcon from '@mui/icons-material/VpnKey';
@@ -48,6 +49,9 @@ const ApplicationCreate = lazy(() =>
   applications().then((m) => ({ default: m.ApplicationCreate })),
 );
 const ApplicationEdit = lazy(() => applications().then((m) => ({ default: m.ApplicationEdit })));
+const OrganizationPage = lazy(() =>
+  import('./organization/OrganizationPage').then((m) => ({ default: m.OrganizationPage })),
+);
 const invites = () => import('./invites/InviteScreens');
 const InviteList = lazy(() => invites().then((m) => ({ default: m.InviteList })));
 const InviteCreate = lazy(() => invites().then((m) => ({ default: m.InviteCreate })));
@@ -149,6 +153,12 @@ function Console() {
         list={AuditList}
         icon={HistoryIcon}
         options={{ label: 'Audit trail' }}
+      />
+      <Resource
+        name="organization"
+        list={OrganizationPage}
+        icon={BusinessIcon}
+        options={{ label: 'Organization' }}
       />
       <Resource
         name="roles"

@@ -42,6 +42,28 @@ function changedProfile(data: Partial<User>, previous: Partial<User>) {
   return patch;
 }
 
+type Organization = Schemas['OrganizationResponseDto'];
+
+/**
+ * The name and the settings that changed: the API stores what it is sent, so
+ * sending an unchanged default would pin it against a later change of default.
+ */
+function changedOrganization(data: Organization, previous: Organization) {
+  const body: Schemas['UpdateOrganizationDto'] = {};
+  if (data.name !== previous.name) body.name = data.name;
+  const settings: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(data.settings)) {
+    if (
+      value !== undefined &&
+      value !== null &&
+      value !== previous.settings[key as keyof Organization['settings']]
+    )
+      settings[key] = value;
+  }
+  if (Object.keys(settings).length > 0) body.settings = settings;
+  return body;
+}
+
 const sameRoles = (a: readonly string[] = [], b: readonly string[] = []) =>
   a.length === b.length && a.every((role) => b.includes(role));
 
@@ -158,6 +180,9 @@ const provider = {
         const path = { id: String(params.id) };
         return { data: unwrap(await api.GET('/api/v1/applications/{id}', { params: { path } })) };
       }
+      case 'organization':
+        // One record: the caller's organization, under a fixed id.
+        return { data: { ...unwrap(await api.GET('/api/v1/organization')), id: 'current' } };
       default:
         throw new Error(`The console cannot read one of ${resource}.`);
     }
@@ -234,6 +259,14 @@ const provider = {
       };
       const path = { id: String(params.id) };
       return { data: unwrap(await api.PATCH('/api/v1/groups/{id}', { params: { path }, body })) };
+    }
+    if (resource === 'organization') {
+      const body = changedOrganization(
+        params.data as Organization,
+        params.previousData as Organization,
+      );
+      const updated = unwrap(await api.PATCH('/api/v1/organization', { body }));
+      return { data: { ...updated, id: 'current' } };
     }
     if (resource === 'applications') {
       const input = params.data as Schemas['UpdateApplicationDto'];

@@ -83,7 +83,9 @@ describe('Organization settings, roles matrix and session lifetimes', () => {
     await t.http
       .patch('/api/v1/organization')
       .set('authorization', owner.auth)
-      .send({ settings: { passwordMinLength: 8, accessTokenTtlSeconds: 900, passkeySignIn: false } })
+      .send({
+        settings: { passwordMinLength: 8, accessTokenTtlSeconds: 900, passkeySignIn: false },
+      })
       .expect(200);
   });
 

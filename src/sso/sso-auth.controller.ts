@@ -26,7 +26,14 @@ import { AppConfig } from '../../config/app-config';
 import { type MfaChallengeResponseDto, TokenResponseDto } from '../auth/dto/auth.dto';
 import { Public } from '../authz/public.decorator';
 import { bindingCookie, bindingFrom, callbackPath, clearedBindingCookie } from './browser-binding';
-import { SsoCodeExchangeDto } from './dto/sso-connection.dto';
+import {
+  SsoAuthorizeQueryDto,
+  SsoCodeExchangeDto,
+  SsoConnectionResponseDto,
+  SsoSignInOptionListDto,
+  SsoSignInOptionsQueryDto,
+} from './dto/sso-connection.dto';
+import { SsoConnectionsService } from './sso-connections.service';
 import { type SsoOutcome, SsoFlowService } from './sso-flow.service';
 
 /** The path SAML IdPs post to: the only route that accepts a form body. */
@@ -46,9 +53,31 @@ export class SsoAuthController {
 
   constructor(
     private readonly flow: SsoFlowService,
+    private readonly connections: SsoConnectionsService,
     private readonly config: AppConfig,
   ) {
     this.secureCookies = config.publicUrl.startsWith('https:');
+  }
+
+  @Public() // a sign-in page asks before anyone is signed in; names only, no configuration
+  @Get('connections')
+  @ApiOperation({
+    summary: 'The SSO connections an organization’s sign-in page offers',
+    description:
+      'Enabled connections by name, with where to start each; an unknown organization has none.',
+  })
+  @ApiOkResponse({ type: SsoSignInOptionListDto })
+  async signInOptions(@Query() query: SsoSignInOptionsQueryDto): Promise<SsoSignInOptionListDto> {
+    const connections = await this.connections.signInOptions(query.organization);
+    return {
+      items: connections.map((connection) => {
+        const { id, name, protocol, authorizeUrl } = SsoConnectionResponseDto.from(
+          connection,
+          this.config.publicUrl,
+        );
+        return { id, name, protocol, authorizeUrl };
+      }),
+    };
   }
 
   @Public() // where a browser starts signing in, before it has any credential
@@ -61,9 +90,10 @@ export class SsoAuthController {
   @ApiFoundResponse({ description: 'Location: the identity provider' })
   async authorize(
     @Param('connectionId', ParseUUIDPipe) connectionId: string,
+    @Query() query: SsoAuthorizeQueryDto,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    const { location, binding } = await this.flow.authorize(connectionId);
+    const { location, binding } = await this.flow.authorize(connectionId, query.client);
     void reply.header(
       'set-cookie',
       bindingCookie(connectionId, binding, {

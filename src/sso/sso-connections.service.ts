@@ -10,6 +10,7 @@ import type { Principal } from '../authz/principal';
 import type { SecretBox } from '../common/crypto/secret-box';
 import { ProblemException, type FieldError } from '../common/problem/problem';
 import { Group } from '../directory/groups/group.entity';
+import { Organization } from '../tenancy/organization.entity';
 import { RoleCatalogService } from '../directory/roles/role-catalog.service';
 import type {
   CreateSsoConnectionDto,
@@ -205,6 +206,22 @@ export class SsoConnectionsService {
         changes: { name: { from: connection.name }, protocol: { from: connection.protocol } },
       });
     });
+  }
+
+  /**
+   * The enabled connections of an organization, by its slug, for a sign-in
+   * page to offer; none for an unknown slug (the same answer as an
+   * organization without SSO).
+   */
+  async signInOptions(slug: string): Promise<SsoConnection[]> {
+    const em = this.em.fork();
+    const organization = await em.findOne(Organization, { slug });
+    if (organization === null) return [];
+    return em.find(
+      SsoConnection,
+      { enabled: true },
+      scoped(organization.id, { orderBy: { name: 'asc' } as const }),
+    );
   }
 
   /** A connection people may sign in through now (any organization: the id is the entry point). */

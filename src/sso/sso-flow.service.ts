@@ -11,6 +11,8 @@ import { SsoConnectionsService } from './sso-connections.service';
 import { type AssertedIdentity, SsoRefused, SsoSignInService } from './sso-sign-in.service';
 import { type PendingSignIn, SsoStateStore } from './sso-state.store';
 import { matchesBinding, newBinding } from './browser-binding';
+import type { SsoClient } from './dto/sso-connection.dto';
+import { AppConfig } from '../../config/app-config';
 
 /** What a callback answers: tokens, or where to send the browser with a one-time code. */
 export type SsoOutcome =
@@ -21,8 +23,12 @@ export type SsoOutcome =
 interface SamlHandover {
   connectionId: string;
   browser: string;
+  client?: SsoClient;
   identity: AssertedIdentity;
 }
+
+/** The console's page that exchanges the one-time code (console/src/auth/SsoCallbackPage.tsx). */
+export const CONSOLE_SSO_CALLBACK_PATH = '/console/sso-callback';
 
 const notFound = () => new ProblemException(HttpStatus.NOT_FOUND, 'No such SSO connection.');
 
@@ -42,17 +48,21 @@ export class SsoFlowService {
     private readonly store: SsoStateStore,
     private readonly signIn: SsoSignInService,
     private readonly audit: AuditService,
+    private readonly config: AppConfig,
   ) {}
 
   /**
    * Where to send the browser, and the binding secret it must carry back (the
    * controller sets it as a cookie).
    */
-  async authorize(connectionId: string): Promise<{ location: string; binding: string }> {
+  async authorize(
+    connectionId: string,
+    client?: SsoClient,
+  ): Promise<{ location: string; binding: string }> {
     const connection = await this.enabled(connectionId);
     const binding = newBinding();
     const begin = (pending: Omit<PendingSignIn, 'browser'>) =>
-      this.store.begin({ ...pending, browser: binding.hash });
+      this.store.begin({ ...pending, client, browser: binding.hash });
     const location = await this.refusing(connection, async () => {
       if (connection.protocol === 'oidc') return this.oidc.authorizationUrl(connection, begin);
       return this.saml.authorizationUrl(connection, await begin({ connectionId: connection.id }));
@@ -77,14 +87,15 @@ export class SsoFlowService {
         if (handover === null || handover.connectionId !== connection.id)
           throw new SsoRefused('saml: unknown, expired or already used hand-over');
         this.assertSameBrowser(binding, handover.browser);
-        return this.finish(connection, handover.identity);
+        return this.finish(connection, handover.identity, handover.client);
       }
       if (query.error !== undefined)
         throw new SsoRefused(`idp answered ${query.error.slice(0, 100)}`);
       const state = query.state ?? '';
       const pending = await this.pending(connection, state);
       this.assertSameBrowser(binding, pending.browser);
-      return this.finish(connection, await this.oidc.identity(connection, query, state, pending));
+      const identity = await this.oidc.identity(connection, query, state, pending);
+      return this.finish(connection, identity, pending.client);
     });
   }
 
@@ -111,6 +122,7 @@ export class SsoFlowService {
       const handover: SamlHandover = {
         connectionId: connection.id,
         browser: pending.browser,
+        client: pending.client,
         identity,
       };
       const location = new URL(this.saml.callbackUrl(connection));
@@ -135,10 +147,19 @@ export class SsoFlowService {
     return this.saml.metadata(connection);
   }
 
-  private async finish(connection: SsoConnection, identity: AssertedIdentity): Promise<SsoOutcome> {
+  private async finish(
+    connection: SsoConnection,
+    identity: AssertedIdentity,
+    client: SsoClient | undefined,
+  ): Promise<SsoOutcome> {
     const tokens = await this.signIn.complete(connection, identity, this.meta());
-    if (connection.redirectUrl === null) return { kind: 'tokens', tokens };
-    const location = new URL(connection.redirectUrl);
+    // The console's page is Warden's own: no configuration, and no way to point it elsewhere.
+    const target =
+      client === 'console'
+        ? `${this.config.publicUrl}${CONSOLE_SSO_CALLBACK_PATH}`
+        : connection.redirectUrl;
+    if (target === null) return { kind: 'tokens', tokens };
+    const location = new URL(target);
     location.searchParams.set('code', await this.store.issueCode(tokens));
     return { kind: 'redirect', location: location.toString() };
   }

@@ -5,12 +5,15 @@ import { AppConfig } from '../../config/app-config';
 import { randomSecret, sha256Hex } from '../common/crypto/tokens';
 import { ProblemException } from '../common/problem/problem';
 import { REDIS } from '../infra/redis/redis.module';
+import type { SsoClient } from './dto/sso-connection.dto';
 
 /** What a started sign-in remembers until its callback (never sent to the browser). */
 export interface PendingSignIn {
   connectionId: string;
   /** sha256 of the secret in the browser's binding cookie: the callback must come from that browser. */
   browser: string;
+  /** Who started it: `console` sends the browser to the admin console afterwards. */
+  client?: SsoClient;
   /** OIDC: PKCE verifier and nonce. */
   codeVerifier?: string;
   nonce?: string;

@@ -41,8 +41,10 @@ describe('SSO with OpenID Connect (a real provider in-process)', () => {
   /** The binding cookie each started sign-in left in its browser, by the callback URL it leads to. */
   const browserCookies = new WeakMap<URL, string>();
   /** Browser → Warden authorize → IdP (login, consent) → back: the callback URL Warden would receive. */
-  const throughIdp = async (connectionId: string): Promise<URL> => {
-    const start = await t.http.get(`/api/v1/auth/sso/${connectionId}/authorize`).expect(302);
+  const throughIdp = async (connectionId: string, query = ''): Promise<URL> => {
+    const start = await t.http
+      .get(`/api/v1/auth/sso/${connectionId}/authorize${query}`)
+      .expect(302);
     const callback = await followIdpRedirects(start.headers.location, idp.issuer);
     expect(callback.origin).toBe(PUBLIC_URL);
     browserCookies.set(callback, bindingCookieOf(start));
@@ -337,6 +339,61 @@ describe('SSO with OpenID Connect (a real provider in-process)', () => {
     await as(owner)
       .patch(`/api/v1/sso-connections/${second.id}`, { redirectUrl: null })
       .expect(200);
+  });
+
+  it('started by the console, sends the browser to the console with a one-time code, whatever the redirectUrl', async () => {
+    await as(owner)
+      .patch(`/api/v1/sso-connections/${second.id}`, {
+        redirectUrl: 'https://app.example/sso/done',
+      })
+      .expect(200);
+    idp.signInAs({ sub: 'hana-0008', email: 'hana@partner.example', name: 'Hana' });
+    const answer = await callWarden(await throughIdp(second.id, '?client=console')).expect(303);
+    const location = new URL(answer.headers.location);
+    expect(`${location.origin}${location.pathname}`).toBe(`${PUBLIC_URL}/console/sso-callback`);
+    const code = location.searchParams.get('code') ?? '';
+    const tokens = await t.http.post('/api/v1/auth/sso/token').send({ code }).expect(200);
+    expect((await me(tokens.body as Tokens)).email).toBe('hana@partner.example');
+    await as(owner)
+      .patch(`/api/v1/sso-connections/${second.id}`, { redirectUrl: null })
+      .expect(200);
+    // Only the console is a known client: anything else is bad input, and no sign-in starts.
+    expectProblem(
+      await t.http.get(`/api/v1/auth/sso/${second.id}/authorize?client=https://evil.example`),
+      400,
+    );
+  });
+
+  it('lists an organization’s enabled connections for its sign-in page, names only', async () => {
+    const listed = await t.http
+      .get('/api/v1/auth/sso/connections')
+      .query({ organization: 'default' })
+      .expect(200);
+    expect(listed.body.items).toEqual([
+      {
+        id: connection.id,
+        name: 'Corp IdP',
+        protocol: 'oidc',
+        authorizeUrl: `${PUBLIC_URL}/api/v1/auth/sso/${connection.id}/authorize`,
+      },
+      {
+        id: second.id,
+        name: 'Partner IdP',
+        protocol: 'oidc',
+        authorizeUrl: `${PUBLIC_URL}/api/v1/auth/sso/${second.id}/authorize`,
+      },
+    ]);
+    await as(owner).patch(`/api/v1/sso-connections/${second.id}`, { enabled: false }).expect(200);
+    const enabledOnly = await t.http
+      .get('/api/v1/auth/sso/connections?organization=default')
+      .expect(200);
+    expect(enabledOnly.body.items.map((item: { id: string }) => item.id)).toEqual([connection.id]);
+    await as(owner).patch(`/api/v1/sso-connections/${second.id}`, { enabled: true }).expect(200);
+
+    const unknown = await t.http.get('/api/v1/auth/sso/connections?organization=nobody');
+    expect(unknown.status).toBe(200);
+    expect(unknown.body.items).toEqual([]);
+    expectProblem(await t.http.get('/api/v1/auth/sso/connections'), 400);
   });
 
   it('enforcement refuses password sign-in, except for whoever may fix SSO (break-glass)', async () => {

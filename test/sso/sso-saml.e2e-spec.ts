@@ -40,8 +40,10 @@ describe('SSO with SAML 2.0 (assertions signed with a test key pair)', () => {
   /** Starts a sign-in at Warden: the RelayState and the AuthnRequest id the IdP must answer. */
   /** The binding cookie of each started sign-in, by its RelayState: the browser that started it. */
   const browsers = new Map<string, string>();
-  const start = async () => {
-    const response = await t.http.get(`/api/v1/auth/sso/${connection.id}/authorize`).expect(302);
+  const start = async (query = '') => {
+    const response = await t.http
+      .get(`/api/v1/auth/sso/${connection.id}/authorize${query}`)
+      .expect(302);
     const location = response.headers.location;
     expect(location.startsWith(`${IDP_SSO_URL}?`)).toBe(true);
     const relayState = new URL(location).searchParams.get('RelayState') ?? '';
@@ -108,6 +110,21 @@ describe('SSO with SAML 2.0 (assertions signed with a test key pair)', () => {
     expect(me.body.user).toMatchObject({ email: 'sam@corp.example', displayName: 'Sam Lee' });
     expect([...me.body.user.roles].sort()).toEqual(['it_admin', 'user']);
     expect(me.body.groups).toEqual([adminsGroupId]);
+  });
+
+  it('started by the console, ends on the console’s page with a one-time code', async () => {
+    const { relayState, requestId } = await start('?client=console');
+    const response = await post(signAssertion(assertion(requestId)), relayState);
+    expect(response.status).toBe(303);
+    const location = new URL(response.headers.location);
+    expect(`${location.origin}${location.pathname}`).toBe(`${PUBLIC_URL}/console/sso-callback`);
+    const code = location.searchParams.get('code') ?? '';
+    const tokens = await t.http.post('/api/v1/auth/sso/token').send({ code }).expect(200);
+    const me = await t.http
+      .get('/api/v1/me')
+      .set('authorization', `Bearer ${tokens.body.accessToken}`)
+      .expect(200);
+    expect(me.body.user.email).toBe('sam@corp.example');
   });
 
   it('uses each assertion once: the same response, or its assertion id in a new response, is refused', async () => {

@@ -1252,6 +1252,26 @@ export interface paths {
         patch: operations["SsoConnectionsController_update_v1"];
         trace?: never;
     };
+    "/api/v1/auth/sso/connections": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The SSO connections an organization’s sign-in page offers
+         * @description Enabled connections by name, with where to start each; an unknown organization has none.
+         */
+        get: operations["SsoAuthController_signInOptions_v1"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/sso/{connectionId}/authorize": {
         parameters: {
             query?: never;
@@ -2610,6 +2630,18 @@ export interface components {
             oidc?: components["schemas"]["UpdateOidcConnectionDto"];
             /** @description Replaces the SAML settings as a whole (metadata, or entity id + SSO URL + certificate). */
             saml?: components["schemas"]["SamlConnectionDto"];
+        };
+        SsoSignInOptionDto: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** @enum {string} */
+            protocol: "oidc" | "saml";
+            /** @description Send the browser here to sign in. */
+            authorizeUrl: string;
+        };
+        SsoSignInOptionListDto: {
+            items: components["schemas"]["SsoSignInOptionDto"][];
         };
         SsoCodeExchangeDto: {
             code: string;
@@ -11790,9 +11822,97 @@ export interface operations {
             };
         };
     };
+    SsoAuthController_signInOptions_v1: {
+        parameters: {
+            query: {
+                /** @description The organization’s slug. */
+                organization: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SsoSignInOptionListDto"];
+                };
+            };
+            /** @description Malformed request or invalid fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Not found (also: it belongs to another organization). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description The body is larger than the limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Unsupported media type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Too many requests; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Unexpected error; quote the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description A dependency is unavailable; see Retry-After. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+        };
+    };
     SsoAuthController_authorize_v1: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description `console`: after signing in, the browser goes to the admin console (`/console/sso-callback?code=`), whatever the connection’s redirectUrl. */
+                client?: "console";
+            };
             header?: never;
             path: {
                 connectionId: string;

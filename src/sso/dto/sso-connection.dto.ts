@@ -300,3 +300,39 @@ export class SsoCodeExchangeDto {
   @Length(20, 100)
   code!: string;
 }
+
+/** Where the sign-in starts: the console's own page, or (unset) the connection's redirectUrl or a JSON answer. */
+export const SSO_CLIENTS = ['console'] as const;
+export type SsoClient = (typeof SSO_CLIENTS)[number];
+
+export class SsoAuthorizeQueryDto {
+  @ApiPropertyOptional({
+    enum: SSO_CLIENTS,
+    description:
+      '`console`: after signing in, the browser goes to the admin console (`/console/sso-callback?code=`), whatever the connection’s redirectUrl.',
+  })
+  @IsOptional()
+  @IsIn(SSO_CLIENTS)
+  client?: SsoClient;
+}
+
+export class SsoSignInOptionsQueryDto {
+  @ApiProperty({ description: 'The organization’s slug.', maxLength: 63 })
+  @IsString()
+  @Length(1, 63)
+  organization!: string;
+}
+
+/** What a sign-in page needs to offer a connection: no configuration, no secret. */
+export class SsoSignInOptionDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ maxLength: 200 }) name!: string;
+  @ApiProperty({ enum: ['oidc', 'saml'] }) protocol!: 'oidc' | 'saml';
+  @ApiProperty({ maxLength: 2048, description: 'Send the browser here to sign in.' })
+  authorizeUrl!: string;
+}
+
+export class SsoSignInOptionListDto {
+  @ApiProperty({ type: [SsoSignInOptionDto], maxItems: 100 })
+  items!: SsoSignInOptionDto[];
+}

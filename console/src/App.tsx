@@ -55,6 +55,9 @@ const OrganizationPage = lazy(() =>
 const invites = () => import('./invites/InviteScreens');
 const InviteList = lazy(() => invites().then((m) => ({ default: m.InviteList })));
 const InviteCreate = lazy(() => invites().then((m) => ({ default: m.InviteCreate })));
+const SsoCallbackPage = lazy(() =>
+  import('./auth/SsoCallbackPage').then((m) => ({ default: m.SsoCallbackPage })),
+);
 const AcceptInvitePage = lazy(() =>
   import('./invites/AcceptInvitePage').then((m) => ({ default: m.AcceptInvitePage })),
 );
@@ -91,6 +94,16 @@ export function App() {
             <ThemeProvider theme={createTheme(theme)}>
               <CssBaseline />
               <AcceptInvitePage />
+            </ThemeProvider>
+          }
+        />
+        {/* Public: where an SSO sign-in started here comes back with its one-time code. */}
+        <Route
+          path="/sso-callback"
+          element={
+            <ThemeProvider theme={createTheme(theme)}>
+              <CssBaseline />
+              <SsoCallbackPage />
             </ThemeProvider>
           }
         />

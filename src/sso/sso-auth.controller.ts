@@ -14,16 +14,18 @@ import {
 import {
   ApiBody,
   ApiConsumes,
+  ApiExtraModels,
   ApiFoundResponse,
   ApiOkResponse,
   ApiOperation,
   ApiProduces,
   ApiSeeOtherResponse,
   ApiTags,
+  getSchemaPath,
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppConfig } from '../../config/app-config';
-import { type MfaChallengeResponseDto, TokenResponseDto } from '../auth/dto/auth.dto';
+import { MfaChallengeResponseDto, TokenResponseDto } from '../auth/dto/auth.dto';
 import { Public } from '../authz/public.decorator';
 import { bindingCookie, bindingFrom, callbackPath, clearedBindingCookie } from './browser-binding';
 import {
@@ -111,7 +113,17 @@ export class SsoAuthController {
     description:
       'Needs the browser that started the sign-in (its `warden_sso` cookie from authorize). Answers with tokens, or, when the connection has a redirectUrl, sends the browser there with a one-time `code` for POST /api/v1/auth/sso/token.',
   })
-  @ApiOkResponse({ type: TokenResponseDto })
+  @ApiExtraModels(TokenResponseDto, MfaChallengeResponseDto)
+  @ApiOkResponse({
+    description:
+      'Tokens; or, with mfaForSso and a second factor, a challenge for POST /auth/mfa/verify.',
+    schema: {
+      oneOf: [
+        { $ref: getSchemaPath(TokenResponseDto) },
+        { $ref: getSchemaPath(MfaChallengeResponseDto) },
+      ],
+    },
+  })
   @ApiSeeOtherResponse({ description: 'Location: the connection’s redirectUrl with ?code=' })
   async callback(
     @Param('connectionId', ParseUUIDPipe) connectionId: string,
@@ -157,7 +169,17 @@ export class SsoAuthController {
   @HttpCode(200)
   @Header('cache-control', 'no-store')
   @ApiOperation({ summary: 'Exchange the one-time code from an SSO redirect for tokens' })
-  @ApiOkResponse({ type: TokenResponseDto })
+  @ApiExtraModels(TokenResponseDto, MfaChallengeResponseDto)
+  @ApiOkResponse({
+    description:
+      'Tokens; or, when the organization asks SSO sign-ins for a second factor (mfaForSso), a challenge for POST /auth/mfa/verify.',
+    schema: {
+      oneOf: [
+        { $ref: getSchemaPath(TokenResponseDto) },
+        { $ref: getSchemaPath(MfaChallengeResponseDto) },
+      ],
+    },
+  })
   exchange(@Body() body: SsoCodeExchangeDto): Promise<TokenResponseDto | MfaChallengeResponseDto> {
     return this.flow.exchange(body.code);
   }

@@ -1,6 +1,7 @@
 import type { DynamicModule } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createServer, type AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
 import request from 'supertest';
@@ -26,6 +27,20 @@ export interface TestAppOptions {
   redisUrl?: (url: string) => string;
   /** The app's time source (a ManualClock moves time without sleeping). */
   clock?: Clock;
+  /**
+   * PUBLIC_URL is the address the app listens on, so links it builds (SSO
+   * callbacks, invite pages) work in a real browser.
+   */
+  publicUrlIsBaseUrl?: boolean;
+}
+
+/** A port nothing listens on now (the OS picks it; the app binds it straight after). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
 }
 
 export interface TestApp {
@@ -72,6 +87,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   const database = await createTestDatabase();
   const runId = randomBytes(6).toString('hex');
   const redisKeyPrefix = `warden-test-${process.pid}-${runId}`;
+  const listenPort = options.publicUrlIsBaseUrl ? await freePort() : 0;
   const config = loadConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: 'info',
@@ -83,6 +99,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     AUDIT_CHAIN_KEY: randomBytes(32).toString('hex'),
     AUDIT_SIGNING_KEY: TEST_AUDIT_SIGNING_KEY,
     BOOTSTRAP_OWNER_PASSWORD: 'correct-horse-battery-staple',
+    ...(options.publicUrlIsBaseUrl ? { PUBLIC_URL: `http://127.0.0.1:${listenPort}` } : {}),
     ...options.env,
   });
   const logs = new LogCapture();
@@ -93,7 +110,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       imports: options.imports,
       clock: options.clock,
     });
-    await app.listen({ port: 0, host: '127.0.0.1' });
+    await app.listen({ port: listenPort, host: '127.0.0.1' });
   } catch (error) {
     await dropTestDatabase(database.name);
     throw error;

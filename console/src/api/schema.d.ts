@@ -12004,12 +12004,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Tokens; or, with mfaForSso and a second factor, a challenge for POST /auth/mfa/verify. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["TokenResponseDto"];
+                    "application/json": components["schemas"]["TokenResponseDto"] | components["schemas"]["MfaChallengeResponseDto"];
                 };
             };
             /** @description Location: the connection’s redirectUrl with ?code= */
@@ -12187,12 +12188,13 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Tokens; or, when the organization asks SSO sign-ins for a second factor (mfaForSso), a challenge for POST /auth/mfa/verify. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["TokenResponseDto"];
+                    "application/json": components["schemas"]["TokenResponseDto"] | components["schemas"]["MfaChallengeResponseDto"];
                 };
             };
             /** @description Malformed request or invalid fields. */

@@ -1,12 +1,58 @@
-import { Alert, Link, TextField } from '@mui/material';
-import { type FormEvent, useState } from 'react';
+import { Alert, Button, Divider, Link, Stack, TextField } from '@mui/material';
+import { useQuery } from '@tanstack/react-query';
+import { type FormEvent, useEffect, useState } from 'react';
 import { useLogin } from 'react-admin';
+import { useLocation } from 'react-router-dom';
+import { publicApi, unwrap } from '../api/client';
 import { PublicForm } from '../layout/PublicForm';
 import { SecondFactorRequired } from './auth-provider';
+import { rememberReturnPath } from './return-path';
 
 const ORGANIZATION_KEY = 'warden.organization';
 
 type Challenge = SecondFactorRequired['challenge'];
+
+/** The organization's SSO connections, asked for once the slug has stopped changing. */
+function useSsoConnections(organization: string) {
+  const [slug, setSlug] = useState(organization);
+  useEffect(() => {
+    const timer = setTimeout(() => setSlug(organization.trim()), 300);
+    return () => clearTimeout(timer);
+  }, [organization]);
+  const { data = [] } = useQuery({
+    queryKey: ['sso-connections', slug],
+    enabled: slug !== '',
+    staleTime: 60_000,
+    queryFn: async () =>
+      unwrap(
+        await publicApi.GET('/api/v1/auth/sso/connections', {
+          params: { query: { organization: slug } },
+        }),
+      ).items,
+  });
+  return data;
+}
+
+/** One button per connection; the browser leaves for the IdP and comes back to /sso-callback. */
+function SsoButtons(props: { organization: string; returnPath: string }) {
+  const connections = useSsoConnections(props.organization);
+  if (connections.length === 0) return null;
+  return (
+    <Stack spacing={1} component="nav" aria-label="Single sign-on">
+      <Divider>or</Divider>
+      {connections.map((connection) => (
+        <Button
+          key={connection.id}
+          variant="outlined"
+          href={`${connection.authorizeUrl}?client=console`}
+          onClick={() => rememberReturnPath(props.returnPath)}
+        >
+          Sign in with {connection.name}
+        </Button>
+      ))}
+    </Stack>
+  );
+}
 
 /**
  * Password sign-in: organization slug, username or email, password; then, for
@@ -15,6 +61,9 @@ type Challenge = SecondFactorRequired['challenge'];
  */
 export function LoginPage() {
   const login = useLogin();
+  // Where react-admin was going when it asked for sign-in: SSO comes back there too.
+  const location = useLocation() as { state?: { nextPathname?: string; nextSearch?: string } };
+  const returnPath = `${location.state?.nextPathname ?? '/'}${location.state?.nextSearch ?? ''}`;
   const [organization, setOrganization] = useState(
     () => localStorage.getItem(ORGANIZATION_KEY) ?? 'default',
   );
@@ -60,6 +109,7 @@ export function LoginPage() {
       busyLabel="Signing in…"
       busy={busy}
       error={error}
+      footer={<SsoButtons organization={organization} returnPath={returnPath} />}
       onSubmit={(event) => {
         event.preventDefault();
         // Not a secret: remembered so the next sign-in needs only the person's own fields.
@@ -98,7 +148,7 @@ export function LoginPage() {
 }
 
 /** The second step: a TOTP code, or (the phone is lost) a recovery code. */
-function SecondFactorForm(props: {
+export function SecondFactorForm(props: {
   challenge: Challenge;
   busy: boolean;
   error: string | null;

@@ -6,6 +6,7 @@ import { BrowserRouter, Route, Routes } from 'react-router-dom';
 import AppsIcon from '@mui/icons-material/Apps';
 import BadgeIcon from '@mui/icons-material/Badge';
 import BusinessIcon from '@mui/icons-material/Business';
+import SsoIcon from '@mui/icons-material/VpnLock';
 import DevicesIcon from '@mui/icons-material/Devices';
 import GroupsIcon from '@mui/icons-material/Groups';
 import KeyIcon from '@mui/icons-material/VpnKey';
@@ -49,6 +50,11 @@ const ApplicationCreate = lazy(() =>
   applications().then((m) => ({ default: m.ApplicationCreate })),
 );
 const ApplicationEdit = lazy(() => applications().then((m) => ({ default: m.ApplicationEdit })));
+const sso = () => import('./sso/SsoConnectionScreens');
+const SsoConnectionList = lazy(() => sso().then((m) => ({ default: m.SsoConnectionList })));
+const SsoConnectionShow = lazy(() => sso().then((m) => ({ default: m.SsoConnectionShow })));
+const SsoConnectionCreate = lazy(() => sso().then((m) => ({ default: m.SsoConnectionCreate })));
+const SsoConnectionEdit = lazy(() => sso().then((m) => ({ default: m.SsoConnectionEdit })));
 const OrganizationPage = lazy(() =>
   import('./organization/OrganizationPage').then((m) => ({ default: m.OrganizationPage })),
 );
@@ -172,6 +178,16 @@ function Console() {
         list={OrganizationPage}
         icon={BusinessIcon}
         options={{ label: 'Organization' }}
+      />
+      <Resource
+        name="sso-connections"
+        list={SsoConnectionList}
+        show={SsoConnectionShow}
+        create={SsoConnectionCreate}
+        edit={SsoConnectionEdit}
+        icon={SsoIcon}
+        options={{ label: 'SSO connections' }}
+        recordRepresentation="name"
       />
       <Resource
         name="roles"

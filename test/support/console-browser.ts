@@ -107,6 +107,15 @@ export async function seriousAccessibilityViolations(page: Page): Promise<string
   const viewport = page.viewportSize() ?? { width: 1280, height: 800 };
   await page.mouse.move(viewport.width - 1, viewport.height - 1);
   await page.locator('.MuiTooltip-popper').first().waitFor({ state: 'detached' });
+  // A snackbar or dialog still fading in is measured half-transparent: let finite transitions end.
+  await page.evaluate(() =>
+    Promise.all(
+      document
+        .getAnimations()
+        .filter((animation) => animation.effect?.getComputedTiming().iterations !== Infinity)
+        .map((animation) => animation.finished.catch(() => undefined)),
+    ),
+  );
   await page.evaluate(axeSource);
   const violations = await page.evaluate(async () => {
     const axe = (

@@ -27,6 +27,7 @@ import {
 } from 'react-admin';
 import { api, unwrap, type Schemas } from '../api/client';
 import { useGrantableRoleChoices } from '../users/grantable-roles';
+import { CopyButton } from '../layout/CopyButton';
 
 type ApiKey = Schemas['ApiKeyResponseDto'];
 type CreatedKey = Schemas['CreatedApiKeyDto'];
@@ -63,7 +64,6 @@ function RevokeKey(_props: { label?: string }) {
 
 /** The new key's secret, shown this once, with a copy button. */
 function SecretOnce({ created, onDone }: { created: CreatedKey; onDone: () => void }) {
-  const [copied, setCopied] = useState(false);
   return (
     <Alert severity="warning" sx={{ mb: 2 }} role="status">
       <Typography variant="body2" gutterBottom>
@@ -74,15 +74,7 @@ function SecretOnce({ created, onDone }: { created: CreatedKey; onDone: () => vo
         <Box component="code" data-testid="new-key" sx={{ wordBreak: 'break-all', fontSize: 13 }}>
           {created.key}
         </Box>
-        <MuiButton
-          size="small"
-          variant="outlined"
-          onClick={() =>
-            void navigator.clipboard.writeText(created.key).then(() => setCopied(true))
-          }
-        >
-          {copied ? 'Copied' : 'Copy'}
-        </MuiButton>
+        <CopyButton text={created.key} />
         <MuiButton size="small" onClick={onDone}>
           Done
         </MuiButton>

@@ -88,7 +88,9 @@ export function SsoCallbackPage() {
     <Box component="main" sx={{ minHeight: '100vh', display: 'grid', placeItems: 'center' }}>
       <Stack spacing={2} sx={{ alignItems: 'center' }}>
         <CircularProgress aria-label="Signing in" />
-        <Alert severity="info">Signing you in…</Alert>
+        <Alert severity="info" role="status">
+          Signing you in…
+        </Alert>
       </Stack>
     </Box>
   );

@@ -14,6 +14,11 @@ import { api, unwrap, type Schemas } from '../api/client';
 import type { paths } from '../api/schema';
 import { auditQuery, type AuditFilter } from '../audit/audit-query';
 import { forgetPages, readPage } from './cursor-pages';
+import {
+  ssoConnectionToCreate,
+  ssoConnectionToUpdate,
+  type SsoConnectionForm,
+} from '../sso/sso-connection-form';
 
 type User = Schemas['UserResponseDto'];
 type UserSort = NonNullable<paths['/api/v1/users']['get']['parameters']['query']>['sort'];
@@ -155,6 +160,10 @@ const provider = {
         const roles = unwrap(await api.GET('/api/v1/roles'));
         return { data: roles.map((role) => ({ ...role, id: role.key })), total: roles.length };
       }
+      case 'sso-connections': {
+        const { items } = unwrap(await api.GET('/api/v1/sso-connections'));
+        return { data: items, total: items.length };
+      }
       default:
         throw new Error(`The console has no list of ${resource}.`);
     }
@@ -179,6 +188,12 @@ const provider = {
       case 'applications': {
         const path = { id: String(params.id) };
         return { data: unwrap(await api.GET('/api/v1/applications/{id}', { params: { path } })) };
+      }
+      case 'sso-connections': {
+        const path = { id: String(params.id) };
+        return {
+          data: unwrap(await api.GET('/api/v1/sso-connections/{id}', { params: { path } })),
+        };
       }
       case 'organization':
         // One record: the caller's organization, under a fixed id.
@@ -224,6 +239,10 @@ const provider = {
       };
       return { data: unwrap(await api.POST('/api/v1/groups', { body })) };
     }
+    if (resource === 'sso-connections') {
+      const body = ssoConnectionToCreate(params.data as SsoConnectionForm);
+      return { data: unwrap(await api.POST('/api/v1/sso-connections', { body })) };
+    }
     if (resource === 'applications') {
       const input = params.data as Schemas['CreateApplicationDto'];
       const body = { name: input.name, description: input.description || undefined };
@@ -259,6 +278,13 @@ const provider = {
       };
       const path = { id: String(params.id) };
       return { data: unwrap(await api.PATCH('/api/v1/groups/{id}', { params: { path }, body })) };
+    }
+    if (resource === 'sso-connections') {
+      const body = ssoConnectionToUpdate(params.data as SsoConnectionForm);
+      const path = { id: String(params.id) };
+      return {
+        data: unwrap(await api.PATCH('/api/v1/sso-connections/{id}', { params: { path }, body })),
+      };
     }
     if (resource === 'organization') {
       const body = changedOrganization(
@@ -306,6 +332,11 @@ const provider = {
     if (resource === 'groups') {
       const path = { id: String(params.id) };
       unwrap(await api.DELETE('/api/v1/groups/{id}', { params: { path } }));
+      return { data: params.previousData as RaRecord };
+    }
+    if (resource === 'sso-connections') {
+      const path = { id: String(params.id) };
+      unwrap(await api.DELETE('/api/v1/sso-connections/{id}', { params: { path } }));
       return { data: params.previousData as RaRecord };
     }
     if (resource === 'applications') {

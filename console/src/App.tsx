@@ -42,6 +42,8 @@ const ApiKeyList = lazy(() =>
 const roles = () => import('./roles/RoleScreens');
 const RoleList = lazy(() => roles().then((m) => ({ default: m.RoleList })));
 const RoleShow = lazy(() => roles().then((m) => ({ default: m.RoleShow })));
+const RoleCreate = lazy(() => roles().then((m) => ({ default: m.RoleCreate })));
+const RoleEdit = lazy(() => roles().then((m) => ({ default: m.RoleEdit })));
 const MatrixPage = lazy(() => roles().then((m) => ({ default: m.MatrixPage })));
 const applications = () => import('./applications/ApplicationScreens');
 const ApplicationList = lazy(() => applications().then((m) => ({ default: m.ApplicationList })));
@@ -193,6 +195,8 @@ function Console() {
         name="roles"
         list={RoleList}
         show={RoleShow}
+        create={RoleCreate}
+        edit={RoleEdit}
         icon={BadgeIcon}
         recordRepresentation="name"
       >

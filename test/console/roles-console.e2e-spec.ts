@@ -7,7 +7,13 @@ import {
   screenshot,
   seriousAccessibilityViolations,
 } from '../support/console-browser';
-import { BOOTSTRAP_PASSWORD, signInOwner, type SignedIn } from '../support/principals';
+import {
+  BOOTSTRAP_PASSWORD,
+  createUser,
+  signInOwner,
+  TEST_PASSWORD,
+  type SignedIn,
+} from '../support/principals';
 import { startTestApp, type TestApp } from '../support/test-app';
 
 /** Roles and the permission matrix in the console, and the matrix's CSV. */
@@ -75,4 +81,110 @@ describe('Console: roles and the matrix', () => {
     expect(problems).toEqual([]);
     await context.close();
   }, 90_000);
+
+  it('creates a custom role from the permission grid, which then grants exactly that; edits and deletes it', async () => {
+    const { page, context, problems } = await consoleSignedInAs(
+      browser,
+      t.baseUrl,
+      { organization: t.config.bootstrap.orgSlug, username: 'owner', password: BOOTSTRAP_PASSWORD },
+      '/console/roles/create',
+    );
+    await page.getByRole('button', { name: 'Save' }).waitFor();
+    await page.getByRole('textbox', { name: 'Key', exact: true }).fill('audit_reader');
+    await page.getByRole('textbox', { name: 'Name', exact: true }).fill('Audit reader');
+    const reach = async (permission: string, option: string) => {
+      await page.getByRole('combobox', { name: permission, exact: true }).click();
+      await page.getByRole('option', { name: option, exact: true }).click();
+    };
+    await reach('AuditEvent read', 'All in the organization');
+    await reach('AuditEvent export', 'All in the organization');
+    await reach('Group read', 'Their own');
+    expect(await seriousAccessibilityViolations(page)).toEqual([]);
+    await screenshot(page, 'role-create');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('link', { name: 'Edit' }).waitFor();
+
+    const stored = async () =>
+      (
+        (await t.http.get('/api/v1/roles').set('authorization', owner.auth)).body as Array<{
+          key: string;
+          permissions: Array<{ subject: string; action: string; scope?: string }>;
+        }>
+      ).find((role) => role.key === 'audit_reader');
+    const brief = (permissions: Array<{ subject: string; action: string; scope?: string }> = []) =>
+      permissions.map((p) => `${p.subject} ${p.action} ${p.scope ?? 'all'}`).sort();
+    expect(brief((await stored())?.permissions)).toEqual([
+      'AuditEvent export all',
+      'AuditEvent read all',
+      'Group read own',
+    ]);
+
+    // Held by someone, the role lets them read the trail and nothing it does not list.
+    const reader = await createUser(t, owner, ['audit_reader'], { username: 'reader' });
+    await t.http.get('/api/v1/audit-events').set('authorization', reader.auth).expect(200);
+    await t.http
+      .post('/api/v1/groups')
+      .set('authorization', reader.auth)
+      .send({ name: 'Nope' })
+      .expect(403);
+
+    // Edit: drop the export.
+    await page.getByRole('link', { name: 'Edit' }).click();
+    await page.getByRole('combobox', { name: 'AuditEvent export', exact: true }).waitFor();
+    expect(await page.getByRole('textbox', { name: 'Key', exact: true }).isEditable()).toBe(false);
+    await reach('AuditEvent export', '—');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('link', { name: 'Edit' }).waitFor();
+    expect(brief((await stored())?.permissions)).toEqual(['AuditEvent read all', 'Group read own']);
+    await t.http.get('/api/v1/audit-events/export').set('authorization', reader.auth).expect(403);
+
+    // Built-in roles offer no edit.
+    await page.getByRole('menuitem', { name: 'Roles' }).click();
+    await page.getByRole('cell', { name: 'owner', exact: true }).first().click();
+    await page.getByRole('table', { name: 'Permissions' }).waitFor();
+    await expect(page.getByRole('link', { name: 'Edit' }).count()).resolves.toBe(0);
+
+    // Delete, once nobody holds it.
+    await t.http
+      .put(`/api/v1/users/${reader.id}/roles`)
+      .set('authorization', owner.auth)
+      .send({ roles: ['user'] })
+      .expect(200);
+    await page.getByRole('menuitem', { name: 'Roles' }).click();
+    await page.getByRole('cell', { name: 'audit_reader', exact: true }).click();
+    await page.getByRole('link', { name: 'Edit' }).click();
+    await page.getByRole('button', { name: 'Delete' }).click();
+    await page.getByRole('button', { name: 'Confirm' }).click();
+    await page.getByRole('cell', { name: 'owner', exact: true }).first().waitFor();
+    expect(await stored()).toBeUndefined();
+    expect(problems).toEqual([]);
+    await context.close();
+  }, 90_000);
+
+  it('an IT Admin creating a role finds what they do not hold disabled; the API refuses it too', async () => {
+    const ita = await createUser(t, owner, ['it_admin'], { username: 'ita' });
+    const { page, context, problems } = await consoleSignedInAs(
+      browser,
+      t.baseUrl,
+      { organization: t.config.bootstrap.orgSlug, username: 'ita', password: TEST_PASSWORD },
+      '/console/roles/create',
+    );
+    const held = page.getByRole('combobox', { name: 'User read', exact: true });
+    await held.waitFor();
+    expect(await held.getAttribute('aria-disabled')).toBeNull();
+    // IT Admins may not change the organization (docs/permissions.md), so they cannot hand it out.
+    const notHeld = page.getByRole('combobox', { name: 'Organization update', exact: true });
+    expect(await notHeld.getAttribute('aria-disabled')).toBe('true');
+    const refused = await t.http
+      .post('/api/v1/roles')
+      .set('authorization', ita.auth)
+      .send({
+        key: 'org_changer',
+        name: 'Org changer',
+        permissions: [{ subject: 'Organization', action: 'update' }],
+      });
+    expect(refused.status).toBe(403);
+    expect(problems).toEqual([]);
+    await context.close();
+  }, 60_000);
 });

@@ -239,6 +239,17 @@ const provider = {
       };
       return { data: unwrap(await api.POST('/api/v1/groups', { body })) };
     }
+    if (resource === 'roles') {
+      const input = params.data as Schemas['CreateRoleDto'];
+      const body: Schemas['CreateRoleDto'] = {
+        key: input.key,
+        name: input.name,
+        description: input.description || undefined,
+        permissions: input.permissions ?? [],
+      };
+      const role = unwrap(await api.POST('/api/v1/roles', { body }));
+      return { data: { ...role, id: role.key } };
+    }
     if (resource === 'sso-connections') {
       const body = ssoConnectionToCreate(params.data as SsoConnectionForm);
       return { data: unwrap(await api.POST('/api/v1/sso-connections', { body })) };
@@ -278,6 +289,17 @@ const provider = {
       };
       const path = { id: String(params.id) };
       return { data: unwrap(await api.PATCH('/api/v1/groups/{id}', { params: { path }, body })) };
+    }
+    if (resource === 'roles') {
+      const input = params.data as Schemas['UpdateRoleDto'];
+      const body: Schemas['UpdateRoleDto'] = {
+        name: input.name,
+        description: input.description || undefined,
+        permissions: input.permissions,
+      };
+      const path = { key: String(params.id) };
+      const role = unwrap(await api.PATCH('/api/v1/roles/{key}', { params: { path }, body }));
+      return { data: { ...role, id: role.key } };
     }
     if (resource === 'sso-connections') {
       const body = ssoConnectionToUpdate(params.data as SsoConnectionForm);
@@ -332,6 +354,11 @@ const provider = {
     if (resource === 'groups') {
       const path = { id: String(params.id) };
       unwrap(await api.DELETE('/api/v1/groups/{id}', { params: { path } }));
+      return { data: params.previousData as RaRecord };
+    }
+    if (resource === 'roles') {
+      const path = { key: String(params.id) };
+      unwrap(await api.DELETE('/api/v1/roles/{key}', { params: { path } }));
       return { data: params.previousData as RaRecord };
     }
     if (resource === 'sso-connections') {

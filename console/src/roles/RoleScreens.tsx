@@ -16,6 +16,16 @@ import { useQuery } from '@tanstack/react-query';
 import {
   BooleanField,
   Button,
+  Create,
+  CreateButton,
+  DeleteButton,
+  Edit,
+  EditButton,
+  SaveButton,
+  SimpleForm,
+  TextInput,
+  Toolbar,
+  required,
   Datagrid,
   FunctionField,
   List,
@@ -30,23 +40,69 @@ import {
 } from 'react-admin';
 import { api, unwrap, type Schemas } from '../api/client';
 import { downloadBlob } from '../download';
+import { PermissionEditor } from './PermissionEditor';
 
 type Role = Schemas['RoleListItemDto'] & { id: string };
 type MatrixRow = Schemas['MatrixRowDto'];
 
-const BUILT_IN_ORDER = [
-  'owner',
-  'security',
-  'compliance',
-  'it_admin',
-  'governance',
-  'developer',
-  'user',
-];
-
 function MatrixButton() {
   const redirect = useRedirect();
   return <Button label="Permission matrix" onClick={() => redirect('/roles/matrix')} />;
+}
+
+/** Built-in roles are fixed: only custom ones may be edited or deleted. */
+function CustomRoleActions() {
+  const role = useRecordContext<Role>();
+  if (!role || role.builtIn) return null;
+  return (
+    <TopToolbar>
+      <EditButton />
+    </TopToolbar>
+  );
+}
+
+/** A key, a name, a description and the permission grid; the key is fixed once created. */
+function RoleForm({ creating }: { creating: boolean }) {
+  return (
+    <SimpleForm
+      toolbar={
+        <Toolbar sx={{ justifyContent: 'space-between' }}>
+          <SaveButton />
+          {!creating && <DeleteButton mutationMode="pessimistic" />}
+        </Toolbar>
+      }
+    >
+      <TextInput
+        source="key"
+        readOnly={!creating}
+        validate={creating ? [required(), roleKey] : undefined}
+        helperText={creating ? ROLE_KEY_RULE : 'The key does not change'}
+      />
+      <TextInput source="name" validate={required()} />
+      <TextInput source="description" multiline />
+      <PermissionEditor />
+    </SimpleForm>
+  );
+}
+
+const ROLE_KEY_RULE = 'Lower-case letters, digits and _, starting with a letter (2-50)';
+const roleKey = (value: string | undefined) =>
+  value === undefined || /^[a-z][a-z0-9_]{1,49}$/.test(value) ? undefined : ROLE_KEY_RULE;
+
+export function RoleCreate() {
+  return (
+    <Create redirect="show">
+      <RoleForm creating />
+    </Create>
+  );
+}
+
+export function RoleEdit() {
+  return (
+    <Edit mutationMode="pessimistic" redirect="show">
+      <RoleForm creating={false} />
+    </Edit>
+  );
 }
 
 export function RoleList() {
@@ -57,6 +113,7 @@ export function RoleList() {
       actions={
         <TopToolbar>
           <MatrixButton />
+          <CreateButton />
         </TopToolbar>
       }
     >
@@ -101,7 +158,7 @@ function PermissionsTable() {
 
 export function RoleShow() {
   return (
-    <Show>
+    <Show actions={<CustomRoleActions />}>
       <SimpleShowLayout>
         <TextField source="key" />
         <TextField source="name" />
@@ -122,7 +179,8 @@ export function MatrixPage() {
     // JSON is the default answer (CSV only for Accept: text/csv), so the union narrows to rows here.
     queryFn: async () => unwrap(await api.GET('/api/v1/roles/matrix')) as MatrixRow[],
   });
-  const roles = BUILT_IN_ORDER.filter((key) => rows?.[0]?.cells[key] !== undefined);
+  // The API's order: the matrix's columns as docs/permissions.md prints them.
+  const roles = Object.keys(rows?.[0]?.cells ?? {});
 
   async function downloadCsv() {
     try {

@@ -138,6 +138,8 @@ export async function seriousAccessibilityViolations(page: Page): Promise<string
 
 export async function screenshot(page: Page, name: string): Promise<string> {
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  // The top of the screen (its title and first fields), wherever the journey scrolled to.
+  await page.evaluate(() => window.scrollTo(0, 0));
   const path = join(SCREENSHOT_DIR, `${name}.png`);
   await page.screenshot({ path });
   return path;

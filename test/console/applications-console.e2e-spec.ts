@@ -1,58 +1,22 @@
-import type { Browser, Page } from 'playwright-core';
-import {
-  consoleSignedInAs,
-  launchChromium,
-  screenshot,
-  seriousAccessibilityViolations,
-} from '../support/console-browser';
-import {
-  BOOTSTRAP_PASSWORD,
-  createUser,
-  signInOwner,
-  TEST_PASSWORD,
-  type SignedIn,
-} from '../support/principals';
-import { startTestApp, type TestApp } from '../support/test-app';
+import { consoleSuite, expectAccessible, screenshot } from '../support/console-browser';
+import { BOOTSTRAP_PASSWORD, createUser, TEST_PASSWORD } from '../support/principals';
 
 /** Applications: assignments, policies, and the check-access tool answering as the API would. */
 describe('Console: applications', () => {
-  let t: TestApp;
-  let browser: Browser;
-  let owner: SignedIn;
-
-  beforeAll(async () => {
-    t = await startTestApp();
-    browser = await launchChromium();
-    owner = await signInOwner(t);
-  }, 60_000);
-  afterAll(async () => {
-    await browser?.close();
-    await t?.close();
-  });
-
-  const consoleAs = (username: string, password: string, path: string) =>
-    consoleSignedInAs(
-      browser,
-      t.baseUrl,
-      { organization: t.config.bootstrap.orgSlug, username, password },
-      path,
-    );
-
-  async function expectAccessible(page: Page) {
-    expect(await seriousAccessibilityViolations(page)).toEqual([]);
-  }
+  const suite = consoleSuite();
+  const consoleAs = suite.consoleAs;
 
   const decide = async (userId: string, applicationId: string, action: string) => {
-    const response = await t.http
+    const response = await suite.t.http
       .post('/api/v1/authz/check')
-      .set('authorization', owner.auth)
+      .set('authorization', suite.owner.auth)
       .send({ checks: [{ userId, action, resource: { type: 'application', id: applicationId } }] });
     return response.body.results[0] as { allowed: boolean; reason: string };
   };
 
   it('creates an application, assigns it, adds allow and deny policies, and checks access', async () => {
-    const ada = await createUser(t, owner, ['developer'], { username: 'ada' });
-    const bob = await createUser(t, owner, ['developer'], { username: 'bob' });
+    const ada = await createUser(suite.t, suite.owner, ['developer'], { username: 'ada' });
+    const bob = await createUser(suite.t, suite.owner, ['developer'], { username: 'bob' });
     const { page, context, problems } = await consoleAs(
       'owner',
       BOOTSTRAP_PASSWORD,
@@ -74,9 +38,9 @@ describe('Console: applications', () => {
     await page.getByRole('option', { name: 'ada' }).click();
     await page.getByRole('button', { name: 'Save assignments' }).click();
     await page.getByText('Assignments saved.').waitFor();
-    const stored = await t.http
+    const stored = await suite.t.http
       .get(`/api/v1/applications/${applicationId}`)
-      .set('authorization', owner.auth);
+      .set('authorization', suite.owner.auth);
     expect(stored.body.assignments).toEqual({ userIds: [ada.id], groupIds: [] });
 
     // Developers may read; bob, by name, may not.
@@ -96,9 +60,9 @@ describe('Console: applications', () => {
     await page.getByRole('option', { name: 'bob' }).click();
     await form.getByRole('button', { name: 'Add policy' }).click();
     await page.getByRole('cell', { name: 'Not bob', exact: true }).waitFor();
-    const policies = await t.http
+    const policies = await suite.t.http
       .get(`/api/v1/applications/${applicationId}/policies`)
-      .set('authorization', owner.auth);
+      .set('authorization', suite.owner.auth);
     expect(
       (policies.body.items as Array<Record<string, unknown>>).map(
         ({ name, effect, actions, roles, users }) => ({
@@ -153,14 +117,14 @@ describe('Console: applications', () => {
   }, 90_000);
 
   it('a person assigned to an application sees it without the means to change it', async () => {
-    const carol = await createUser(t, owner, ['user'], { username: 'carol' });
-    const created = await t.http
+    const carol = await createUser(suite.t, suite.owner, ['user'], { username: 'carol' });
+    const created = await suite.t.http
       .post('/api/v1/applications')
-      .set('authorization', owner.auth)
+      .set('authorization', suite.owner.auth)
       .send({ name: 'Wiki' });
-    await t.http
+    await suite.t.http
       .put(`/api/v1/applications/${created.body.id}/assignments`)
-      .set('authorization', owner.auth)
+      .set('authorization', suite.owner.auth)
       .send({ userIds: [carol.id], groupIds: [] });
 
     const { page, context, problems } = await consoleAs(

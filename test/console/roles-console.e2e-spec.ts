@@ -1,42 +1,20 @@
 import { parse } from 'csv-parse/sync';
 import { readFile } from 'node:fs/promises';
-import type { Browser } from 'playwright-core';
 import {
-  consoleSignedInAs,
-  launchChromium,
+  consoleSuite,
   screenshot,
   seriousAccessibilityViolations,
 } from '../support/console-browser';
-import {
-  BOOTSTRAP_PASSWORD,
-  createUser,
-  signInOwner,
-  TEST_PASSWORD,
-  type SignedIn,
-} from '../support/principals';
-import { startTestApp, type TestApp } from '../support/test-app';
+import { BOOTSTRAP_PASSWORD, createUser, TEST_PASSWORD } from '../support/principals';
 
 /** Roles and the permission matrix in the console, and the matrix's CSV. */
 describe('Console: roles and the matrix', () => {
-  let t: TestApp;
-  let browser: Browser;
-  let owner: SignedIn;
-
-  beforeAll(async () => {
-    t = await startTestApp();
-    browser = await launchChromium();
-    owner = await signInOwner(t);
-  }, 60_000);
-  afterAll(async () => {
-    await browser?.close();
-    await t?.close();
-  });
+  const suite = consoleSuite();
 
   it('lists the roles with what the caller may grant, shows one, and downloads the matrix as CSV', async () => {
-    const { page, context, problems } = await consoleSignedInAs(
-      browser,
-      t.baseUrl,
-      { organization: t.config.bootstrap.orgSlug, username: 'owner', password: BOOTSTRAP_PASSWORD },
+    const { page, context, problems } = await suite.consoleAs(
+      'owner',
+      BOOTSTRAP_PASSWORD,
       '/console/roles',
     );
     for (const key of [
@@ -70,7 +48,9 @@ describe('Console: roles and the matrix', () => {
     const rows = parse<Record<string, string>>(await readFile(await download.path()), {
       columns: true,
     });
-    const api = await t.http.get('/api/v1/roles/matrix').set('authorization', owner.auth);
+    const api = await suite.t.http
+      .get('/api/v1/roles/matrix')
+      .set('authorization', suite.owner.auth);
     expect(rows).toHaveLength(api.body.length);
     expect(rows.find((row) => row.subject === 'User' && row.action === 'read')).toMatchObject({
       owner: 'Y',
@@ -83,10 +63,9 @@ describe('Console: roles and the matrix', () => {
   }, 90_000);
 
   it('creates a custom role from the permission grid, which then grants exactly that; edits and deletes it', async () => {
-    const { page, context, problems } = await consoleSignedInAs(
-      browser,
-      t.baseUrl,
-      { organization: t.config.bootstrap.orgSlug, username: 'owner', password: BOOTSTRAP_PASSWORD },
+    const { page, context, problems } = await suite.consoleAs(
+      'owner',
+      BOOTSTRAP_PASSWORD,
       '/console/roles/create',
     );
     await page.getByRole('button', { name: 'Save' }).waitFor();
@@ -106,7 +85,8 @@ describe('Console: roles and the matrix', () => {
 
     const stored = async () =>
       (
-        (await t.http.get('/api/v1/roles').set('authorization', owner.auth)).body as Array<{
+        (await suite.t.http.get('/api/v1/roles').set('authorization', suite.owner.auth))
+          .body as Array<{
           key: string;
           permissions: Array<{ subject: string; action: string; scope?: string }>;
         }>
@@ -120,9 +100,9 @@ describe('Console: roles and the matrix', () => {
     ]);
 
     // Held by someone, the role lets them read the trail and nothing it does not list.
-    const reader = await createUser(t, owner, ['audit_reader'], { username: 'reader' });
-    await t.http.get('/api/v1/audit-events').set('authorization', reader.auth).expect(200);
-    await t.http
+    const reader = await createUser(suite.t, suite.owner, ['audit_reader'], { username: 'reader' });
+    await suite.t.http.get('/api/v1/audit-events').set('authorization', reader.auth).expect(200);
+    await suite.t.http
       .post('/api/v1/groups')
       .set('authorization', reader.auth)
       .send({ name: 'Nope' })
@@ -136,7 +116,10 @@ describe('Console: roles and the matrix', () => {
     await page.getByRole('button', { name: 'Save' }).click();
     await page.getByRole('link', { name: 'Edit' }).waitFor();
     expect(brief((await stored())?.permissions)).toEqual(['AuditEvent read all', 'Group read own']);
-    await t.http.get('/api/v1/audit-events/export').set('authorization', reader.auth).expect(403);
+    await suite.t.http
+      .get('/api/v1/audit-events/export')
+      .set('authorization', reader.auth)
+      .expect(403);
 
     // Built-in roles offer no edit.
     await page.getByRole('menuitem', { name: 'Roles' }).click();
@@ -145,9 +128,9 @@ describe('Console: roles and the matrix', () => {
     await expect(page.getByRole('link', { name: 'Edit' }).count()).resolves.toBe(0);
 
     // Delete, once nobody holds it.
-    await t.http
+    await suite.t.http
       .put(`/api/v1/users/${reader.id}/roles`)
-      .set('authorization', owner.auth)
+      .set('authorization', suite.owner.auth)
       .send({ roles: ['user'] })
       .expect(200);
     await page.getByRole('menuitem', { name: 'Roles' }).click();
@@ -162,11 +145,10 @@ describe('Console: roles and the matrix', () => {
   }, 90_000);
 
   it('an IT Admin creating a role finds what they do not hold disabled; the API refuses it too', async () => {
-    const ita = await createUser(t, owner, ['it_admin'], { username: 'ita' });
-    const { page, context, problems } = await consoleSignedInAs(
-      browser,
-      t.baseUrl,
-      { organization: t.config.bootstrap.orgSlug, username: 'ita', password: TEST_PASSWORD },
+    const ita = await createUser(suite.t, suite.owner, ['it_admin'], { username: 'ita' });
+    const { page, context, problems } = await suite.consoleAs(
+      'ita',
+      TEST_PASSWORD,
       '/console/roles/create',
     );
     const held = page.getByRole('combobox', { name: 'User read', exact: true });
@@ -175,7 +157,7 @@ describe('Console: roles and the matrix', () => {
     // IT Admins may not change the organization (docs/permissions.md), so they cannot hand it out.
     const notHeld = page.getByRole('combobox', { name: 'Organization update', exact: true });
     expect(await notHeld.getAttribute('aria-disabled')).toBe('true');
-    const refused = await t.http
+    const refused = await suite.t.http
       .post('/api/v1/roles')
       .set('authorization', ita.auth)
       .send({

@@ -1,49 +1,14 @@
-import type { Browser, Page } from 'playwright-core';
-import {
-  consoleSignedInAs,
-  launchChromium,
-  screenshot,
-  seriousAccessibilityViolations,
-} from '../support/console-browser';
-import {
-  BOOTSTRAP_PASSWORD,
-  createUser,
-  signInOwner,
-  TEST_PASSWORD,
-  type SignedIn,
-} from '../support/principals';
-import { startTestApp, type TestApp } from '../support/test-app';
+import { consoleSuite, expectAccessible, screenshot } from '../support/console-browser';
+import { BOOTSTRAP_PASSWORD, createUser, TEST_PASSWORD } from '../support/principals';
 
 /** Organization settings and SSO connections in the console. */
 describe('Console: organization settings and SSO connections', () => {
-  let t: TestApp;
-  let browser: Browser;
-  let owner: SignedIn;
-
-  beforeAll(async () => {
-    t = await startTestApp();
-    browser = await launchChromium();
-    owner = await signInOwner(t);
-  }, 60_000);
-  afterAll(async () => {
-    await browser?.close();
-    await t?.close();
-  });
-
-  const consoleAs = (username: string, password: string, path: string) =>
-    consoleSignedInAs(
-      browser,
-      t.baseUrl,
-      { organization: t.config.bootstrap.orgSlug, username, password },
-      path,
-    );
-
-  async function expectAccessible(page: Page) {
-    expect(await seriousAccessibilityViolations(page)).toEqual([]);
-  }
+  const suite = consoleSuite();
+  const consoleAs = suite.consoleAs;
 
   const organization = async () =>
-    (await t.http.get('/api/v1/organization').set('authorization', owner.auth)).body as {
+    (await suite.t.http.get('/api/v1/organization').set('authorization', suite.owner.auth))
+      .body as {
       name: string;
       settings: Record<string, unknown>;
     };
@@ -82,10 +47,10 @@ describe('Console: organization settings and SSO connections', () => {
       mfaRequired: 'admins',
     });
     // Only what changed was sent, so only that is in the audit event.
-    const audit = await t.http
+    const audit = await suite.t.http
       .get('/api/v1/audit-events')
       .query({ action: 'organization.updated' })
-      .set('authorization', owner.auth);
+      .set('authorization', suite.owner.auth);
     expect(Object.keys(audit.body.items[0].changes).sort()).toEqual([
       'name',
       'settings.mfaRequired',
@@ -97,7 +62,7 @@ describe('Console: organization settings and SSO connections', () => {
   }, 60_000);
 
   it('a Developer reads the settings without a way to change them', async () => {
-    await createUser(t, owner, ['developer'], { username: 'dev' });
+    await createUser(suite.t, suite.owner, ['developer'], { username: 'dev' });
     const { page, context, problems } = await consoleAs(
       'dev',
       TEST_PASSWORD,

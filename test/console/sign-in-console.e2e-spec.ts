@@ -1,14 +1,12 @@
 import { Secret, TOTP } from 'otpauth';
-import type { Browser } from 'playwright-core';
 import {
-  launchChromium,
+  consoleSuite,
   openConsole,
   screenshot,
   seriousAccessibilityViolations,
   signInThroughConsole,
 } from '../support/console-browser';
-import { createUser, signInOwner, TEST_PASSWORD, type SignedIn } from '../support/principals';
-import { startTestApp, type TestApp } from '../support/test-app';
+import { createUser, TEST_PASSWORD } from '../support/principals';
 
 /** The code an authenticator app shows for `secret`, `steps` 30 s steps from now. */
 const codeFor = (secret: string, steps = 0) =>
@@ -16,30 +14,18 @@ const codeFor = (secret: string, steps = 0) =>
 
 /** Sign-in journeys beyond the password: the second factor. */
 describe('Console: signing in', () => {
-  let t: TestApp;
-  let browser: Browser;
-  let owner: SignedIn;
-  const organization = () => t.config.bootstrap.orgSlug;
-
-  beforeAll(async () => {
-    t = await startTestApp();
-    browser = await launchChromium();
-    owner = await signInOwner(t);
-  }, 60_000);
-  afterAll(async () => {
-    await browser?.close();
-    await t?.close();
-  });
+  const suite = consoleSuite();
+  const organization = () => suite.t.config.bootstrap.orgSlug;
 
   /** A user with a confirmed authenticator app; returns its secret and recovery codes. */
   async function userWithAuthenticator() {
-    const person = await createUser(t, owner, ['it_admin']);
-    const started = await t.http
+    const person = await createUser(suite.t, suite.owner, ['it_admin']);
+    const started = await suite.t.http
       .post('/api/v1/me/mfa/totp')
       .set('authorization', person.auth)
       .send({ name: 'Phone' });
     const secret = started.body.secret as string;
-    const confirmed = await t.http
+    const confirmed = await suite.t.http
       .post(`/api/v1/me/mfa/totp/${started.body.factor.id}/confirm`)
       .set('authorization', person.auth)
       .send({ code: codeFor(secret) });
@@ -49,7 +35,11 @@ describe('Console: signing in', () => {
 
   it('asks for the authenticator code after the password; a wrong code is refused, the right one signs in', async () => {
     const { person, secret } = await userWithAuthenticator();
-    const { context, page, problems } = await openConsole(browser, t.baseUrl, '/console/users');
+    const { context, page, problems } = await openConsole(
+      suite.browser,
+      suite.t.baseUrl,
+      '/console/users',
+    );
     const credentials = { organization: organization(), username: person.username };
     await signInThroughConsole(page, { ...credentials, password: TEST_PASSWORD });
 
@@ -76,7 +66,7 @@ describe('Console: signing in', () => {
     const { person, recoveryCodes } = await userWithAuthenticator();
     const credentials = { organization: organization(), username: person.username };
     const attempt = async () => {
-      const tab = await openConsole(browser, t.baseUrl, '/console/');
+      const tab = await openConsole(suite.browser, suite.t.baseUrl, '/console/');
       await signInThroughConsole(tab.page, { ...credentials, password: TEST_PASSWORD });
       await tab.page.getByRole('button', { name: 'Use a recovery code instead' }).click();
       await tab.page.getByRole('textbox', { name: 'Recovery code' }).fill(recoveryCodes[0]);

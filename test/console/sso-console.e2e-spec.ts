@@ -1,15 +1,12 @@
-import type { Browser } from 'playwright-core';
 import {
-  consoleSignedInAs,
-  launchChromium,
+  consoleSuite,
   openConsole,
   screenshot,
   seriousAccessibilityViolations,
 } from '../support/console-browser';
 import { TestIdp } from '../support/oidc-idp';
 import { IDP_CERT, IDP_ENTITY_ID, IDP_SSO_URL } from '../support/saml-idp';
-import { BOOTSTRAP_PASSWORD, signInOwner, type SignedIn } from '../support/principals';
-import { startTestApp, type TestApp } from '../support/test-app';
+import { BOOTSTRAP_PASSWORD } from '../support/principals';
 
 const CLIENT_SECRET = 'console-idp-secret-7d1e';
 
@@ -18,25 +15,20 @@ const CLIENT_SECRET = 'console-idp-secret-7d1e';
  * oidc-provider in-process): the browser really goes to the IdP and back.
  */
 describe('Console: single sign-on', () => {
-  let t: TestApp;
-  let browser: Browser;
+  // The IdP sends the browser back to PUBLIC_URL's callback: it must be this app.
+  const suite = consoleSuite({
+    publicUrlIsBaseUrl: true,
+    env: { SSO_ALLOWED_NETWORKS: '127.0.0.1/32' },
+  });
   let idp: TestIdp;
-  let owner: SignedIn;
   let connectionId: string;
   let callbackUrl: string;
 
   beforeAll(async () => {
     idp = await TestIdp.start();
-    // The IdP sends the browser back to PUBLIC_URL's callback: it must be this app.
-    t = await startTestApp({
-      publicUrlIsBaseUrl: true,
-      env: { SSO_ALLOWED_NETWORKS: '127.0.0.1/32' },
-    });
-    browser = await launchChromium();
-    owner = await signInOwner(t);
-    const created = await t.http
+    const created = await suite.t.http
       .post('/api/v1/sso-connections')
-      .set('authorization', owner.auth)
+      .set('authorization', suite.owner.auth)
       .send({
         name: 'Corp IdP',
         protocol: 'oidc',
@@ -50,20 +42,22 @@ describe('Console: single sign-on', () => {
       { clientId: 'warden-console', clientSecret: CLIENT_SECRET, redirectUris: [callbackUrl] },
     ]);
   }, 60_000);
-  afterAll(async () => {
-    await browser?.close();
-    await t?.close();
-    await idp?.close();
-  });
+  afterAll(() => idp?.close());
 
   it('offers the organization’s connection, goes to the IdP and back to the page asked for', async () => {
     idp.signInAs({ sub: 'dana-01', email: 'dana@corp.example', name: 'Dana Scully' });
-    const { page, context, problems } = await openConsole(browser, t.baseUrl, '/console/groups');
-    await page.getByRole('textbox', { name: 'Organization' }).fill(t.config.bootstrap.orgSlug);
+    const { page, context, problems } = await openConsole(
+      suite.browser,
+      suite.t.baseUrl,
+      '/console/groups',
+    );
+    await page
+      .getByRole('textbox', { name: 'Organization' })
+      .fill(suite.t.config.bootstrap.orgSlug);
     const button = page.getByRole('link', { name: 'Sign in with Corp IdP' });
     await button.waitFor();
     expect(await button.getAttribute('href')).toBe(
-      `${t.baseUrl}/api/v1/auth/sso/${connectionId}/authorize?client=console`,
+      `${suite.t.baseUrl}/api/v1/auth/sso/${connectionId}/authorize?client=console`,
     );
     expect(await seriousAccessibilityViolations(page)).toEqual([]);
     await screenshot(page, 'sign-in-sso');
@@ -74,10 +68,10 @@ describe('Console: single sign-on', () => {
     expect(new URL(page.url()).pathname).toBe('/console/groups');
     // The mapping gave the IT Admin role: group management is offered.
     await page.getByRole('link', { name: 'Create' }).waitFor();
-    const users = await t.http
+    const users = await suite.t.http
       .get('/api/v1/users')
       .query({ q: 'dana' })
-      .set('authorization', owner.auth);
+      .set('authorization', suite.owner.auth);
     expect(users.body.items[0]).toMatchObject({ email: 'dana@corp.example' });
     expect(users.body.items[0].roles).toEqual(expect.arrayContaining(['it_admin']));
     expect(problems).toEqual([]);
@@ -86,8 +80,8 @@ describe('Console: single sign-on', () => {
 
   it('a used or made-up code brings the person back to sign-in with the reason', async () => {
     const { page, context } = await openConsole(
-      browser,
-      t.baseUrl,
+      suite.browser,
+      suite.t.baseUrl,
       '/console/sso-callback?code=this-code-was-never-issued-by-warden',
     );
     await page.getByRole('alert').waitFor();
@@ -101,18 +95,19 @@ describe('Console: single sign-on', () => {
   }, 60_000);
 
   it('the owner adds an OIDC connection with a mapping rule; its callback URL is copied; people sign in through it', async () => {
-    const engineering = await t.http
+    const engineering = await suite.t.http
       .post('/api/v1/groups')
-      .set('authorization', owner.auth)
+      .set('authorization', suite.owner.auth)
       .send({ name: 'Engineering' })
       .expect(201);
-    const { page, context, problems } = await consoleSignedInAs(
-      browser,
-      t.baseUrl,
-      { organization: t.config.bootstrap.orgSlug, username: 'owner', password: BOOTSTRAP_PASSWORD },
+    const { page, context, problems } = await suite.consoleAs(
+      'owner',
+      BOOTSTRAP_PASSWORD,
       '/console/sso-connections',
     );
-    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: t.baseUrl });
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], {
+      origin: suite.t.baseUrl,
+    });
     await page.getByRole('cell', { name: 'Corp IdP', exact: true }).waitFor();
     await page.getByRole('link', { name: 'Create' }).click();
     await page.getByRole('button', { name: 'Save' }).waitFor();
@@ -136,16 +131,16 @@ describe('Console: single sign-on', () => {
     await page.getByRole('button', { name: 'Copy the callback URL' }).click();
     const copied = await page.evaluate(() => navigator.clipboard.readText());
     const id = new URL(page.url()).pathname.split('/')[3];
-    expect(copied).toBe(`${t.baseUrl}/api/v1/auth/sso/${id}/callback`);
+    expect(copied).toBe(`${suite.t.baseUrl}/api/v1/auth/sso/${id}/callback`);
     await page
       .getByRole('table', { name: 'Mapping rules' })
       .getByText('engineering', { exact: true })
       .waitFor();
     expect(await seriousAccessibilityViolations(page)).toEqual([]);
     await screenshot(page, 'sso-connection');
-    const stored = await t.http
+    const stored = await suite.t.http
       .get(`/api/v1/sso-connections/${id}`)
-      .set('authorization', owner.auth)
+      .set('authorization', suite.owner.auth)
       .expect(200);
     expect(stored.body).toMatchObject({
       name: 'Engineering IdP',
@@ -181,13 +176,13 @@ describe('Console: single sign-on', () => {
       name: 'Eve Engineer',
       groups: ['engineering'],
     });
-    const person = await openConsole(browser, t.baseUrl, '/console/');
+    const person = await openConsole(suite.browser, suite.t.baseUrl, '/console/');
     await person.page.getByRole('link', { name: 'Sign in with Engineering IdP' }).click();
     await person.page.getByRole('button', { name: 'Account: Eve Engineer' }).waitFor();
-    const eve = await t.http
+    const eve = await suite.t.http
       .get('/api/v1/users')
       .query({ q: 'eve@corp.example' })
-      .set('authorization', owner.auth);
+      .set('authorization', suite.owner.auth);
     expect(eve.body.items[0].roles).toEqual(expect.arrayContaining(['developer', 'user']));
     expect(eve.body.items[0].groups).toEqual([
       expect.objectContaining({ id: engineering.body.id }),
@@ -196,10 +191,9 @@ describe('Console: single sign-on', () => {
   }, 90_000);
 
   it('the owner adds a SAML connection and reads what the IdP needs: ACS URL and entity id', async () => {
-    const { page, context, problems } = await consoleSignedInAs(
-      browser,
-      t.baseUrl,
-      { organization: t.config.bootstrap.orgSlug, username: 'owner', password: BOOTSTRAP_PASSWORD },
+    const { page, context, problems } = await suite.consoleAs(
+      'owner',
+      BOOTSTRAP_PASSWORD,
       '/console/sso-connections/create',
     );
     await page.getByRole('button', { name: 'Save' }).waitFor();
@@ -211,12 +205,12 @@ describe('Console: single sign-on', () => {
     await page.getByRole('button', { name: 'Save' }).click();
     await page.getByRole('button', { name: 'Copy the entity id' }).waitFor();
     const id = new URL(page.url()).pathname.split('/')[3];
-    const base = `${t.baseUrl}/api/v1/auth/sso/${id}`;
+    const base = `${suite.t.baseUrl}/api/v1/auth/sso/${id}`;
     await page.getByText(`${base}/callback`, { exact: true }).waitFor();
     await page.getByText(`${base}/metadata`, { exact: true }).waitFor();
-    const stored = await t.http
+    const stored = await suite.t.http
       .get(`/api/v1/sso-connections/${id}`)
-      .set('authorization', owner.auth)
+      .set('authorization', suite.owner.auth)
       .expect(200);
     expect(stored.body.saml).toMatchObject({ idpEntityId: IDP_ENTITY_ID, ssoUrl: IDP_SSO_URL });
     expect(await seriousAccessibilityViolations(page)).toEqual([]);
@@ -228,13 +222,13 @@ describe('Console: single sign-on', () => {
     await enabled.uncheck();
     await page.getByRole('button', { name: 'Save' }).click();
     await page.getByRole('button', { name: 'Copy the entity id' }).waitFor();
-    const edited = await t.http
+    const edited = await suite.t.http
       .get(`/api/v1/sso-connections/${id}`)
-      .set('authorization', owner.auth)
+      .set('authorization', suite.owner.auth)
       .expect(200);
     expect(edited.body.enabled).toBe(false);
     expect(edited.body.saml).toEqual(stored.body.saml);
-    const offered = await t.http.get('/api/v1/auth/sso/connections?organization=default');
+    const offered = await suite.t.http.get('/api/v1/auth/sso/connections?organization=default');
     expect(offered.body.items.map((item: { id: string }) => item.id)).not.toContain(id);
     expect(problems).toEqual([]);
     await context.close();

@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { defaultConsoleDirectory } from '../../src/console/console-routes';
+import { signInOwner, type SignedIn } from './principals';
+import { startTestApp, type TestApp, type TestAppOptions } from './test-app';
 
 /** Debian's Chromium (`.ci/run` installs it); Playwright's own browser downloads cannot work here. */
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -143,4 +145,51 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   const path = join(SCREENSHOT_DIR, `${name}.png`);
   await page.screenshot({ path });
   return path;
+}
+
+/** What a console test file shares: its app, the browser, the first Owner, and a way in as anyone. */
+export interface ConsoleSuite {
+  t: TestApp;
+  browser: Browser;
+  owner: SignedIn;
+  /** A fresh tab on `path`, signed in as `username` of the test organization. */
+  consoleAs(
+    username: string,
+    password: string,
+    path: string,
+    viewport?: { width: number; height: number },
+  ): Promise<ConsoleTab>;
+}
+
+/**
+ * Starts an app and Chromium before the file's tests and stops both after
+ * them (Jest hooks of the calling `describe`); the fields are set once the
+ * hooks have run.
+ */
+export function consoleSuite(options?: TestAppOptions): ConsoleSuite {
+  const suite = {
+    consoleAs: (username, password, path, viewport) =>
+      consoleSignedInAs(
+        suite.browser,
+        suite.t.baseUrl,
+        { organization: suite.t.config.bootstrap.orgSlug, username, password },
+        path,
+        viewport,
+      ),
+  } as ConsoleSuite;
+  beforeAll(async () => {
+    suite.t = await startTestApp(options);
+    suite.browser = await launchChromium();
+    suite.owner = await signInOwner(suite.t);
+  }, 60_000);
+  afterAll(async () => {
+    await suite.browser?.close();
+    await suite.t?.close();
+  });
+  return suite;
+}
+
+/** The console's axe check as a Jest expectation. */
+export async function expectAccessible(page: Page): Promise<void> {
+  expect(await seriousAccessibilityViolations(page)).toEqual([]);
 }

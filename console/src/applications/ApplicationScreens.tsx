@@ -25,18 +25,15 @@ import { type FormEvent, type ReactNode, useState } from 'react';
 import {
   Create,
   DateField,
-  DeleteButton,
   Edit,
   FunctionField,
   List,
-  SaveButton,
   SearchInput,
   Show,
   SimpleForm,
   SimpleShowLayout,
   TextField,
   TextInput,
-  Toolbar,
   required,
   useCanAccess,
   useGetList,
@@ -49,6 +46,7 @@ import { api, unwrap, type Schemas } from '../api/client';
 import { useCan } from '../auth/use-ability';
 import { CursorPagination } from '../data/CursorPagination';
 import { UserPicker, UsersPicker } from '../users/UserPicker';
+import { SaveDeleteToolbar } from '../layout/SaveDeleteToolbar';
 
 type Application = Schemas['ApplicationResponseDto'];
 type Policy = Schemas['PolicyResponseDto'];
@@ -125,14 +123,7 @@ export function ApplicationCreate() {
 export function ApplicationEdit() {
   return (
     <Edit mutationMode="pessimistic" redirect="show">
-      <SimpleForm
-        toolbar={
-          <Toolbar sx={{ justifyContent: 'space-between' }}>
-            <SaveButton />
-            <DeleteButton mutationMode="pessimistic" />
-          </Toolbar>
-        }
-      >
+      <SimpleForm toolbar={<SaveDeleteToolbar />}>
         <ApplicationForm />
       </SimpleForm>
     </Edit>

@@ -24,15 +24,12 @@ import {
   FunctionField,
   List,
   NumberField,
-  SaveButton,
   Show,
   SimpleForm,
   SimpleShowLayout,
   TextField,
   TextInput,
-  Toolbar,
   TopToolbar,
-  DeleteButton,
   required,
   useCanAccess,
   useGetList,
@@ -41,6 +38,7 @@ import {
 } from 'react-admin';
 import { api, unwrap, type Schemas } from '../api/client';
 import { useGrantableRoleChoices } from '../users/grantable-roles';
+import { SaveDeleteToolbar } from '../layout/SaveDeleteToolbar';
 
 type Group = Schemas['GroupResponseDto'];
 type Member = Schemas['UserResponseDto'];
@@ -249,14 +247,7 @@ function EditMembers() {
 export function GroupEdit() {
   return (
     <Edit mutationMode="pessimistic">
-      <SimpleForm
-        toolbar={
-          <Toolbar sx={{ justifyContent: 'space-between' }}>
-            <SaveButton />
-            <DeleteButton mutationMode="pessimistic" />
-          </Toolbar>
-        }
-      >
+      <SimpleForm toolbar={<SaveDeleteToolbar />}>
         <TextInput source="name" validate={required()} />
         <TextInput source="description" multiline />
         <GroupRolesInput />

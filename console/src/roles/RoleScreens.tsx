@@ -18,13 +18,10 @@ import {
   Button,
   Create,
   CreateButton,
-  DeleteButton,
   Edit,
   EditButton,
-  SaveButton,
   SimpleForm,
   TextInput,
-  Toolbar,
   required,
   Datagrid,
   FunctionField,
@@ -41,6 +38,7 @@ import {
 import { api, unwrap, type Schemas } from '../api/client';
 import { downloadBlob } from '../download';
 import { PermissionEditor } from './PermissionEditor';
+import { SaveDeleteToolbar } from '../layout/SaveDeleteToolbar';
 
 type Role = Schemas['RoleListItemDto'] & { id: string };
 type MatrixRow = Schemas['MatrixRowDto'];
@@ -64,14 +62,7 @@ function CustomRoleActions() {
 /** A key, a name, a description and the permission grid; the key is fixed once created. */
 function RoleForm({ creating }: { creating: boolean }) {
   return (
-    <SimpleForm
-      toolbar={
-        <Toolbar sx={{ justifyContent: 'space-between' }}>
-          <SaveButton />
-          {!creating && <DeleteButton mutationMode="pessimistic" />}
-        </Toolbar>
-      }
-    >
+    <SimpleForm toolbar={<SaveDeleteToolbar canDelete={!creating} />}>
       <TextInput
         source="key"
         readOnly={!creating}

@@ -18,14 +18,12 @@ import {
   Create,
   Datagrid,
   DateField,
-  DeleteButton,
   Edit,
   FormDataConsumer,
   FunctionField,
   List,
   PasswordInput,
   RadioButtonGroupInput,
-  SaveButton,
   SelectArrayInput,
   Show,
   SimpleForm,
@@ -33,7 +31,6 @@ import {
   SimpleShowLayout,
   TextField,
   TextInput,
-  Toolbar,
   TopToolbar,
   CreateButton,
   required,
@@ -43,6 +40,7 @@ import {
 import type { Schemas } from '../api/client';
 import { CopyButton } from '../layout/CopyButton';
 import { useGrantableRoleChoices } from '../users/grantable-roles';
+import { SaveDeleteToolbar } from '../layout/SaveDeleteToolbar';
 
 type Connection = Schemas['SsoConnectionResponseDto'];
 type Group = Schemas['GroupResponseDto'];
@@ -284,14 +282,7 @@ export function SsoConnectionCreate() {
 export function SsoConnectionEdit() {
   return (
     <Edit mutationMode="pessimistic" redirect="show">
-      <SimpleForm
-        toolbar={
-          <Toolbar sx={{ justifyContent: 'space-between' }}>
-            <SaveButton />
-            <DeleteButton mutationMode="pessimistic" />
-          </Toolbar>
-        }
-      >
+      <SimpleForm toolbar={<SaveDeleteToolbar />}>
         <TextInput source="name" validate={required()} />
         <ProtocolInputs editing />
         <CommonInputs />

@@ -14,6 +14,7 @@ import {
   minValue,
   required,
   useCanAccess,
+  useNotify,
 } from 'react-admin';
 
 /** Whole numbers within what the API accepts (OrganizationSettingsDto), so a slip is caught before saving. */
@@ -38,6 +39,7 @@ function Heading({ children }: { children: string }) {
  * read them; only those who may update the organization get a save button.
  */
 export function OrganizationPage() {
+  const notify = useNotify();
   const { canAccess } = useCanAccess({ action: 'update', resource: 'organization' });
   const readOnly = canAccess !== true;
   return (
@@ -48,6 +50,9 @@ export function OrganizationPage() {
       mutationMode="pessimistic"
       title="Organization"
       actions={false}
+      mutationOptions={{
+        onSuccess: () => notify('Organization settings saved.', { type: 'success' }),
+      }}
       // Reading is everyone's (GET /organization); the save button is what the update right adds.
       disableAuthentication
     >

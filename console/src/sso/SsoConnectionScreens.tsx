@@ -37,6 +37,7 @@ import {
   useGetList,
   useRecordContext,
 } from 'react-admin';
+import { Fragment, type ReactNode } from 'react';
 import type { Schemas } from '../api/client';
 import { CopyButton } from '../layout/CopyButton';
 import { useGrantableRoleChoices } from '../users/grantable-roles';
@@ -86,6 +87,47 @@ function UrlToCopy(props: { label: string; url: string }) {
       </Box>
       <CopyButton text={props.url} what={`the ${props.label}`} />
     </Stack>
+  );
+}
+
+/** The protocol's own settings: the issuer and client of an OIDC provider, or what SAML exchanges. */
+function ProviderSettings() {
+  const connection = useRecordContext<Connection>();
+  if (!connection) return null;
+  const rows: Array<[string, ReactNode]> = connection.oidc
+    ? [
+        ['Issuer', connection.oidc.issuer],
+        ['Client id', connection.oidc.clientId],
+        ['Scopes', connection.oidc.scopes.join(' ')],
+        ['Client secret', connection.oidc.clientSecretSet ? 'stored (never shown)' : 'none'],
+      ]
+    : connection.saml
+      ? [
+          ['IdP entity id', connection.saml.idpEntityId],
+          ['IdP sign-on URL', connection.saml.ssoUrl],
+          ['Signing certificates', String(connection.saml.certificates.length)],
+          [
+            'Service provider entity id',
+            <UrlToCopy key="entity" label="entity id" url={connection.saml.spEntityId} />,
+          ],
+        ]
+      : [];
+  return (
+    <Box
+      component="dl"
+      sx={{ display: 'grid', gridTemplateColumns: 'max-content 1fr', gap: 1, m: 0 }}
+    >
+      {rows.map(([name, value]) => (
+        <Fragment key={name}>
+          <Typography component="dt" variant="body2" sx={{ color: 'text.secondary' }}>
+            {name}
+          </Typography>
+          <Typography component="dd" variant="body2" sx={{ m: 0 }}>
+            {value}
+          </Typography>
+        </Fragment>
+      ))}
+    </Box>
   );
 }
 
@@ -143,20 +185,10 @@ export function SsoConnectionShow() {
           render={(connection) => <UrlToCopy label="callback URL" url={connection.callbackUrl} />}
         />
         <FunctionField<Connection>
-          label="Service provider entity id (SAML)"
-          render={(connection) =>
-            connection.saml ? <UrlToCopy label="entity id" url={connection.saml.spEntityId} /> : '—'
-          }
-        />
-        <FunctionField<Connection>
           label="Sign-in starts at"
           render={(connection) => <UrlToCopy label="sign-in URL" url={connection.authorizeUrl} />}
         />
-        <TextField source="oidc.issuer" label="Issuer (OIDC)" emptyText="—" />
-        <TextField source="oidc.clientId" label="Client id (OIDC)" emptyText="—" />
-        <BooleanField source="oidc.clientSecretSet" label="Client secret stored" />
-        <TextField source="saml.idpEntityId" label="IdP entity id (SAML)" emptyText="—" />
-        <TextField source="saml.ssoUrl" label="IdP sign-on URL (SAML)" emptyText="—" />
+        <FunctionField label="Identity provider" render={() => <ProviderSettings />} />
         <FunctionField<Connection>
           label="Default roles"
           render={(connection) => connection.defaultRoles.join(', ')}

@@ -49,7 +49,8 @@ describe('Audit partitions and retention', () => {
     clock.advance(36 * DAY_SECONDS); // 2026-02-15
     await createGroup(await owner(), 'February group');
     clock.advance(33 * DAY_SECONDS); // 2026-03-20
-  });
+    // Two Owner sign-ins (argon2) and an app start: under CI's full load this took over 30 s once.
+  }, 60_000);
   afterAll(async () => {
     await db.end();
     await t.close();

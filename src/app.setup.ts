@@ -57,6 +57,9 @@ export async function createApp(
     frameworkErrors: frameworkErrors(APPLICATION_ERROR_FORMATS),
     clientErrorHandler,
     logger: false,
+    // No Nest middleware anywhere (request context and access log are Fastify
+    // hooks): without @fastify/middie no request walks an empty middleware chain.
+    skipMiddie: true,
   });
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(config, options),

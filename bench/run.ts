@@ -27,6 +27,7 @@ const USERS = Number(process.env.BENCH_USERS ?? 100_000);
 const AUDIT_EVENTS = Number(process.env.BENCH_AUDIT_EVENTS ?? 1_000_000);
 const API_PORT = 3900;
 const BARE_PORT = 3901;
+const NEST_FLOOR_PORT = 3902;
 const OWNER_PASSWORD = 'plum-tangerine-gazebo-9';
 const USER_PASSWORD = 'violet-harbor-lantern-7';
 const API = `http://127.0.0.1:${API_PORT}`;
@@ -332,6 +333,16 @@ async function main(): Promise<void> {
     bare.once('message', resolve);
     bare.once('exit', () => reject(new Error('the bare server exited')));
   });
+  const nestFloor = track(
+    fork('bench/nest-floor-server.ts', [], {
+      execArgv: ['-r', 'ts-node/register/transpile-only'],
+      env: { ...process.env, PORT: String(NEST_FLOOR_PORT) },
+    }),
+  );
+  await new Promise((resolve, reject) => {
+    nestFloor.once('message', resolve);
+    nestFloor.once('exit', () => reject(new Error('the Nest floor server exited')));
+  });
 
   const rows: string[][] = [];
   const add = (...cells: string[]) =>
@@ -389,10 +400,14 @@ async function main(): Promise<void> {
   );
 
   log('framework floor');
-  // The same JSON from a route with no auth and no database: Fastify alone, then Warden.
+  // The same JSON from a route with no auth and no database: Fastify alone, a
+  // Nest application with nothing but that route, then Warden.
+  const nestFloorUrl = `http://127.0.0.1:${NEST_FLOOR_PORT}/live`;
   await load({ url: `http://127.0.0.1:${BARE_PORT}/live`, duration: 2 });
+  await load({ url: nestFloorUrl, duration: 2 });
   await load({ url: `${API}/health/live`, duration: 2 });
   const bareLive = await load({ url: `http://127.0.0.1:${BARE_PORT}/live` });
+  const nestLive = await load({ url: nestFloorUrl });
   const live = await load({ url: `${API}/health/live` });
   const liveRatio = live.requestsPerSecond / bareLive.requestsPerSecond;
   add(
@@ -402,9 +417,15 @@ async function main(): Promise<void> {
     '1.00',
   );
   add(
+    'GET /live, a Nest app with only that route (Nest floor)',
+    `${fmt(nestLive.requestsPerSecond)} req/s`,
+    `p50 ${fmt(nestLive.p50)} ms, p99 ${fmt(nestLive.p99)} ms`,
+    fmt(nestLive.requestsPerSecond / bareLive.requestsPerSecond, 2),
+  );
+  add(
     'GET /health/live (no auth, no database)',
     `${fmt(live.requestsPerSecond)} req/s`,
-    `p50 ${fmt(live.p50)} ms, p99 ${fmt(live.p99)} ms`,
+    `p50 ${fmt(live.p50)} ms, p99 ${fmt(live.p99)} ms; ${fmt(live.requestsPerSecond / nestLive.requestsPerSecond, 2)} of the Nest floor`,
     fmt(liveRatio, 2),
     target(liveRatio, 0.8, 'least'),
   );
@@ -748,6 +769,7 @@ async function main(): Promise<void> {
   );
 
   bare.kill('SIGTERM');
+  nestFloor.kill('SIGTERM');
   await stop(api);
   await sink.stop();
 
@@ -756,6 +778,7 @@ async function main(): Promise<void> {
     jwtRead,
     keyRead,
     bareLive,
+    nestLive,
     live,
     listAlone,
     list,

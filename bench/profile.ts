@@ -1,0 +1,208 @@
+/**
+ * CPU profile of one hot path under load, on the database `npm run bench` left
+ * seeded (warden_bench): starts the built API in production mode under
+ * `node --cpu-prof`, loads one path with autocannon (10 connections, 2 s
+ * warm-up, then BENCH_SECONDS), stops the API and prints the profile's
+ * hottest frames (bench/top-frames.ts). Start-up (module loading) is part of
+ * the profile: a few per cent under `wrapSafe` and friends.
+ *
+ * Usage: npx ts-node --transpile-only bench/profile.ts <jwt-read|key-read|live|decisions|invites>
+ */
+import autocannon from 'autocannon';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { SmtpSink } from '../test/support/smtp-sink';
+
+const scenario = process.argv[2] ?? '';
+const SCENARIOS = ['jwt-read', 'key-read', 'live', 'decisions', 'invites'];
+if (!SCENARIOS.includes(scenario))
+  throw new Error(`usage: bench/profile.ts <${SCENARIOS.join('|')}>`);
+
+const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const API = 'http://127.0.0.1:3900';
+const databaseUrl = (() => {
+  const url = new URL(ADMIN_URL);
+  url.pathname = '/warden_bench';
+  return url.toString();
+})();
+
+async function call(method: string, path: string, body?: unknown, auth?: string) {
+  const response = await fetch(`${API}${path}`, {
+    method,
+    headers: {
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...(auth ? { authorization: auth } : {}),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
+  return text ? (JSON.parse(text) as Record<string, unknown>) : {};
+}
+
+function rotating<T>(values: readonly T[]): () => T {
+  let i = 0;
+  return () => values[i++ % values.length];
+}
+
+async function main(): Promise<void> {
+  const sink = await new SmtpSink().start();
+  const profiles = mkdtempSync(join(tmpdir(), 'warden-profile-'));
+  // The same settings as bench/run.ts's API.
+  const api = spawn(
+    process.execPath,
+    ['--cpu-prof', `--cpu-prof-dir=${profiles}`, 'dist/src/main.js'],
+    {
+      env: {
+        ...process.env,
+        NODE_ENV: 'production',
+        LOG_LEVEL: 'info',
+        PORT: '3900',
+        HOST: '127.0.0.1',
+        DATABASE_URL: databaseUrl,
+        REDIS_URL: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
+        REDIS_KEY_PREFIX: 'warden-bench',
+        JWT_SECRET: 'bench-secret-bench-secret-bench-secret-0123',
+        SMTP_URL: sink.url,
+        BOOTSTRAP_OWNER_PASSWORD: 'plum-tangerine-gazebo-9',
+        LOGIN_IP_MAX_ATTEMPTS: '100000',
+        LOGIN_IP_WINDOW_SECONDS: '1',
+        MAIL_CONCURRENCY: '20',
+      },
+      stdio: 'ignore',
+    },
+  );
+  const exited = new Promise((resolve) => api.once('exit', resolve));
+  for (let ready = false; !ready;) {
+    ready = await fetch(`${API}/health/live`).then(
+      (response) => response.ok,
+      () => false,
+    );
+    if (!ready) await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+
+  const login = await call('POST', '/api/v1/auth/login', {
+    organization: 'default',
+    login: 'owner',
+    password: 'plum-tangerine-gazebo-9',
+  });
+  const owner = `Bearer ${login.accessToken as string}`;
+  const db = new Client({ connectionString: databaseUrl });
+  await db.connect();
+  const ids = async (sql: string) => (await db.query<{ id: string }>(sql)).rows.map((r) => r.id);
+  const userIds = await ids(
+    "select id from users where username like 'bench-u%' order by id limit 1000",
+  );
+  const applicationIds = await ids('select id from applications order by id limit 1000');
+  await db.end();
+
+  let options: autocannon.Options;
+  let mails = 0;
+  switch (scenario) {
+    case 'jwt-read':
+    case 'key-read': {
+      const auth =
+        scenario === 'jwt-read'
+          ? owner
+          : `Bearer ${(await call('POST', '/api/v1/api-keys', { name: 'profile' }, owner)).key as string}`;
+      const path = rotating(userIds.map((id) => `/api/v1/users/${id}`));
+      options = {
+        url: API,
+        requests: [
+          {
+            method: 'GET',
+            headers: { authorization: auth },
+            setupRequest: (r) => ({ ...r, path: path() }),
+          },
+        ],
+      };
+      break;
+    }
+    case 'live':
+      options = { url: `${API}/health/live` };
+      break;
+    case 'decisions': {
+      const actions = ['read', 'write', 'deploy', 'delete'];
+      const bodies = rotating(
+        Array.from({ length: 20 }, (_, b) =>
+          JSON.stringify({
+            checks: Array.from({ length: 100 }, (_, i) => ({
+              userId: userIds[(b * 100 + i * 7) % userIds.length],
+              action: actions[i % actions.length],
+              resource: {
+                type: 'application',
+                id: applicationIds[(b * 13 + i) % applicationIds.length],
+              },
+            })),
+          }),
+        ),
+      );
+      options = {
+        url: `${API}/api/v1/authz/check`,
+        requests: [
+          {
+            method: 'POST',
+            headers: { authorization: owner, 'content-type': 'application/json' },
+            setupRequest: (r) => ({ ...r, body: bodies() }),
+          },
+        ],
+      };
+      break;
+    }
+    default: {
+      const tag = Date.now();
+      let i = 0;
+      mails = 1000;
+      options = {
+        url: `${API}/api/v1/invites`,
+        amount: mails,
+        connections: 20,
+        requests: [
+          {
+            method: 'POST',
+            headers: { authorization: owner, 'content-type': 'application/json' },
+            setupRequest: (r) => ({
+              ...r,
+              body: JSON.stringify({ email: `profile-${tag}-${(i += 1)}@example.com` }),
+            }),
+          },
+        ],
+      };
+    }
+  }
+
+  const started = Date.now();
+  if (mails === 0) await autocannon({ connections: 10, ...options, duration: 2 });
+  const result = await autocannon({
+    connections: 10,
+    ...(mails === 0 ? { duration: SECONDS } : {}),
+    ...options,
+  });
+  if (mails > 0) await sink.waitFor(mails, 300_000);
+  const figure =
+    mails > 0
+      ? `${mails} invites, last mail after ${((Date.now() - started) / 1000).toFixed(1)} s`
+      : `${Math.round(result.requests.average)} req/s while profiled`;
+  api.kill('SIGINT');
+  await exited;
+  await sink.stop();
+  const [file] = readdirSync(profiles);
+  if (file === undefined) throw new Error('the API wrote no profile');
+  console.log(
+    `${scenario}: ${figure}, non-2xx ${result.non2xx}; profile ${join(profiles, file)}\n`,
+  );
+  spawnSync(
+    process.execPath,
+    ['-r', 'ts-node/register/transpile-only', 'bench/top-frames.ts', join(profiles, file), '12'],
+    { stdio: 'inherit' },
+  );
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

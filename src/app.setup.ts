@@ -16,7 +16,7 @@ import { registerRequestHooks } from './common/http/request-hooks';
 import { securityHeaders } from './common/http/security-headers';
 import { StrictValidationPipe } from './common/problem/strict-validation.pipe';
 import { MetricsService } from './metrics/metrics.service';
-import { runInRequestScope } from './infra/database/request-scope';
+import { RequestForks } from './infra/database/request-scope';
 import { SSO_CALLBACK_ROUTE } from './sso/sso-auth.controller';
 import { buildOpenApiDocument } from './openapi';
 import { defaultConsoleDirectory, registerConsole } from './console/console-routes';
@@ -76,7 +76,7 @@ export async function createApp(
   const fastify = app.getHttpAdapter().getInstance();
   const orm = app.get(MikroORM);
   registerRequestHooks(fastify, {
-    databaseScope: (next) => runInRequestScope(orm, next),
+    databaseState: () => new RequestForks(orm.em),
     logger: app.get<PinoLogger>(ACCESS_LOGGER),
     metrics: app.get(MetricsService),
     trustProxy: config.trustProxy,

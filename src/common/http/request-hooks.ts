@@ -9,8 +9,8 @@ export interface RequestObserver {
 }
 
 export interface RequestHookDependencies {
-  /** Runs a request inside the database layer's own per-request scope (its EntityManager fork). */
-  databaseScope: (next: () => void) => void;
+  /** The database layer's state for a new request (its EntityManager fork, made on first use). */
+  databaseState: () => unknown;
   /** The access log: one line per request. */
   logger: Logger;
   metrics: RequestObserver;
@@ -24,7 +24,7 @@ export interface RequestHookDependencies {
  * middleware (which Fastify can only run through @fastify/middie):
  * - on arrival, the security headers and its id echoed in X-Request-Id, and the request context that
  *   audit events read (id, client address, user agent) together with the
- *   request's own MikroORM EntityManager fork, both on AsyncLocalStorage;
+ *   request's own MikroORM EntityManager fork, in one AsyncLocalStorage store;
  * - once answered, its metrics and one access log line (no headers: they carry
  *   credentials; pino's destination batches the writes).
  */
@@ -32,7 +32,7 @@ export function registerRequestHooks(
   fastify: FastifyInstance,
   deps: RequestHookDependencies,
 ): void {
-  const { databaseScope, logger, metrics, trustProxy, headers } = deps;
+  const { databaseState, logger, metrics, trustProxy, headers } = deps;
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.headers(headers).header('x-request-id', request.id);
     const meta = {
@@ -40,7 +40,7 @@ export function registerRequestHooks(
       ip: clientIp(request.raw, trustProxy),
       userAgent: request.headers['user-agent']?.slice(0, 512) ?? null,
     };
-    runInRequest(meta, () => databaseScope(done));
+    runInRequest(meta, done, databaseState());
   });
   fastify.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';

@@ -4,6 +4,7 @@ import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { Global, Injectable, Logger, Module, type OnModuleInit } from '@nestjs/common';
 import { AppConfig } from '../../../config/app-config';
 import { baseOrmOptions } from '../../../config/mikro-orm.config';
+import { requestEntityManager } from './request-scope';
 
 /** Applies pending migrations before any module starts using the database. */
 @Injectable()
@@ -46,7 +47,9 @@ export class MigrationRunner implements OnModuleInit {
           autoLoadEntities: true,
           // The request's EntityManager fork is made by the Fastify onRequest hook
           // (app.setup.ts), not by a Nest middleware: no middleware layer per request.
+          // It lives in the request context's store, and the ORM finds it there.
           registerRequestContext: false,
+          context: requestEntityManager,
         };
       },
     }),

@@ -1,28 +1,27 @@
-import { type EntityManager, type MikroORM, RequestContext } from '@mikro-orm/core';
-import type { AsyncLocalStorage } from 'node:async_hooks';
+import { type EntityManager, RequestContext } from '@mikro-orm/core';
+import { requestDatabaseState } from '../../common/request-context';
 import { TENANT_FILTER } from './organization-owned.entity';
 
 /**
  * The request's EntityManager fork, made when something first uses it. Forking
  * copies the ORM's configuration and filters; a request that never touches the
  * unit of work (a probe, a hot read through a prepared statement) should not
- * pay for one. MikroORM looks the fork up through `map.get`, so this map makes
- * it on that first lookup, already scoped to the caller's organization.
+ * pay for one. The fork is made already scoped to the caller's organization
+ * when the caller is known by then.
  */
-class LazyForks extends Map<string, EntityManager> {
+export class RequestForks {
   organizationId: string | undefined;
+  private readonly forks = new Map<string, EntityManager>();
   private forking = false;
 
-  constructor(private readonly root: EntityManager) {
-    super();
-  }
+  constructor(private readonly root: EntityManager) {}
 
   made(name: string): EntityManager | undefined {
-    return super.get(name);
+    return this.forks.get(name);
   }
 
-  override get(name: string): EntityManager | undefined {
-    const made = super.get(name);
+  get(name: string): EntityManager | undefined {
+    const made = this.forks.get(name);
     if (made !== undefined || name !== this.root.name || this.forking) return made;
     // While the fork is being built it asks for the context itself; it must see
     // none, as when MikroORM forks before entering a context.
@@ -31,7 +30,7 @@ class LazyForks extends Map<string, EntityManager> {
       const fork = this.root.fork({ useContext: true, disableContextResolution: true });
       if (this.organizationId !== undefined)
         fork.setFilterParams(TENANT_FILTER, { organizationId: this.organizationId });
-      this.set(name, fork);
+      this.forks.set(name, fork);
       return fork;
     } finally {
       this.forking = false;
@@ -39,17 +38,19 @@ class LazyForks extends Map<string, EntityManager> {
   }
 }
 
-/**
- * MikroORM's own request context store: `RequestContext.create` would fork at
- * once. The store is what `RequestContext.create` runs in (and what the ORM
- * reads), so a context put there behaves exactly like one it made itself.
- */
-const contexts = (RequestContext as unknown as { storage: AsyncLocalStorage<RequestContext> })
-  .storage;
+/** The current request's forks: the request context's database state (src/common/request-context.ts). */
+function currentForks(): RequestForks | undefined {
+  const state = requestDatabaseState();
+  return state instanceof RequestForks ? state : undefined;
+}
 
-/** Runs `next` (a request) with its own EntityManager fork, made on first use. */
-export function runInRequestScope<T>(orm: MikroORM, next: () => T): T {
-  return contexts.run(new RequestContext(new LazyForks(orm.em)), next);
+/**
+ * The ORM's `context` option: which EntityManager a contextual call uses. A
+ * context MikroORM made itself (`RequestContext.create`) wins; otherwise the
+ * request's own fork; otherwise none (and the ORM refuses the global one).
+ */
+export function requestEntityManager(name: string): EntityManager | undefined {
+  return RequestContext.getEntityManager(name) ?? currentForks()?.get(name);
 }
 
 /**
@@ -57,8 +58,8 @@ export function runInRequestScope<T>(orm: MikroORM, next: () => T): T {
  * filter): on the fork if it exists, else on the fork when it is made.
  */
 export function scopeRequestToOrganization(em: EntityManager, organizationId: string): void {
-  const forks = RequestContext.currentRequestContext()?.map;
-  if (!(forks instanceof LazyForks)) {
+  const forks = currentForks();
+  if (forks === undefined) {
     em.setFilterParams(TENANT_FILTER, { organizationId });
     return;
   }

@@ -15,38 +15,27 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { SmtpSink } from '../test/support/smtp-sink';
+import {
+  API,
+  apiEnvironment,
+  databaseUrl,
+  json,
+  OWNER_PASSWORD,
+  rotating,
+  SECONDS,
+} from './bench-api';
 
 const scenario = process.argv[2] ?? '';
 const SCENARIOS = ['jwt-read', 'key-read', 'live', 'decisions', 'invites'];
 if (!SCENARIOS.includes(scenario))
   throw new Error(`usage: bench/profile.ts <${SCENARIOS.join('|')}>`);
 
-const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
-const API = 'http://127.0.0.1:3900';
-const databaseUrl = (() => {
-  const url = new URL(ADMIN_URL);
-  url.pathname = '/warden_bench';
-  return url.toString();
-})();
-
+/** A JSON request that must succeed. */
 async function call(method: string, path: string, body?: unknown, auth?: string) {
-  const response = await fetch(`${API}${path}`, {
-    method,
-    headers: {
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      ...(auth ? { authorization: auth } : {}),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
-  return text ? (JSON.parse(text) as Record<string, unknown>) : {};
-}
-
-function rotating<T>(values: readonly T[]): () => T {
-  let i = 0;
-  return () => values[i++ % values.length];
+  const response = await json(method, path, body, auth);
+  if (response.status >= 300)
+    throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(response.body)}`);
+  return response.body;
 }
 
 async function main(): Promise<void> {
@@ -57,22 +46,7 @@ async function main(): Promise<void> {
     process.execPath,
     ['--cpu-prof', `--cpu-prof-dir=${profiles}`, 'dist/src/main.js'],
     {
-      env: {
-        ...process.env,
-        NODE_ENV: 'production',
-        LOG_LEVEL: 'info',
-        PORT: '3900',
-        HOST: '127.0.0.1',
-        DATABASE_URL: databaseUrl,
-        REDIS_URL: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
-        REDIS_KEY_PREFIX: 'warden-bench',
-        JWT_SECRET: 'bench-secret-bench-secret-bench-secret-0123',
-        SMTP_URL: sink.url,
-        BOOTSTRAP_OWNER_PASSWORD: 'plum-tangerine-gazebo-9',
-        LOGIN_IP_MAX_ATTEMPTS: '100000',
-        LOGIN_IP_WINDOW_SECONDS: '1',
-        MAIL_CONCURRENCY: '20',
-      },
+      env: apiEnvironment(sink.url),
       stdio: 'ignore',
     },
   );
@@ -88,7 +62,7 @@ async function main(): Promise<void> {
   const login = await call('POST', '/api/v1/auth/login', {
     organization: 'default',
     login: 'owner',
-    password: 'plum-tangerine-gazebo-9',
+    password: OWNER_PASSWORD,
   });
   const owner = `Bearer ${login.accessToken as string}`;
   const db = new Client({ connectionString: databaseUrl });

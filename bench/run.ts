@@ -18,25 +18,24 @@ import { Client } from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { SmtpSink } from '../test/support/smtp-sink';
 import { seed } from './seed';
+import {
+  adminUrl,
+  API,
+  apiEnvironment,
+  DATABASE,
+  databaseUrl,
+  json,
+  OWNER_PASSWORD,
+  REDIS_URL,
+  rotating,
+  SECONDS,
+} from './bench-api';
 
-const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
-const DATABASE = 'warden_bench';
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const USERS = Number(process.env.BENCH_USERS ?? 100_000);
 const AUDIT_EVENTS = Number(process.env.BENCH_AUDIT_EVENTS ?? 1_000_000);
-const API_PORT = 3900;
 const BARE_PORT = 3901;
 const NEST_FLOOR_PORT = 3902;
-const OWNER_PASSWORD = 'plum-tangerine-gazebo-9';
 const USER_PASSWORD = 'violet-harbor-lantern-7';
-const API = `http://127.0.0.1:${API_PORT}`;
-
-const databaseUrl = (() => {
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${DATABASE}`;
-  return url.toString();
-})();
 
 const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
 
@@ -95,33 +94,6 @@ async function load(options: autocannon.Options): Promise<LoadResult> {
   };
 }
 
-/** Cycles through values, one per request. */
-function rotating<T>(values: readonly T[]): () => T {
-  let i = 0;
-  return () => values[i++ % values.length];
-}
-
-async function json(
-  method: string,
-  path: string,
-  body?: unknown,
-  auth?: string,
-): Promise<{ status: number; body: Record<string, unknown> }> {
-  const response = await fetch(`${API}${path}`, {
-    method,
-    headers: {
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      ...(auth ? { authorization: auth } : {}),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return {
-    status: response.status,
-    body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
-  };
-}
-
 async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 60_000) {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
@@ -138,23 +110,7 @@ async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 
 function startApi(smtpPort: number): ChildProcess {
   const logFile = createWriteStream('/tmp/warden-bench-api.log', { flags: 'a' });
   const child = spawn(process.execPath, ['dist/src/main.js'], {
-    env: {
-      ...process.env,
-      NODE_ENV: 'production',
-      LOG_LEVEL: 'info',
-      PORT: String(API_PORT),
-      HOST: '127.0.0.1',
-      DATABASE_URL: databaseUrl,
-      REDIS_URL,
-      REDIS_KEY_PREFIX: 'warden-bench',
-      JWT_SECRET: 'bench-secret-bench-secret-bench-secret-0123',
-      SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
-      BOOTSTRAP_OWNER_PASSWORD: OWNER_PASSWORD,
-      // The login flood signs in from one address on purpose.
-      LOGIN_IP_MAX_ATTEMPTS: '100000',
-      LOGIN_IP_WINDOW_SECONDS: '1',
-      MAIL_CONCURRENCY: '20',
-    },
+    env: apiEnvironment(`smtp://127.0.0.1:${smtpPort}`),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout?.pipe(logFile);
@@ -239,7 +195,7 @@ const fmt = (n: number, digits = 0) =>
 
 async function main(): Promise<void> {
   const began = Date.now();
-  const admin = new Client({ connectionString: ADMIN_URL });
+  const admin = new Client({ connectionString: adminUrl });
   await admin.connect();
   await admin.query(`drop database if exists ${DATABASE} with (force)`);
   await admin.query(`create database ${DATABASE}`);

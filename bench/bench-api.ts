@@ -1,0 +1,68 @@
+/**
+ * What bench/run.ts and bench/profile.ts share: the benchmark database, the
+ * API's production settings on it, and how the load talks to the API.
+ */
+const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+export const DATABASE = 'warden_bench';
+export const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+export const API_PORT = 3900;
+export const API = `http://127.0.0.1:${API_PORT}`;
+export const OWNER_PASSWORD = 'plum-tangerine-gazebo-9';
+
+/** The administration URL (to create the benchmark database) and the benchmark database's own. */
+export const adminUrl = ADMIN_URL;
+export const databaseUrl = (() => {
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${DATABASE}`;
+  return url.toString();
+})();
+
+/** The API's environment: production mode on the benchmark database, mail to `smtpUrl`. */
+export function apiEnvironment(smtpUrl: string): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'info',
+    PORT: String(API_PORT),
+    HOST: '127.0.0.1',
+    DATABASE_URL: databaseUrl,
+    REDIS_URL,
+    REDIS_KEY_PREFIX: 'warden-bench',
+    JWT_SECRET: 'bench-secret-bench-secret-bench-secret-0123',
+    SMTP_URL: smtpUrl,
+    BOOTSTRAP_OWNER_PASSWORD: OWNER_PASSWORD,
+    // The login flood signs in from one address on purpose.
+    LOGIN_IP_MAX_ATTEMPTS: '100000',
+    LOGIN_IP_WINDOW_SECONDS: '1',
+    MAIL_CONCURRENCY: '20',
+  };
+}
+
+/** Cycles through values, one per request. */
+export function rotating<T>(values: readonly T[]): () => T {
+  let i = 0;
+  return () => values[i++ % values.length];
+}
+
+/** One JSON request to the API. */
+export async function json(
+  method: string,
+  path: string,
+  body?: unknown,
+  auth?: string,
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const response = await fetch(`${API}${path}`, {
+    method,
+    headers: {
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...(auth ? { authorization: auth } : {}),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return {
+    status: response.status,
+    body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
+  };
+}

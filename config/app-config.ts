@@ -17,6 +17,8 @@ export class AppConfig {
   /** Unset means: start an embedded PostgreSQL under dataDir (see infra/dev-services). */
   readonly databaseUrl!: string | undefined;
   readonly databasePoolMax!: number;
+  /** How long the process waits at start for PostgreSQL to accept connections. */
+  readonly databaseWaitSeconds!: number;
   /** Audit exports running at once; each holds its own PostgreSQL connection while it streams. */
   readonly auditExportConcurrency!: number;
   /** Apply pending migrations when the app starts. */
@@ -287,6 +289,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     host: read.string('HOST', '0.0.0.0'),
     databaseUrl: read.url('DATABASE_URL', ['postgres', 'postgresql']),
     databasePoolMax: read.int('DATABASE_POOL_MAX', 10, 1, 500),
+    databaseWaitSeconds: read.int('DATABASE_WAIT_SECONDS', 60, 0, 3_600),
     auditExportConcurrency: read.int('AUDIT_EXPORT_CONCURRENCY', 4, 1, 100),
     databaseMigrate: read.bool('DATABASE_MIGRATE', true),
     redisUrl: redisUrl ?? 'redis://127.0.0.1:6379',

@@ -11,6 +11,9 @@ import { migrationsList } from './migrations';
  * CLI (default export below). The app registers entities through
  * MikroOrmModule.forFeature (autoLoadEntities); the CLI discovers them by path.
  */
+/** Timeout of one attempt to open a PostgreSQL connection. */
+export const DATABASE_CONNECT_TIMEOUT_MS = 3_000;
+
 export function baseOrmOptions(clientUrl: string, poolMax = 10): Options<PostgreSqlDriver> {
   return defineConfig({
     clientUrl,
@@ -19,7 +22,7 @@ export function baseOrmOptions(clientUrl: string, poolMax = 10): Options<Postgre
     // Fail fast while PostgreSQL is unreachable (503, /health/ready) instead of
     // queueing requests for a minute; the pool reconnects once it is back.
     pool: { min: 0, max: poolMax, acquireTimeoutMillis: 5_000 },
-    driverOptions: { connection: { connectionTimeoutMillis: 3_000 } },
+    driverOptions: { connection: { connectionTimeoutMillis: DATABASE_CONNECT_TIMEOUT_MS } },
     forceUtcTimezone: true,
     // Nothing is lazily loaded behind the caller's back; services say what they need.
     forceEntityConstructor: false,

@@ -17,6 +17,7 @@ import { securityHeaders } from './common/http/security-headers';
 import { StrictValidationPipe } from './common/problem/strict-validation.pipe';
 import { MetricsService } from './metrics/metrics.service';
 import { RequestForks } from './infra/database/request-scope';
+import { waitForConfiguredDatabase } from './infra/database/wait-for-database';
 import { SSO_CALLBACK_ROUTE } from './sso/sso-auth.controller';
 import { buildOpenApiDocument } from './openapi';
 import { defaultConsoleDirectory, registerConsole } from './console/console-routes';
@@ -47,6 +48,7 @@ export async function createApp(
   config: AppConfig,
   options: AppModuleOptions = {},
 ): Promise<NestFastifyApplication> {
+  await waitForConfiguredDatabase(config);
   const adapter = new FastifyAdapter({
     bodyLimit: config.bodyLimitBytes,
     requestTimeout: config.requestTimeoutMs,

@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestPinoLogger } from './common/logging/logger';
 import { ConfigError, loadConfig } from '../config/app-config';
+import { waitForConfiguredDatabase } from './infra/database/wait-for-database';
 import { startDevServices } from './infra/dev-services/dev-services';
 import { onShutdownSignal } from './shutdown';
 import { WorkerModule } from './worker.module';
@@ -10,6 +11,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = new Logger('Worker');
   const services = await startDevServices(config, (message) => logger.log(message));
+  await waitForConfiguredDatabase(services.config);
   const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(services.config), {
     bufferLogs: true,
   });

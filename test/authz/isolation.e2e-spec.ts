@@ -1,12 +1,21 @@
 import { ProbeModule } from '../support/probe.module';
-import { startTestApp } from '../support/test-app';
+import { startTestApp, type TestApp } from '../support/test-app';
 
 describe('Two test runs at the same time', () => {
   it('each get their own database and Redis prefix and do not see each other', async () => {
-    const [first, second] = await Promise.all([
+    const started = await Promise.allSettled([
       startTestApp({ imports: [ProbeModule] }),
       startTestApp({ imports: [ProbeModule] }),
     ]);
+    // One failing to start must not leave the other running past the test.
+    const failed = started.find((result) => result.status === 'rejected');
+    if (failed !== undefined) {
+      for (const result of started) if (result.status === 'fulfilled') await result.value.close();
+      throw failed.reason;
+    }
+    const [first, second] = started.map(
+      (result) => (result as PromiseFulfilledResult<TestApp>).value,
+    );
     try {
       expect(first.databaseName).not.toBe(second.databaseName);
       expect(first.config.redisKeyPrefix).not.toBe(second.config.redisKeyPrefix);

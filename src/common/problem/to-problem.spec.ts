@@ -55,6 +55,7 @@ describe('toProblem', () => {
       headers: { 'retry-after': '5' },
       isUnexpected: true,
     });
+    expect(toProblem(new Error('timeout expired'), '/x').status).toBe(503);
   });
 
   it('hides anything else behind a 500 without its message, to be logged with its stack', () => {

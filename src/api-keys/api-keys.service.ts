@@ -1,6 +1,5 @@
 import { EntityManager } from '@mikro-orm/postgresql';
-import { HttpStatus, Inject, Injectable } from '@nestjs/common';
-import type { Redis } from 'ioredis';
+import { HttpStatus, Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { actorOf, type AuditActor, AuditService } from '../audit/audit.service';
 import { asSubject, AuthzService, selfOf } from '../authz/authz.service';
@@ -9,7 +8,7 @@ import { Clock } from '../common/clock/clock';
 import { randomSecret, sha256Hex } from '../common/crypto/tokens';
 import { ProblemException } from '../common/problem/problem';
 import { scoped } from '../infra/database/organization-owned.entity';
-import { REDIS } from '../infra/redis/redis.module';
+import { RedisMirror } from '../infra/redis/redis-mirror';
 import { versionKey } from '../infra/redis/versions';
 import { RoleCatalogService } from '../directory/roles/role-catalog.service';
 import type { CreateApiKeyDto, ListApiKeysQueryDto } from './dto/api-key.dto';
@@ -31,7 +30,7 @@ export class ApiKeysService {
     private readonly audit: AuditService,
     private readonly roles: RoleCatalogService,
     private readonly clock: Clock,
-    @Inject(REDIS) private readonly redis: Redis,
+    private readonly mirror: RedisMirror,
   ) {}
 
   async create(
@@ -167,6 +166,7 @@ export class ApiKeysService {
 
   /** After the commit: every instance resolves the key from the database on its next use. */
   async announceRevoked(id: string): Promise<void> {
-    await this.redis.incr(versionKey.apiKey(id)).catch(() => undefined);
+    const key = versionKey.apiKey(id);
+    await this.mirror.write([key], (redis) => redis.incr(key)).catch(() => undefined);
   }
 }

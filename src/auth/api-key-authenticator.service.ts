@@ -12,6 +12,7 @@ import { sha256Hex } from '../common/crypto/tokens';
 import { requestMeta } from '../common/request-context';
 import { MembershipsService } from '../directory/groups/memberships.service';
 import { REDIS } from '../infra/redis/redis.module';
+import { RedisMirror } from '../infra/redis/redis-mirror';
 import { versionKey } from '../infra/redis/versions';
 import { RoleCatalogService } from '../directory/roles/role-catalog.service';
 import { unauthenticated } from './principal.service';
@@ -52,8 +53,9 @@ interface KnownKey {
  *
  * Resolved keys are kept in memory for a few minutes, each with the version
  * counters it was resolved under (the key's, its owner's and the
- * organization's roles). Every request reads those counters in one Redis round
- * trip: revoking the key, deactivating, deleting or re-roling its owner, or
+ * organization's roles). Every request reads those counters through the
+ * RedisMirror (this process's copy under its lease, else one Redis round
+ * trip): revoking the key, deactivating, deleting or re-roling its owner, or
  * changing custom roles bumps one, and the next request on every instance
  * resolves the key from the database again. Expiry is checked on every
  * request. Without Redis nothing is kept.
@@ -70,6 +72,7 @@ export class ApiKeyAuthenticator {
   constructor(
     private readonly em: EntityManager,
     @Inject(REDIS) private readonly redis: Redis,
+    private readonly mirror: RedisMirror,
     private readonly roles: RoleCatalogService,
     private readonly groups: MembershipsService,
     private readonly audit: AuditService,
@@ -136,17 +139,17 @@ export class ApiKeyAuthenticator {
   }
 
   /**
-   * The key's, its owner's and its organization's roles version counters, in
-   * one round trip; null without Redis. A key not seen yet has none to compare.
+   * The key's, its owner's and its organization's roles version counters,
+   * through the mirror; null without Redis. A key not seen yet has none to compare.
    */
   private async versionsOf(row: KeyRow | undefined): Promise<string[] | null> {
     if (row === undefined) return [];
     try {
-      const values = await this.redis.mget(
+      const values = await this.mirror.read([
         versionKey.apiKey(row.id),
         versionKey.user(row.user_id ?? 'none'),
         versionKey.organizationRoles(row.organization_id),
-      );
+      ]);
       return values.map((value) => value ?? '0');
     } catch {
       return null;

@@ -8,6 +8,7 @@ import { Clock } from '../common/clock/clock';
 import { ProblemException } from '../common/problem/problem';
 import { MembershipsService } from '../directory/groups/memberships.service';
 import { REDIS } from '../infra/redis/redis.module';
+import { RedisMirror } from '../infra/redis/redis-mirror';
 import { sessionCacheKey, versionKey } from '../infra/redis/versions';
 import { RoleCatalogService } from '../directory/roles/role-catalog.service';
 import { Session } from '../directory/sessions/session.entity';
@@ -43,20 +44,27 @@ export const unauthenticated = (detail = 'The access token is invalid, expired o
 
 /**
  * Turns a verified access token into a Principal. Every request checks that
- * its session is live and its user active, with one Redis round trip: the
- * session snapshot and the version counters of the user and of the
- * organization's roles. A revoked session (snapshot deleted), a changed user
- * (version bumped) or changed custom roles are seen on the very next request,
- * on every instance. Without Redis it reads PostgreSQL on every request.
+ * its session is live and its user active against the session snapshot and
+ * the version counters of the user and of the organization's roles, read
+ * through the RedisMirror: from this process's copy while it holds a lease,
+ * otherwise in one Redis round trip. A revoked session (snapshot deleted), a
+ * changed user (version bumped) or changed custom roles are seen on the very
+ * next request, on every instance, because those changes return only once
+ * every copy has dropped them. Without Redis it reads PostgreSQL on every request.
  */
 @Injectable()
 export class PrincipalService {
   /** Built principals by session, user version and roles version: a changed version is a new key. */
   private readonly principals = new LRUCache<string, Principal>({ max: 10_000 });
+  /** Parsed snapshots by session, with the text they were parsed from. */
+  private readonly parsed = new LRUCache<string, { text: string; snapshot: SessionSnapshot }>({
+    max: 10_000,
+  });
 
   constructor(
     private readonly em: EntityManager,
     @Inject(REDIS) private readonly redis: Redis,
+    private readonly mirror: RedisMirror,
     private readonly roles: RoleCatalogService,
     private readonly clock: Clock,
     private readonly groups: MembershipsService,
@@ -97,20 +105,29 @@ export class PrincipalService {
 
   private async readCache(claims: { sid: string; sub: string; org: string }) {
     try {
-      const [snapshot, userVersion, rolesVersion] = await this.redis.mget(
+      const [snapshot, userVersion, rolesVersion] = await this.mirror.read([
         sessionCacheKey(claims.sid),
         versionKey.user(claims.sub),
         versionKey.organizationRoles(claims.org),
-      );
+      ]);
       return {
         available: true,
-        snapshot: snapshot ? (JSON.parse(snapshot) as SessionSnapshot) : null,
+        snapshot: snapshot ? this.parse(claims.sid, snapshot) : null,
         userVersion: userVersion ?? '0',
         rolesVersion: rolesVersion ?? '0',
       };
     } catch {
       return { available: false, snapshot: null, userVersion: '', rolesVersion: '' };
     }
+  }
+
+  /** The mirror hands out the same text until it changes: parse it once. */
+  private parse(sessionId: string, text: string): SessionSnapshot {
+    const known = this.parsed.get(sessionId);
+    if (known !== undefined && known.text === text) return known.snapshot;
+    const snapshot = JSON.parse(text) as SessionSnapshot;
+    this.parsed.set(sessionId, { text, snapshot });
+    return snapshot;
   }
 
   private async loadSnapshot(

@@ -63,6 +63,15 @@ export class TcpProxy {
     this.isCut = false;
   }
 
+  /** Stops passing bytes on open connections without closing them, like a stalled network. */
+  freeze(): void {
+    for (const socket of this.sockets) socket.pause();
+  }
+
+  thaw(): void {
+    for (const socket of this.sockets) socket.resume();
+  }
+
   async stop(): Promise<void> {
     this.cut();
     await new Promise<void>((resolve) =>

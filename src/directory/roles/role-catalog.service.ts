@@ -1,9 +1,8 @@
 import { EntityManager } from '@mikro-orm/postgresql';
-import { Inject, Injectable } from '@nestjs/common';
-import type { Redis } from 'ioredis';
+import { Injectable } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import { scoped } from '../../infra/database/organization-owned.entity';
-import { REDIS } from '../../infra/redis/redis.module';
+import { RedisMirror } from '../../infra/redis/redis-mirror';
 import { versionKey } from '../../infra/redis/versions';
 import { Role } from './role.entity';
 import { RoleCatalog, type RoleDefinition } from './role-catalog';
@@ -30,13 +29,14 @@ export class RoleCatalogService {
 
   constructor(
     private readonly em: EntityManager,
-    @Inject(REDIS) private readonly redis: Redis,
+    private readonly mirror: RedisMirror,
   ) {}
 
   /** The current version of an organization's custom roles ('' when Redis cannot tell: no caching then). */
   async version(organizationId: string): Promise<string> {
     try {
-      return (await this.redis.get(versionKey.organizationRoles(organizationId))) ?? '0';
+      const [version] = await this.mirror.read([versionKey.organizationRoles(organizationId)]);
+      return version ?? '0';
     } catch {
       return '';
     }
@@ -55,7 +55,8 @@ export class RoleCatalogService {
 
   /** A custom role changed: every instance rebuilds the catalog on its next request. */
   async bumpVersion(organizationId: string): Promise<void> {
-    await this.redis.incr(versionKey.organizationRoles(organizationId)).catch(() => undefined);
+    const key = versionKey.organizationRoles(organizationId);
+    await this.mirror.write([key], (redis) => redis.incr(key)).catch(() => undefined);
     this.cache.clear();
   }
 }

@@ -1,10 +1,9 @@
 import { EntityManager } from '@mikro-orm/postgresql';
-import { Inject, Injectable } from '@nestjs/common';
-import type { Redis } from 'ioredis';
+import { Injectable } from '@nestjs/common';
 import { type AuditActor, AuditService } from '../../audit/audit.service';
 import { Clock } from '../../common/clock/clock';
 import { scoped } from '../../infra/database/organization-owned.entity';
-import { REDIS } from '../../infra/redis/redis.module';
+import { RedisMirror } from '../../infra/redis/redis-mirror';
 import { sessionCacheKey, versionKey } from '../../infra/redis/versions';
 import { Session } from './session.entity';
 
@@ -17,7 +16,7 @@ import { Session } from './session.entity';
 export class SessionRevocationService {
   constructor(
     private readonly em: EntityManager,
-    @Inject(REDIS) private readonly redis: Redis,
+    private readonly mirror: RedisMirror,
     private readonly clock: Clock,
     private readonly audit: AuditService,
   ) {}
@@ -89,7 +88,8 @@ export class SessionRevocationService {
   /** Drops cached session snapshots so every API instance sees the change on the next request. */
   async forget(sessionIds: readonly string[]): Promise<void> {
     if (sessionIds.length === 0) return;
-    await this.redis.del(...sessionIds.map(sessionCacheKey)).catch(() => undefined);
+    const keys = sessionIds.map(sessionCacheKey);
+    await this.mirror.write(keys, (redis) => redis.del(...keys)).catch(() => undefined);
   }
 
   /**
@@ -97,10 +97,18 @@ export class SessionRevocationService {
    * instance rebuilds their principal on the next request.
    */
   async invalidateUser(userId: string): Promise<void> {
-    await this.redis.incr(versionKey.user(userId)).catch(() => undefined);
+    await this.invalidateUsers([userId]);
   }
 
   async invalidateUsers(userIds: readonly string[]): Promise<void> {
-    await Promise.all(userIds.map((userId) => this.invalidateUser(userId)));
+    if (userIds.length === 0) return;
+    const keys = userIds.map(versionKey.user);
+    await this.mirror
+      .write(keys, async (redis) => {
+        const bumps = redis.pipeline();
+        for (const key of keys) bumps.incr(key);
+        await bumps.exec();
+      })
+      .catch(() => undefined);
   }
 }

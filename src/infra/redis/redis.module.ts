@@ -8,6 +8,7 @@ import {
 } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { AppConfig } from '../../../config/app-config';
+import { RedisMirror } from './redis-mirror';
 import { redisOptionsFromUrl } from './redis-options';
 
 export const REDIS = Symbol('REDIS');
@@ -38,18 +39,35 @@ function createRedis(config: AppConfig): Redis {
   return client;
 }
 
+/** The mirror of hot keys, on a subscriber connection of its own that waits for Redis when it is down. */
+function createMirror(config: AppConfig, redis: Redis): RedisMirror {
+  const subscriber = redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
+  subscriber.on('error', () => undefined); // the main client reports the same outage
+  const mirror = new RedisMirror(redis, subscriber, { channelPrefix: config.redisKeyPrefix });
+  mirror.start();
+  return mirror;
+}
+
 @Injectable()
 class RedisLifecycle implements OnApplicationShutdown {
-  constructor(@Inject(REDIS) private readonly redis: Redis) {}
+  constructor(
+    @Inject(REDIS) private readonly redis: Redis,
+    private readonly mirror: RedisMirror,
+  ) {}
 
   async onApplicationShutdown(): Promise<void> {
+    await this.mirror.stop();
     await this.redis.quit().catch(() => this.redis.disconnect());
   }
 }
 
 @Global()
 @Module({
-  providers: [{ provide: REDIS, inject: [AppConfig], useFactory: createRedis }, RedisLifecycle],
-  exports: [REDIS],
+  providers: [
+    { provide: REDIS, inject: [AppConfig], useFactory: createRedis },
+    { provide: RedisMirror, inject: [AppConfig, REDIS], useFactory: createMirror },
+    RedisLifecycle,
+  ],
+  exports: [REDIS, RedisMirror],
 })
 export class RedisModule {}

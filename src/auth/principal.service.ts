@@ -1,15 +1,19 @@
 import { EntityManager } from '@mikro-orm/postgresql';
-import { HttpStatus, Inject, Injectable } from '@nestjs/common';
-import type { Redis } from 'ioredis';
+import { HttpStatus, Injectable } from '@nestjs/common';
 import { buildAbility } from '../authz/ability';
 import { BASELINE_ROLE } from '../authz/matrix';
 import type { Principal } from '../authz/principal';
 import { Clock } from '../common/clock/clock';
 import { ProblemException } from '../common/problem/problem';
 import { MembershipsService } from '../directory/groups/memberships.service';
-import { REDIS } from '../infra/redis/redis.module';
 import { RedisMirror } from '../infra/redis/redis-mirror';
-import { sessionCacheKey, versionKey } from '../infra/redis/versions';
+import {
+  REVOKED_SESSION,
+  SESSION_SNAPSHOT_TTL_SECONDS,
+  SET_SNAPSHOT_UNLESS_REVOKED,
+  sessionCacheKey,
+  versionKey,
+} from '../infra/redis/versions';
 import { RoleCatalogService } from '../directory/roles/role-catalog.service';
 import { Session } from '../directory/sessions/session.entity';
 import { User } from '../directory/users/user.entity';
@@ -34,8 +38,6 @@ interface SessionSnapshot {
   /** The session may only enrol a second factor (absent in snapshots cached before it existed). */
   enrolmentOnly?: boolean;
 }
-
-const SNAPSHOT_TTL_SECONDS = 60;
 
 export const unauthenticated = (detail = 'The access token is invalid, expired or revoked.') =>
   new ProblemException(HttpStatus.UNAUTHORIZED, detail, {
@@ -63,7 +65,6 @@ export class PrincipalService {
 
   constructor(
     private readonly em: EntityManager,
-    @Inject(REDIS) private readonly redis: Redis,
     private readonly mirror: RedisMirror,
     private readonly roles: RoleCatalogService,
     private readonly clock: Clock,
@@ -73,18 +74,16 @@ export class PrincipalService {
   async fromAccessToken(claims: { sub: string; sid: string; org: string }): Promise<Principal> {
     const cached = await this.readCache(claims);
     const userVersion = cached.userVersion;
-    let snapshot = cached.snapshot;
+    if (cached.snapshot === REVOKED_SESSION) throw unauthenticated();
+    let snapshot: SessionSnapshot | null = cached.snapshot;
     if (
       snapshot === null ||
       snapshot.userVersion !== userVersion ||
       snapshot.userId !== claims.sub
     ) {
       snapshot = await this.loadSnapshot(claims, userVersion);
-      if (cached.available) {
-        await this.redis
-          .set(sessionCacheKey(claims.sid), JSON.stringify(snapshot), 'EX', SNAPSHOT_TTL_SECONDS)
-          .catch(() => undefined);
-      }
+      if (cached.available && (await this.store(claims.sid, snapshot)) === REVOKED_SESSION)
+        throw unauthenticated(); // revoked while it was being loaded
     }
     const now = this.clock.now().getTime();
     if (
@@ -103,7 +102,12 @@ export class PrincipalService {
     return principal;
   }
 
-  private async readCache(claims: { sid: string; sub: string; org: string }) {
+  private async readCache(claims: { sid: string; sub: string; org: string }): Promise<{
+    available: boolean;
+    snapshot: SessionSnapshot | typeof REVOKED_SESSION | null;
+    userVersion: string;
+    rolesVersion: string;
+  }> {
     try {
       const [snapshot, userVersion, rolesVersion] = await this.mirror.read([
         sessionCacheKey(claims.sid),
@@ -112,13 +116,35 @@ export class PrincipalService {
       ]);
       return {
         available: true,
-        snapshot: snapshot ? this.parse(claims.sid, snapshot) : null,
+        snapshot:
+          snapshot === null || snapshot === REVOKED_SESSION
+            ? snapshot
+            : this.parse(claims.sid, snapshot),
         userVersion: userVersion ?? '0',
         rolesVersion: rolesVersion ?? '0',
       };
     } catch {
       return { available: false, snapshot: null, userVersion: '', rolesVersion: '' };
     }
+  }
+
+  /** Caches a loaded snapshot; returns what Redis holds after (the revoked mark wins), or null. */
+  private async store(sessionId: string, snapshot: SessionSnapshot): Promise<string | null> {
+    const key = sessionCacheKey(sessionId);
+    return this.mirror
+      .fill(
+        key,
+        (redis) =>
+          redis.eval(
+            SET_SNAPSHOT_UNLESS_REVOKED,
+            1,
+            key,
+            JSON.stringify(snapshot),
+            SESSION_SNAPSHOT_TTL_SECONDS,
+            REVOKED_SESSION,
+          ) as Promise<string | null>,
+      )
+      .catch(() => null);
   }
 
   /** The mirror hands out the same text until it changes: parse it once. */

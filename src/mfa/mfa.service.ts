@@ -200,10 +200,14 @@ export class MfaService {
     return { factor, recoveryCodes: codes };
   }
 
-  /** After commit: a session that was enrolment-only has the person's roles on every instance. */
+  /**
+   * After commit: a session that was enrolment-only has the person's roles on
+   * every instance (the user's version moves, so its snapshot is loaded again;
+   * the session is not revoked).
+   */
   async afterEnrolment(principal: Principal, userId: string): Promise<void> {
     if (principal.mfaEnrolmentOnly && principal.sessionId !== null) {
-      await this.users.afterAccessChange(userId, [principal.sessionId]);
+      await this.users.afterAccessChange(userId, []);
     }
   }
 

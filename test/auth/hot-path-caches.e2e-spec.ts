@@ -1,3 +1,6 @@
+import { PrincipalService } from '../../src/auth/principal.service';
+import { RedisMirror } from '../../src/infra/redis/redis-mirror';
+import { REVOKED_SESSION, sessionCacheKey } from '../../src/infra/redis/versions';
 import { expectProblem } from '../support/problem';
 import { createUser, signInOwner, type SignedIn } from '../support/principals';
 import { type SecondInstance, startSecondInstanceBeside } from '../support/second-instance';
@@ -38,6 +41,32 @@ describe('What the hot path caches never outlives a revocation', () => {
     const user = await createUser(a, owner, ['developer']);
     await warm(`/api/v1/users/${user.id}`, user.auth);
     await a.http.post('/api/v1/auth/logout').set('authorization', user.auth).expect(204);
+    expectProblem(
+      await a.http.get(`/api/v1/users/${user.id}`).set('authorization', user.auth),
+      401,
+    );
+    expectProblem(
+      await b.http.get(`/api/v1/users/${user.id}`).set('authorization', user.auth),
+      401,
+    );
+  });
+
+  it('a session snapshot loaded just before a revocation cannot bring the session back', async () => {
+    const user = await createUser(a, owner, ['developer']);
+    await warm(`/api/v1/users/${user.id}`, user.auth);
+    const principals = a.app.get(PrincipalService);
+    // What a request on another instance read from the database a moment before the revocation.
+    const [loadedBefore] = await a.app.get(RedisMirror).read([sessionCacheKey(user.sessionId)]);
+    expect(JSON.parse(loadedBefore ?? 'null')).toMatchObject({ revoked: false });
+    await a.http
+      .delete(`/api/v1/sessions/${user.sessionId}`)
+      .set('authorization', owner.auth)
+      .expect(204);
+    // ...and stores once the revocation has committed and been announced.
+    const store = (
+      principals as unknown as { store(sessionId: string, snapshot: unknown): Promise<unknown> }
+    ).store.bind(principals);
+    expect(await store(user.sessionId, JSON.parse(loadedBefore ?? 'null'))).toBe(REVOKED_SESSION);
     expectProblem(
       await a.http.get(`/api/v1/users/${user.id}`).set('authorization', user.auth),
       401,

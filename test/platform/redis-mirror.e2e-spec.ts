@@ -53,7 +53,7 @@ describe('RedisMirror', () => {
     raw = client();
   });
   afterAll(async () => {
-    for (const instance of mirrors) await instance.stop();
+    for (const instance of mirrors) instance.stop();
     await raw.del(
       ...(await raw.keys(`${prefix}:*`)).map((key) => key.slice(prefix.length + 1)),
       'none',
@@ -70,6 +70,20 @@ describe('RedisMirror', () => {
     await raw.set('k1', '2'); // not announced
     await raw.set('missing', 'now');
     expect(await a.read(['k1', 'missing'])).toEqual(['1', null]);
+  });
+
+  it('keeps what a cache fill stored, so a missing key read once is not missing forever', async () => {
+    const a = mirror();
+    await leased(a);
+    expect(await a.read(['k7'])).toEqual([null]);
+    expect(
+      await a.fill('k7', async (redis) => {
+        await redis.set('k7', 'filled');
+        return 'filled';
+      }),
+    ).toBe('filled');
+    await raw.del('k7'); // behind its back: the copy answers
+    expect(await a.read(['k7'])).toEqual(['filled']);
   });
 
   it('a write on one instance returns only once the other has dropped its copy', async () => {
@@ -154,6 +168,6 @@ describe('RedisMirror', () => {
       .catch(() => undefined);
     expect(performance.now() - started).toBeGreaterThanOrEqual(600);
     proxy.restore();
-    await unreachable.stop();
+    unreachable.stop();
   });
 });

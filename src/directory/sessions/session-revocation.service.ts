@@ -4,7 +4,12 @@ import { type AuditActor, AuditService } from '../../audit/audit.service';
 import { Clock } from '../../common/clock/clock';
 import { scoped } from '../../infra/database/organization-owned.entity';
 import { RedisMirror } from '../../infra/redis/redis-mirror';
-import { sessionCacheKey, versionKey } from '../../infra/redis/versions';
+import {
+  REVOKED_SESSION,
+  SESSION_SNAPSHOT_TTL_SECONDS,
+  sessionCacheKey,
+  versionKey,
+} from '../../infra/redis/versions';
 import { Session } from './session.entity';
 
 /**
@@ -85,11 +90,20 @@ export class SessionRevocationService {
       );
   }
 
-  /** Drops cached session snapshots so every API instance sees the change on the next request. */
+  /**
+   * Marks the sessions' snapshots revoked so every API instance refuses them on
+   * the next request, and no snapshot loaded before the revocation replaces the mark.
+   */
   async forget(sessionIds: readonly string[]): Promise<void> {
     if (sessionIds.length === 0) return;
     const keys = sessionIds.map(sessionCacheKey);
-    await this.mirror.write(keys, (redis) => redis.del(...keys)).catch(() => undefined);
+    await this.mirror
+      .write(keys, async (redis) => {
+        const marks = redis.multi();
+        for (const key of keys) marks.set(key, REVOKED_SESSION, 'EX', SESSION_SNAPSHOT_TTL_SECONDS);
+        await marks.exec();
+      })
+      .catch(() => undefined);
   }
 
   /**

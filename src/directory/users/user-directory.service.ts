@@ -276,7 +276,7 @@ export class UserDirectoryService {
     return sessions.map((session) => session.id);
   }
 
-  /** After the transaction committed: every instance forgets the sessions and rebuilds the user's principal. */
+  /** After the transaction committed: every instance refuses the revoked sessions and rebuilds the user's principal. */
   async afterAccessChange(userId: string, sessionIds: readonly string[]): Promise<void> {
     await this.revocation.forget(sessionIds);
     await this.revocation.invalidateUser(userId);

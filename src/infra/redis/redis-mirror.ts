@@ -102,11 +102,12 @@ export class RedisMirror {
     this.heartbeat();
   }
 
-  async stop(): Promise<void> {
+  stop(): void {
     clearInterval(this.timer);
     this.loseLease();
     for (const announcement of this.pending.values()) announcement.done();
-    await this.subscriber.quit().catch(() => this.subscriber.disconnect());
+    // No QUIT: it would wait for a Redis that may be unreachable, and a subscription has nothing to flush.
+    this.subscriber.disconnect();
   }
 
   /** Whether reads are answered from this process's copy now. */
@@ -144,6 +145,21 @@ export class RedisMirror {
     } finally {
       await this.announce(keys);
     }
+  }
+
+  /**
+   * Fills a key no other process holds a stale copy of (a cache fill, not a
+   * change): keeps the value `change` reports Redis now holds, unless an
+   * invalidation of anything arrived meanwhile. Announces nothing.
+   */
+  async fill(
+    key: string,
+    change: (redis: Redis) => Promise<string | null>,
+  ): Promise<string | null> {
+    const generation = this.generation;
+    const value = await change(this.redis);
+    if (generation === this.generation && this.leased) this.entries.set(key, { value });
+    return value;
   }
 
   private async announce(keys: readonly string[]): Promise<void> {

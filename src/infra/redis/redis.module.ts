@@ -56,7 +56,7 @@ class RedisLifecycle implements OnApplicationShutdown {
   ) {}
 
   async onApplicationShutdown(): Promise<void> {
-    await this.mirror.stop();
+    this.mirror.stop();
     await this.redis.quit().catch(() => this.redis.disconnect());
   }
 }

@@ -11,8 +11,13 @@ import { migrationsList } from './migrations';
  * CLI (default export below). The app registers entities through
  * MikroOrmModule.forFeature (autoLoadEntities); the CLI discovers them by path.
  */
-/** Timeout of one attempt to open a PostgreSQL connection. */
-export const DATABASE_CONNECT_TIMEOUT_MS = 3_000;
+/**
+ * Timeout of one attempt to open a PostgreSQL connection. A refused or reset
+ * connection fails at once whatever this is; the timeout only bounds a server
+ * that accepts and then stalls, and a busy two-core machine was seen taking
+ * over three seconds to hand out a backend while two apps started at once.
+ */
+export const DATABASE_CONNECT_TIMEOUT_MS = 10_000;
 
 export function baseOrmOptions(clientUrl: string, poolMax = 10): Options<PostgreSqlDriver> {
   return defineConfig({

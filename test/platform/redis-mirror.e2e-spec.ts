@@ -41,11 +41,12 @@ describe('RedisMirror', () => {
     instance.start();
     return instance;
   };
-  const leased = (instance: RedisMirror) =>
+  /** Waits until the mirror holds a lease (`holds`) or has lost it. */
+  const leased = (instance: RedisMirror, holds = true, timeoutMs = 5_000) =>
     eventually(
       () => Promise.resolve(instance.leased),
-      (value) => value,
-      5_000,
+      (value) => value === holds,
+      timeoutMs,
     );
 
   beforeAll(async () => {
@@ -122,11 +123,7 @@ describe('RedisMirror', () => {
     expect(await a.read(['k4'])).toEqual(['1']);
 
     proxy.freeze();
-    await eventually(
-      () => Promise.resolve(a.leased),
-      (value) => !value,
-      5_000,
-    );
+    await leased(a, false, 5_000);
     await raw.set('k4', '2'); // changed while A could not have heard of it
     proxy.thaw();
     await leased(a);
@@ -139,11 +136,7 @@ describe('RedisMirror', () => {
     await raw.set('k5', '1');
     expect(await a.read(['k5'])).toEqual(['1']);
     proxy.cut();
-    await eventually(
-      () => Promise.resolve(a.leased),
-      (value) => !value,
-      2_000,
-    );
+    await leased(a, false, 2_000);
     await raw.set('k5', '2');
     proxy.restore();
     expect(await a.read(['k5'])).toEqual(['2']);

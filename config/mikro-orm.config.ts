@@ -24,9 +24,12 @@ export function baseOrmOptions(clientUrl: string, poolMax = 10): Options<Postgre
     clientUrl,
     driver: PostgreSqlDriver,
     extensions: [Migrator],
-    // Fail fast while PostgreSQL is unreachable (503, /health/ready) instead of
-    // queueing requests for a minute; the pool reconnects once it is back.
-    pool: { min: 0, max: poolMax, acquireTimeoutMillis: 5_000 },
+    // A refused connection fails the waiting request at once (knex propagates
+    // create errors), so requests answer 503 while PostgreSQL is down instead of
+    // queueing; the pool reconnects once it is back. The acquire bound leaves a
+    // connection attempt its whole timeout: shorter, it cut slow but healthy
+    // connects on a loaded machine (KnexTimeoutError at start-up).
+    pool: { min: 0, max: poolMax, acquireTimeoutMillis: DATABASE_CONNECT_TIMEOUT_MS + 2_000 },
     driverOptions: { connection: { connectionTimeoutMillis: DATABASE_CONNECT_TIMEOUT_MS } },
     forceUtcTimezone: true,
     // Nothing is lazily loaded behind the caller's back; services say what they need.

@@ -3,19 +3,18 @@ import { startTestApp, type TestApp } from '../support/test-app';
 
 describe('Two test runs at the same time', () => {
   it('each get their own database and Redis prefix and do not see each other', async () => {
-    const started = await Promise.allSettled([
-      startTestApp({ imports: [ProbeModule] }),
-      startTestApp({ imports: [ProbeModule] }),
-    ]);
-    // One failing to start must not leave the other running past the test.
-    const failed = started.find((result) => result.status === 'rejected');
-    if (failed !== undefined) {
-      for (const result of started) if (result.status === 'fulfilled') await result.value.close();
-      throw failed.reason;
+    // Started one after the other: two Nest apps booting in one Node process
+    // share its event loop, and one's synchronous start-up work stalled the
+    // other's database connect past its timeout on a loaded machine. They
+    // still run side by side for the rest of the test.
+    const first = await startTestApp({ imports: [ProbeModule] });
+    let second: TestApp;
+    try {
+      second = await startTestApp({ imports: [ProbeModule] });
+    } catch (error) {
+      await first.close();
+      throw error;
     }
-    const [first, second] = started.map(
-      (result) => (result as PromiseFulfilledResult<TestApp>).value,
-    );
     try {
       expect(first.databaseName).not.toBe(second.databaseName);
       expect(first.config.redisKeyPrefix).not.toBe(second.config.redisKeyPrefix);

@@ -103,7 +103,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     ...options.env,
   });
   const logs = new LogCapture();
-  let app: NestFastifyApplication;
+  let app: NestFastifyApplication | undefined;
   try {
     app = await createApp(config, {
       logDestination: logs,
@@ -112,18 +112,23 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     });
     await app.listen({ port: listenPort, host: '127.0.0.1' });
   } catch (error) {
+    // A start that failed in listen (a module's init hook) has an app to close;
+    // one that failed inside NestFactory.create has none to reach.
+    await app?.close().catch(() => undefined);
+    await deleteRedisKeys(redisKeyPrefix);
     await dropTestDatabase(database.name);
     throw error;
   }
-  const address = app.getHttpServer().address();
+  const started = app;
+  const address = started.getHttpServer().address();
   const port = typeof address === 'object' && address !== null ? address.port : 0;
   const baseUrl = `http://127.0.0.1:${port}`;
 
   let stopping: Promise<void> | undefined;
-  const stop = () => (stopping ??= app.close());
+  const stop = () => (stopping ??= started.close());
 
   return {
-    app,
+    app: started,
     config,
     baseUrl,
     http: request(baseUrl),

@@ -4,7 +4,6 @@ import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { Global, Injectable, Logger, Module, type OnModuleInit } from '@nestjs/common';
 import { AppConfig } from '../../../config/app-config';
 import { baseOrmOptions } from '../../../config/mikro-orm.config';
-import { PreparedReads } from './prepared-statement';
 import { requestEntityManager } from './request-scope';
 
 /** Applies pending migrations before any module starts using the database. */
@@ -55,7 +54,6 @@ export class MigrationRunner implements OnModuleInit {
       },
     }),
   ],
-  providers: [MigrationRunner, PreparedReads],
-  exports: [PreparedReads],
+  providers: [MigrationRunner],
 })
 export class DatabaseModule {}

@@ -6,7 +6,7 @@
  * hottest frames (bench/top-frames.ts). Start-up (module loading) is part of
  * the profile: a few per cent under `wrapSafe` and friends.
  *
- * Usage: npx ts-node --transpile-only bench/profile.ts <jwt-read|key-read|live|decisions|invites>
+ * Usage: npx ts-node --transpile-only bench/profile.ts <jwt-read|key-read|live|decisions|single-check|invites>
  */
 import autocannon from 'autocannon';
 import { spawn, spawnSync } from 'node:child_process';
@@ -26,7 +26,7 @@ import {
 } from './bench-api';
 
 const scenario = process.argv[2] ?? '';
-const SCENARIOS = ['jwt-read', 'key-read', 'live', 'decisions', 'invites'];
+const SCENARIOS = ['jwt-read', 'key-read', 'live', 'decisions', 'single-check', 'invites'];
 if (!SCENARIOS.includes(scenario))
   throw new Error(`usage: bench/profile.ts <${SCENARIOS.join('|')}>`);
 
@@ -99,12 +99,14 @@ async function main(): Promise<void> {
     case 'live':
       options = { url: `${API}/health/live` };
       break;
-    case 'decisions': {
+    case 'decisions':
+    case 'single-check': {
       const actions = ['read', 'write', 'deploy', 'delete'];
+      const perCall = scenario === 'decisions' ? 100 : 1;
       const bodies = rotating(
         Array.from({ length: 20 }, (_, b) =>
           JSON.stringify({
-            checks: Array.from({ length: 100 }, (_, i) => ({
+            checks: Array.from({ length: perCall }, (_, i) => ({
               userId: userIds[(b * 100 + i * 7) % userIds.length],
               action: actions[i % actions.length],
               resource: {

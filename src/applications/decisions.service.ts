@@ -1,9 +1,8 @@
-import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import { asSubject, AuthzService } from '../authz/authz.service';
 import type { Principal } from '../authz/principal';
-import { type PreparedStatement, queryPrepared } from '../infra/database/prepared-statement';
+import { type PreparedStatement, PreparedReads } from '../infra/database/prepared-statement';
 import type { CheckDto, DecisionDto } from './dto/check.dto';
 import { EVERYONE, type PolicyEffect } from './entities/policy.entity';
 
@@ -140,7 +139,7 @@ export class DecisionsService {
   private readonly compiled = new LRUCache<string, CompiledApplication>({ max: 20_000 });
 
   constructor(
-    private readonly em: EntityManager,
+    private readonly reads: PreparedReads,
     private readonly authz: AuthzService,
   ) {}
 
@@ -153,10 +152,10 @@ export class DecisionsService {
         await this.authz.assert(principal, 'check', user);
     }
     const applicationIds = [...new Set(checks.map((check) => check.resource.id))];
-    const [read] = await queryPrepared<{
+    const [read] = await this.reads.query<{
       subjects: SubjectRow[];
       versions: Array<{ id: string; policy_version: string }>;
-    }>(this.em, SUBJECTS_AND_VERSIONS, [principal.organizationId, userIds, applicationIds]);
+    }>(SUBJECTS_AND_VERSIONS, [principal.organizationId, userIds, applicationIds]);
     const subjectRows = read?.subjects ?? [];
     const versionRows = read?.versions ?? [];
     const subjects = new Map(
@@ -189,10 +188,7 @@ export class DecisionsService {
       .filter(({ id, policy_version }) => this.compiled.get(id)?.version !== policy_version)
       .map(({ id }) => id);
     if (stale.length > 0) {
-      const rows = await queryPrepared<PolicyRow>(this.em, POLICIES, [
-        principal.organizationId,
-        stale,
-      ]);
+      const rows = await this.reads.query<PolicyRow>(POLICIES, [principal.organizationId, stale]);
       for (const [id, application] of compile(rows)) this.compiled.set(id, application);
     }
     const result = new Map<string, CompiledPolicy[]>();

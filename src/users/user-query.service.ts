@@ -17,7 +17,7 @@ import {
   toUserDetails,
 } from '../directory/users/user.rows';
 import { User } from '../directory/users/user.entity';
-import { queryPrepared } from '../infra/database/prepared-statement';
+import { PreparedReads } from '../infra/database/prepared-statement';
 
 /** How each sort orders rows (always with the id as tie-breaker) and what its cursor holds. */
 const SORTS: Record<
@@ -62,6 +62,7 @@ export class UserQueryService {
   constructor(
     private readonly em: EntityManager,
     private readonly authz: AuthzService,
+    private readonly reads: PreparedReads,
   ) {}
 
   async list(
@@ -128,7 +129,7 @@ export class UserQueryService {
    */
   async rowDetails(organizationId: string, userIds: string[]): Promise<Map<string, UserDetails>> {
     if (userIds.length === 0) return new Map();
-    const rows = await queryPrepared<UserDetailRow>(this.em, USER_DETAILS_OF_PAGE, [
+    const rows = await this.reads.query<UserDetailRow>(USER_DETAILS_OF_PAGE, [
       organizationId,
       userIds,
     ]);

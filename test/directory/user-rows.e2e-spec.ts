@@ -4,12 +4,13 @@ import { User } from '../../src/directory/users/user.entity';
 import {
   toUserDetails,
   toUserFields,
+  USER_DETAILS_OF_PAGE,
   USER_WITH_DETAILS,
   type UserFields,
   type UserRow,
 } from '../../src/directory/users/user.rows';
 import { scoped } from '../../src/infra/database/organization-owned.entity';
-import { queryPrepared } from '../../src/infra/database/prepared-statement';
+import { PreparedReads } from '../../src/infra/database/prepared-statement';
 import {
   createUser,
   login,
@@ -48,12 +49,14 @@ describe('Hand-mapped user rows', () => {
   let busy: SignedIn;
   let plain: { id: string; username: string };
   let em: EntityManager;
+  let reads: PreparedReads;
   let organizationId: string;
 
   beforeAll(async () => {
     t = await startTestApp();
     owner = await signInOwner(t);
     em = (t.app.get(MikroORM).em as EntityManager).fork();
+    reads = t.app.get(PreparedReads);
     [{ id: organizationId }] = await em
       .getConnection()
       .execute<Array<{ id: string }>>("select id from organizations where slug = 'default'");
@@ -102,7 +105,7 @@ describe('Hand-mapped user rows', () => {
   ])('map a user %s exactly as the ORM does', async (_case, who) => {
     const id = who().id;
     const entity = await em.fork().findOneOrFail(User, { id }, scoped(organizationId));
-    const [row] = await queryPrepared<UserRow>(em, USER_WITH_DETAILS, [organizationId, id]);
+    const [row] = await reads.query<UserRow>(USER_WITH_DETAILS, [organizationId, id]);
     expect(row).toBeDefined();
     const mapped = toUserFields(row);
     expect(Object.keys(mapped).sort()).toEqual([...FIELDS].sort());
@@ -126,7 +129,7 @@ describe('Hand-mapped user rows', () => {
   });
 
   it('carry the details: groups by name, counts and factors', async () => {
-    const [row] = await queryPrepared<UserRow>(em, USER_WITH_DETAILS, [organizationId, busy.id]);
+    const [row] = await reads.query<UserRow>(USER_WITH_DETAILS, [organizationId, busy.id]);
     expect(toUserDetails(row)).toEqual({
       groups: [
         { id: expect.any(String), name: 'Rows A' },
@@ -138,7 +141,7 @@ describe('Hand-mapped user rows', () => {
   });
 
   it('find nothing in another organization, and 404 for a user the caller may not read', async () => {
-    const elsewhere = await queryPrepared<UserRow>(em, USER_WITH_DETAILS, [
+    const elsewhere = await reads.query<UserRow>(USER_WITH_DETAILS, [
       '00000000-0000-4000-8000-000000000000',
       busy.id,
     ]);
@@ -146,5 +149,24 @@ describe('Hand-mapped user rows', () => {
     await t.http.get(`/api/v1/users/${busy.id}`).set('authorization', busy.auth).expect(200);
     const other = await createUser(t, owner, ['user'], { username: 'nosy-rows' });
     await t.http.get(`/api/v1/users/${busy.id}`).set('authorization', other.auth).expect(404);
+  });
+
+  it('are planned once per connection: generic plans only, even for short arrays', async () => {
+    // PostgreSQL's default re-plans `= any($n::uuid[])` on every execution while
+    // the plan for the values at hand looks cheaper (always, for one element).
+    for (let i = 0; i < 8; i++)
+      await reads.query(USER_DETAILS_OF_PAGE, [organizationId, [busy.id]]);
+    // Sequential reads on an otherwise idle pool reuse its last connection, and
+    // pg_prepared_statements shows that connection's own statements.
+    const [plans] = await reads.query<{ generic_plans: string; custom_plans: string }>(
+      {
+        name: 'warden_test_prepared_plans',
+        text: 'select generic_plans, custom_plans from pg_prepared_statements where name = $1',
+      },
+      [USER_DETAILS_OF_PAGE.name],
+    );
+    expect(plans).toBeDefined();
+    expect(Number(plans.custom_plans)).toBe(0);
+    expect(Number(plans.generic_plans)).toBeGreaterThanOrEqual(8);
   });
 });

@@ -56,6 +56,8 @@ describe('toProblem', () => {
       isUnexpected: true,
     });
     expect(toProblem(new Error('timeout expired'), '/x').status).toBe(503);
+    // pg-pool's word for a prepared read that found no free connection in time.
+    expect(toProblem(new Error('timeout exceeded when trying to connect'), '/x').status).toBe(503);
   });
 
   it('hides anything else behind a 500 without its message, to be logged with its stack', () => {

@@ -65,7 +65,8 @@ function parserProblem(
 
 /**
  * Errors that mean PostgreSQL or Redis is out of reach right now ("timeout
- * expired" is pg's word for a connection that did not open in time).
+ * expired" is pg's word for a connection that did not open in time, "timeout
+ * exceeded when trying to connect" pg-pool's for no free connection in time).
  */
 function isDependencyOutage(error: unknown): boolean {
   if (error instanceof ConnectionException || error instanceof LockWaitTimeoutException)
@@ -76,7 +77,7 @@ function isDependencyOutage(error: unknown): boolean {
   return (
     name === 'KnexTimeoutError' ||
     name === 'MaxRetriesPerRequestError' ||
-    /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|Connection is closed|Stream isn't writeable|enableOfflineQueue|Connection terminated|timeout expired/.test(
+    /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|Connection is closed|Stream isn't writeable|enableOfflineQueue|Connection terminated|timeout expired|timeout exceeded when trying to connect/.test(
       message,
     )
   );

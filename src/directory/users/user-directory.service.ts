@@ -8,7 +8,7 @@ import type { Principal } from '../../authz/principal';
 import { ProblemException } from '../../common/problem/problem';
 import { sameIgnoringCase } from '../../infra/database/case-insensitive';
 import { scoped } from '../../infra/database/organization-owned.entity';
-import { queryPrepared } from '../../infra/database/prepared-statement';
+import { PreparedReads } from '../../infra/database/prepared-statement';
 import type { Organization } from '../../tenancy/organization.entity';
 import { effectiveSettings } from '../../tenancy/organization-settings';
 import { TenancyService } from '../../tenancy/tenancy.service';
@@ -49,6 +49,7 @@ export class UserDirectoryService {
     private readonly tenancy: TenancyService,
     private readonly revocation: SessionRevocationService,
     private readonly events: DirectoryEvents,
+    private readonly reads: PreparedReads,
   ) {}
 
   /** A user the caller may read; 404 otherwise (another organization's, or not theirs to see). */
@@ -69,7 +70,7 @@ export class UserDirectoryService {
     principal: Principal,
     id: string,
   ): Promise<{ user: UserFields; details: UserDetails }> {
-    const [row] = await queryPrepared<UserRow>(this.em, USER_WITH_DETAILS, [
+    const [row] = await this.reads.query<UserRow>(USER_WITH_DETAILS, [
       principal.organizationId,
       id,
     ]);

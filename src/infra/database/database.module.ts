@@ -4,6 +4,7 @@ import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { Global, Injectable, Logger, Module, type OnModuleInit } from '@nestjs/common';
 import { AppConfig } from '../../../config/app-config';
 import { baseOrmOptions } from '../../../config/mikro-orm.config';
+import { PreparedReads } from './prepared-statement';
 import { requestEntityManager } from './request-scope';
 
 /** Applies pending migrations before any module starts using the database. */
@@ -54,6 +55,7 @@ export class MigrationRunner implements OnModuleInit {
       },
     }),
   ],
-  providers: [MigrationRunner],
+  providers: [MigrationRunner, PreparedReads],
+  exports: [PreparedReads],
 })
 export class DatabaseModule {}

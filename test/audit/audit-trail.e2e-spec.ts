@@ -1,3 +1,5 @@
+import { MikroORM } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import { Client } from 'pg';
 import {
   type AuditEventRow,
@@ -5,6 +7,7 @@ import {
   chainHash,
   GENESIS_HASH,
 } from '../../src/audit/audit-chain';
+import { AuditService } from '../../src/audit/audit.service';
 import { createUser, signInOwner, type SignedIn } from '../support/principals';
 import { startTestApp, type TestApp } from '../support/test-app';
 
@@ -88,6 +91,56 @@ describe('Audit write path', () => {
     expect(firstBrokenLink(tampered)).toBe(rows[3]?.seq);
     const gap = rows.filter((_, index) => index !== 5);
     expect(firstBrokenLink(gap)).toBe(rows[6]?.seq);
+  });
+
+  it('moves a head it knows in the statement that appends: no lock taken a round trip before', async () => {
+    const knex = (t.app.get(MikroORM).em as EntityManager).getKnex();
+    const statements: string[] = [];
+    const listener = (query: { sql: string }) => statements.push(query.sql);
+    await t.http.patch('/api/v1/me').set('authorization', owner.auth).send({ displayName: 'A' });
+    knex.on('query', listener);
+    try {
+      await t.http
+        .patch('/api/v1/me')
+        .set('authorization', owner.auth)
+        .send({ displayName: 'B' })
+        .expect(200);
+    } finally {
+      knex.removeListener('query', listener);
+    }
+    const onHead = statements.filter((sql) => /audit_chain_heads/.test(sql));
+    expect(onHead).toHaveLength(1);
+    expect(onHead[0]).toMatch(/^with head as \(\s*update audit_chain_heads/);
+    expect(onHead[0]).toMatch(/insert into audit_events/);
+    expect(statements.some((sql) => /for update/i.test(sql))).toBe(false);
+  });
+
+  it('re-reads under its lock a head that moved since this process wrote it, and stays one line', async () => {
+    const audit = t.app.get(AuditService);
+    const em = (t.app.get(MikroORM).em as EntityManager).fork();
+    const event = {
+      organizationId,
+      actor: { type: 'system' as const, id: null },
+      action: 'organization.updated',
+    };
+    const before = await chain();
+    // An event appended and rolled back: the process's idea of the head is one past the real one.
+    await expect(
+      em.transactional(async (tx) => {
+        await audit.record(tx, { ...event, reason: 'rolled back' });
+        throw new Error('roll back');
+      }),
+    ).rejects.toThrow('roll back');
+    const user = await createUser(t, owner, ['user']);
+    await audit.record(em, { ...event, reason: 'after the rollback' });
+    const rows = await chain();
+    expect(rows.map((row) => row.reason)).not.toContain('rolled back');
+    const appended = rows
+      .slice(before.length)
+      .map((row) => [row.action, row.target_id, row.reason]);
+    expect(appended[0]).toEqual(['user.created', user.id, null]);
+    expect(appended.at(-1)).toEqual(['organization.updated', null, 'after the rollback']);
+    expect(firstBrokenLink(rows)).toBeNull();
   });
 
   describe('each mutation writes exactly one event with actor, target and changes, and no secret', () => {

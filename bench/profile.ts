@@ -6,7 +6,7 @@
  * hottest frames (bench/top-frames.ts). Start-up (module loading) is part of
  * the profile: a few per cent under `wrapSafe` and friends.
  *
- * Usage: npx ts-node --transpile-only bench/profile.ts <jwt-read|key-read|live|decisions|single-check|invites>
+ * Usage: npx ts-node --transpile-only bench/profile.ts <jwt-read|key-read|live|list|decisions|single-check|invites>
  */
 import autocannon from 'autocannon';
 import { spawn, spawnSync } from 'node:child_process';
@@ -26,7 +26,7 @@ import {
 } from './bench-api';
 
 const scenario = process.argv[2] ?? '';
-const SCENARIOS = ['jwt-read', 'key-read', 'live', 'decisions', 'single-check', 'invites'];
+const SCENARIOS = ['jwt-read', 'key-read', 'live', 'list', 'decisions', 'single-check', 'invites'];
 if (!SCENARIOS.includes(scenario))
   throw new Error(`usage: bench/profile.ts <${SCENARIOS.join('|')}>`);
 
@@ -99,6 +99,13 @@ async function main(): Promise<void> {
     case 'live':
       options = { url: `${API}/health/live` };
       break;
+    case 'list':
+      // The bench's list page at 10 connections.
+      options = {
+        url: `${API}/api/v1/users?status=active&sort=username&limit=50`,
+        headers: { authorization: owner },
+      };
+      break;
     case 'decisions':
     case 'single-check': {
       const actions = ['read', 'write', 'deploy', 'delete'];
@@ -162,7 +169,7 @@ async function main(): Promise<void> {
   const figure =
     mails > 0
       ? `${mails} invites, last mail after ${((Date.now() - started) / 1000).toFixed(1)} s`
-      : `${Math.round(result.requests.average)} req/s while profiled`;
+      : `${Math.round(result.requests.average)} req/s while profiled (p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms)`;
   api.kill('SIGINT');
   await exited;
   await sink.stop();

@@ -4,13 +4,12 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SwaggerModule } from '@nestjs/swagger';
 import type { IncomingMessage } from 'node:http';
-import type { Logger as PinoLogger } from 'pino';
 import { AppConfig } from '../config/app-config';
 import { APPLICATION_ERROR_FORMATS, AppModule, type AppModuleOptions } from './app.module';
 import { API_PREFIX, API_VERSION } from './common/http/api-path';
 import { registerBoundedJsonParser } from './common/http/bounded-json-parser';
 import { clientErrorHandler, frameworkErrors } from './common/http/framework-errors';
-import { ACCESS_LOGGER, NestPinoLogger } from './common/logging/logger';
+import { ACCESS_LOGGER, type AccessLog, NestPinoLogger } from './common/logging/logger';
 import { requestIdFrom } from './common/logging/request-id';
 import { registerRequestHooks } from './common/http/request-hooks';
 import { securityHeaders } from './common/http/security-headers';
@@ -79,7 +78,7 @@ export async function createApp(
   const orm = app.get(MikroORM);
   registerRequestHooks(fastify, {
     databaseState: () => new RequestForks(orm.em),
-    logger: app.get<PinoLogger>(ACCESS_LOGGER),
+    accessLog: app.get<AccessLog>(ACCESS_LOGGER),
     metrics: app.get(MetricsService),
     trustProxy: config.trustProxy,
     headers: securityHeaders({

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { Logger } from 'pino';
+import type { AccessLog } from '../logging/logger';
 import { clientIp } from '../logging/client-ip';
 import { runInRequest } from '../request-context';
 
@@ -12,7 +12,7 @@ export interface RequestHookDependencies {
   /** The database layer's state for a new request (its EntityManager fork, made on first use). */
   databaseState: () => unknown;
   /** The access log: one line per request. */
-  logger: Logger;
+  accessLog: AccessLog;
   metrics: RequestObserver;
   trustProxy: boolean;
   /** Response headers every answer carries (security headers). */
@@ -26,13 +26,13 @@ export interface RequestHookDependencies {
  *   audit events read (id, client address, user agent) together with the
  *   request's own MikroORM EntityManager fork, in one AsyncLocalStorage store;
  * - once answered, its metrics and one access log line (no headers: they carry
- *   credentials; pino's destination batches the writes).
+ *   credentials; the log's asynchronous destination batches the writes).
  */
 export function registerRequestHooks(
   fastify: FastifyInstance,
   deps: RequestHookDependencies,
 ): void {
-  const { databaseState, logger, metrics, trustProxy, headers } = deps;
+  const { databaseState, accessLog, metrics, trustProxy, headers } = deps;
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.headers(headers).header('x-request-id', request.id);
     const meta = {
@@ -45,21 +45,14 @@ export function registerRequestHooks(
   fastify.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     metrics.observeRequest(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
-    if (logger.isLevelEnabled('info')) {
-      logger.info(
-        {
-          req: {
-            id: request.id,
-            method: request.method,
-            url: request.url,
-            remoteAddress: clientIp(request.raw, trustProxy),
-          },
-          res: { statusCode: reply.statusCode },
-          responseTime: Math.round(reply.elapsedTime * 1000) / 1000,
-        },
-        'request completed',
-      );
-    }
+    accessLog.write({
+      id: request.id,
+      method: request.method,
+      url: request.url,
+      remoteAddress: clientIp(request.raw, trustProxy),
+      statusCode: reply.statusCode,
+      responseTime: Math.round(reply.elapsedTime * 1000) / 1000,
+    });
     done();
   });
 }

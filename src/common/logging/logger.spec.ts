@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { createRootLogger, NestPinoLogger } from './logger';
+import { AccessLog, createRootLogger, NestPinoLogger } from './logger';
 
 function capture() {
   const lines: Array<Record<string, unknown>> = [];
@@ -55,5 +55,50 @@ describe('the root logger and its Nest adapter', () => {
         }),
       }),
     ]);
+  });
+});
+
+describe('the access log', () => {
+  const entry = {
+    id: 'r-1',
+    method: 'GET',
+    url: '/api/v1/users?q="quoted"\n\u2028\\',
+    remoteAddress: '203.0.113.9',
+    statusCode: 200,
+    responseTime: 1.234,
+  };
+
+  it('writes the line pino writes for the same fields', () => {
+    const built = capture();
+    new AccessLog('info', built.stream).write(entry);
+    const viaPino = capture();
+    createRootLogger('info', viaPino.stream).info(
+      {
+        req: {
+          id: entry.id,
+          method: entry.method,
+          url: entry.url,
+          remoteAddress: entry.remoteAddress,
+        },
+        res: { statusCode: entry.statusCode },
+        responseTime: entry.responseTime,
+      },
+      'request completed',
+    );
+    const [line] = built.lines;
+    const [expected] = viaPino.lines;
+    expect(line).toEqual({ ...expected, time: expect.any(Number) });
+    expect(Object.keys(line ?? {})).toEqual(Object.keys(expected ?? {}));
+    expect(Math.abs((line?.time as number) - Date.now())).toBeLessThan(5_000);
+  });
+
+  it('leaves out an unknown client address, and writes nothing above info', () => {
+    const { lines, stream } = capture();
+    new AccessLog('info', stream).write({ ...entry, remoteAddress: null });
+    expect(lines[0]?.req).toEqual({ id: 'r-1', method: 'GET', url: entry.url });
+    const quiet = capture();
+    new AccessLog('warn', quiet.stream).write(entry);
+    new AccessLog('silent', quiet.stream).write(entry);
+    expect(quiet.lines).toEqual([]);
   });
 });

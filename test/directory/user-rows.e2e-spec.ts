@@ -169,4 +169,12 @@ describe('Hand-mapped user rows', () => {
     expect(Number(plans.custom_plans)).toBe(0);
     expect(Number(plans.generic_plans)).toBeGreaterThanOrEqual(8);
   });
+
+  it('never JIT-compile: a generic plan costed past jit_above_cost would compile on every call', async () => {
+    const [setting] = await reads.query<{ jit: string }>(
+      { name: 'warden_test_jit', text: "select current_setting('jit') as jit" },
+      [],
+    );
+    expect(setting?.jit).toBe('off');
+  });
 });

@@ -29,9 +29,13 @@ interface QueryAnnouncer {
  * statement anew on every execution while a plan for the values at hand looks
  * cheaper than the generic one, which is always so for `= any($n::uuid[])`
  * with a short array: a one-check decision call spent twice its execution
- * time in the planner, on every call. The ORM's own queries keep the default
- * on the ORM's pool: their SQL varies, and some plans rightly depend on the
- * values (date ranges on partitioned audit events, text search).
+ * time in the planner, on every call. JIT is off on that pool: a generic plan
+ * costs rows with default selectivities, and a short read whose generic cost
+ * passed jit_above_cost (a page of users under `limit $n`: 25 ms of JIT
+ * compiling for 2 ms of execution) would compile on every execution. The
+ * ORM's own queries keep the defaults on the ORM's pool: their SQL varies,
+ * and some plans rightly depend on the values (date ranges on partitioned
+ * audit events, text search).
  *
  * Rows come with the ORM's type parsers (timestamps and bigints as strings,
  * arrays and JSON parsed). Reads see committed data only: they do not join
@@ -53,7 +57,7 @@ export class PreparedReads implements OnApplicationShutdown {
       max: config.databasePoolMax,
       connectionTimeoutMillis: DATABASE_CONNECT_TIMEOUT_MS,
       idleTimeoutMillis: 30_000,
-      options: '-c plan_cache_mode=force_generic_plan',
+      options: '-c plan_cache_mode=force_generic_plan -c jit=off',
     });
     const logger = new Logger('PreparedReads');
     // An idle connection that breaks emits 'error' on the pool; unheard, it would end the process.

@@ -106,40 +106,64 @@ export class AuditService {
   }
 
   async record(em: EntityManager, entry: AuditEntry): Promise<void> {
+    await this.recordAll(em, [entry]);
+  }
+
+  /**
+   * Several events in the caller's transaction, each organization's in one
+   * statement (in the order given): where many actions commit together, the
+   * chain head's lock is taken once for all of them.
+   */
+  async recordAll(em: EntityManager, entries: readonly AuditEntry[]): Promise<void> {
+    if (entries.length === 0) return;
     if (!em.isInTransaction()) {
-      await em.transactional((tx) => this.record(tx, entry));
+      await em.transactional((tx) => this.recordAll(tx, entries));
       return;
     }
     const meta = requestMeta();
-    const event: EventFields = {
-      organizationId: entry.organizationId,
-      actor: {
-        type: entry.actor.type,
-        id: entry.actor.id,
-        username: entry.actor.username ?? null,
-        email: entry.actor.email ?? null,
-      },
-      action: entry.action,
-      target: { type: entry.target?.type ?? null, id: entry.target?.id ?? null },
-      outcome: entry.outcome ?? 'success',
-      reason: entry.reason ?? null,
-      changes: entry.changes ? (withoutSecrets(entry.changes) as Record<string, unknown>) : null,
-      ip: meta.ip,
-      userAgent: meta.userAgent,
-      requestId: meta.requestId,
-    };
-    const known = this.heads.get(entry.organizationId);
-    if (known !== undefined && (await this.appendOn(em, known, event))) return;
-    const head = await this.lockHead(em, entry.organizationId);
-    if (!(await this.appendOn(em, head, event))) {
-      throw new Error('audit chain head moved under its lock');
+    const byOrganization = new Map<string, EventFields[]>();
+    for (const entry of entries) {
+      const events = byOrganization.get(entry.organizationId) ?? [];
+      events.push({
+        organizationId: entry.organizationId,
+        actor: {
+          type: entry.actor.type,
+          id: entry.actor.id,
+          username: entry.actor.username ?? null,
+          email: entry.actor.email ?? null,
+        },
+        action: entry.action,
+        target: { type: entry.target?.type ?? null, id: entry.target?.id ?? null },
+        outcome: entry.outcome ?? 'success',
+        reason: entry.reason ?? null,
+        changes: entry.changes ? (withoutSecrets(entry.changes) as Record<string, unknown>) : null,
+        ip: meta.ip,
+        userAgent: meta.userAgent,
+        requestId: meta.requestId,
+      });
+      byOrganization.set(entry.organizationId, events);
+    }
+    // Heads are taken in one order, so two transactions never wait on each other's.
+    for (const organizationId of [...byOrganization.keys()].sort()) {
+      const events = byOrganization.get(organizationId) ?? [];
+      const known = this.heads.get(organizationId);
+      if (known !== undefined && (await this.appendOn(em, known, events))) continue;
+      const head = await this.lockHead(em, organizationId);
+      if (!(await this.appendOn(em, head, events))) {
+        throw new Error('audit chain head moved under its lock');
+      }
     }
   }
 
-  /** Appends `event` on `head` (rotating the key first if due); false if the head has moved. */
-  private async appendOn(em: EntityManager, head: ChainHead, event: EventFields): Promise<boolean> {
-    const rotated = await this.tryRotate(em, event.organizationId, head);
-    return rotated !== null && (await this.append(em, rotated, event)) !== null;
+  /** Appends `events` on `head` (rotating the key first if due); false if the head has moved. */
+  private async appendOn(
+    em: EntityManager,
+    head: ChainHead,
+    events: readonly EventFields[],
+  ): Promise<boolean> {
+    const organizationId = events[0]?.organizationId ?? '';
+    const rotated = await this.tryRotate(em, organizationId, head);
+    return rotated !== null && (await this.append(em, rotated, events)) !== null;
   }
 
   /**
@@ -206,69 +230,58 @@ export class AuditService {
         ? head.seq !== '0'
         : head.keyId !== current && this.keyring.isPrevious(head.keyId);
     if (!due) return head;
-    return this.append(em, head, {
-      organizationId,
-      actor: { type: 'system', id: null, username: null, email: null },
-      action: 'auditEvent.chainKeyRotated',
-      target: { type: 'AuditEvent', id: null },
-      outcome: 'success',
-      reason: null,
-      changes: { keyId: { from: head.keyId, to: current }, anchoredSeq: head.seq },
-      ip: null,
-      userAgent: null,
-      requestId: null,
-    });
+    return this.append(em, head, [
+      {
+        organizationId,
+        actor: { type: 'system', id: null, username: null, email: null },
+        action: 'auditEvent.chainKeyRotated',
+        target: { type: 'AuditEvent', id: null },
+        outcome: 'success',
+        reason: null,
+        changes: { keyId: { from: head.keyId, to: current }, anchoredSeq: head.seq },
+        ip: null,
+        userAgent: null,
+        requestId: null,
+      },
+    ]);
   }
 
   /**
-   * Appends `event` right after `head` and moves the organization's head onto
-   * it, if the head is still `head`; null (and nothing written) if it has
-   * moved. Moving the head takes its row lock until the transaction ends.
+   * Appends `events` right after `head`, in order, and moves the
+   * organization's head onto the last, if the head is still `head`; null (and
+   * nothing written) if it has moved. Moving the head takes its row lock until
+   * the transaction ends.
    */
   private async append(
     em: EntityManager,
     head: ChainHead,
-    event: EventFields,
+    events: readonly EventFields[],
   ): Promise<ChainHead | null> {
     const connection = em.getConnection();
     const ctx: unknown = em.getTransactionContext();
-    const fields: ChainedFields = {
-      ...event,
-      id: randomUUID(),
-      seq: String(BigInt(head.seq) + 1n),
-      occurredAt: this.clock.now(),
-      prevHash: head.hash,
-      keyId: this.keyring.currentId,
-    };
-    const hash = chainHash(fields);
-    const mac = this.keyring.mac(this.keyring.currentId, hash);
-    const month = `${fields.organizationId}:${fields.occurredAt.toISOString().slice(0, 7)}`;
-    if (!this.partitions.has(month)) {
-      await connection.execute(
-        'select audit_ensure_partition(?, ?)',
-        [fields.organizationId, fields.occurredAt],
-        'run',
-        ctx,
-      );
-      this.partitions.add(month);
-    }
-    // The moved head and the event in one statement; no head moved, no event.
-    const result = await connection.execute<{ affectedRows: number }>(
-      `with head as (
-         update audit_chain_heads set last_seq = ?, last_hash = ?, last_key_id = ?
-          where organization_id = ? and last_seq = ? and last_hash = ?
-         returning organization_id)
-       insert into audit_events (id, organization_id, seq, occurred_at, actor_type, actor_id, actor_username,
-         actor_email, action, target_type, target_id, outcome, reason, changes, ip, user_agent, request_id,
-         prev_hash, hash, key_id, mac)
-       select ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? from head`,
-      [
-        fields.seq,
-        hash,
-        fields.keyId,
-        fields.organizationId,
-        head.seq,
-        head.hash,
+    const rows: unknown[] = [];
+    let last = head;
+    for (const event of events) {
+      const fields: ChainedFields = {
+        ...event,
+        id: randomUUID(),
+        seq: String(BigInt(last.seq) + 1n),
+        occurredAt: this.clock.now(),
+        prevHash: last.hash,
+        keyId: this.keyring.currentId,
+      };
+      const hash = chainHash(fields);
+      const month = `${fields.organizationId}:${fields.occurredAt.toISOString().slice(0, 7)}`;
+      if (!this.partitions.has(month)) {
+        await connection.execute(
+          'select audit_ensure_partition(?, ?)',
+          [fields.organizationId, fields.occurredAt],
+          'run',
+          ctx,
+        );
+        this.partitions.add(month);
+      }
+      rows.push(
         fields.id,
         fields.organizationId,
         fields.seq,
@@ -289,14 +302,31 @@ export class AuditService {
         fields.prevHash,
         hash,
         fields.keyId,
-        mac,
-      ],
+        this.keyring.mac(this.keyring.currentId, hash),
+      );
+      last = { seq: fields.seq, hash, keyId: fields.keyId ?? null };
+    }
+    // The moved head and the events in one statement; no head moved, no events.
+    // The values are typed where text would not convert on insert.
+    const result = await connection.execute<{ affectedRows: number }>(
+      `with head as (
+         update audit_chain_heads set last_seq = ?, last_hash = ?, last_key_id = ?
+          where organization_id = ? and last_seq = ? and last_hash = ?
+         returning organization_id)
+       insert into audit_events (id, organization_id, seq, occurred_at, actor_type, actor_id, actor_username,
+         actor_email, action, target_type, target_id, outcome, reason, changes, ip, user_agent, request_id,
+         prev_hash, hash, key_id, mac)
+       select v.* from head, (values ${events.map(() => EVENT_VALUES).join(', ')}) as v`,
+      [last.seq, last.hash, last.keyId, events[0]?.organizationId, head.seq, head.hash, ...rows],
       'run',
       ctx,
     );
-    if (result.affectedRows !== 1) return null;
-    const moved = { seq: fields.seq, hash, keyId: fields.keyId ?? null };
-    this.heads.set(fields.organizationId, moved);
-    return moved;
+    if (result.affectedRows !== events.length) return null;
+    this.heads.set(events[0]?.organizationId ?? '', last);
+    return last;
   }
 }
+
+/** One event's row of values, in audit_events' column order. */
+const EVENT_VALUES =
+  '(?::uuid, ?::uuid, ?::bigint, ?::timestamptz, ?, ?::uuid, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?, ?)';

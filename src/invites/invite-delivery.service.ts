@@ -6,6 +6,7 @@ import { Clock } from '../common/clock/clock';
 import { randomSecret, sha256Hex } from '../common/crypto/tokens';
 import { scoped } from '../infra/database/organization-owned.entity';
 import { Mailer } from '../infra/mail/mailer';
+import { CommitBatcher } from '../common/commit-batcher';
 import { Invite } from './entities/invite.entity';
 import { renderInviteMail } from './invite-mail';
 
@@ -16,9 +17,23 @@ const SYSTEM = { type: 'system' as const, id: null, username: 'mail-worker' };
  * hash is stored, so the secret exists nowhere but in the email), sends the
  * mail, and records the outcome on the invite for admins to see.
  */
+/** A mail that left: its invite is marked sent, with an audit event, once the batch commits. */
+interface Sent {
+  organizationId: string;
+  inviteId: string;
+  deliveryId: string;
+}
+
 @Injectable()
 export class InviteDeliveryService {
   private readonly logger = new Logger('InviteDelivery');
+  /**
+   * Sends that finish while a batch commits go into the next one: one
+   * transaction, and one take of each organization's audit chain lock, for
+   * all of them. Under a burst (1,000 invites) every send's own transaction
+   * queued for that lock behind the invites being created.
+   */
+  private readonly sent = new CommitBatcher<Sent>((batch) => this.markSent(batch));
 
   constructor(
     private readonly em: EntityManager,
@@ -87,26 +102,44 @@ export class InviteDeliveryService {
       await this.recordFailure(organizationId, inviteId, deliveryId, error, attempt.final);
       throw error;
     }
-    await this.em.fork().transactional(async (em) => {
-      // One conditional update: a newer send (another delivery id) is left alone.
-      const [current] = await em.getConnection().execute<Array<{ delivery_attempts: number }>>(
-        `update invites set delivery_state = 'sent', sent_at = ?, last_error = null, updated_at = ?
-          where organization_id = ? and id = ? and delivery_id = ? returning delivery_attempts`,
-        [this.clock.now(), this.clock.now(), organizationId, inviteId, deliveryId],
-        'all',
-        em.getTransactionContext(),
-      );
-      if (current === undefined) return;
-      await this.audit.record(em, {
-        organizationId,
-        actor: SYSTEM,
-        action: 'invite.sent',
-        target: { type: 'Invite', id: inviteId },
-        changes: { attempt: current.delivery_attempts },
-      });
-    });
+    await this.sent.record({ organizationId, inviteId, deliveryId });
     this.logger.log({ msg: 'Invite mail sent', inviteId, attempt: prepared.delivery_attempts });
     return 'sent';
+  }
+
+  /** Marks each invite sent (unless a newer send replaced it) and records `invite.sent`, in one transaction. */
+  private async markSent(batch: readonly Sent[]): Promise<void> {
+    await this.em.fork().transactional(async (em) => {
+      const now = this.clock.now();
+      // One conditional update for the batch: a newer send (another delivery id) is left alone.
+      const updated = await em
+        .getConnection()
+        .execute<Array<{ id: string; organization_id: string; delivery_attempts: number }>>(
+          `update invites set delivery_state = 'sent', sent_at = ?, last_error = null, updated_at = ?
+          where (organization_id, id, delivery_id) in (${batch.map(() => '(?::uuid, ?::uuid, ?)').join(', ')})
+          returning id, organization_id, delivery_attempts`,
+          [now, now, ...batch.flatMap((one) => [one.organizationId, one.inviteId, one.deliveryId])],
+          'all',
+          em.getTransactionContext(),
+        );
+      const attempts = new Map(updated.map((row) => [row.id, row]));
+      await this.audit.recordAll(
+        em,
+        batch.flatMap(({ inviteId }) => {
+          const row = attempts.get(inviteId);
+          if (row === undefined) return [];
+          return [
+            {
+              organizationId: row.organization_id,
+              actor: SYSTEM,
+              action: 'invite.sent',
+              target: { type: 'Invite', id: inviteId },
+              changes: { attempt: row.delivery_attempts },
+            },
+          ];
+        }),
+      );
+    });
   }
 
   private async recordFailure(

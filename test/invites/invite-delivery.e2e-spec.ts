@@ -83,6 +83,42 @@ describe('Invite delivery: Redis outages, SMTP failures, queue health', () => {
     expect(dispatched.rows[0].n).toBe(0);
   });
 
+  it('records a burst of sends in shared transactions, one invite.sent event for each', async () => {
+    const emails = Array.from({ length: 30 }, (_, i) => `burst${i}@example.com`);
+    const before = sink.messages.length;
+    const created = await Promise.all(emails.map((email) => invite(email).expect(201)));
+    const ids = created.map((response) => response.body.id as string);
+    await sink.waitFor(before + emails.length, 20_000);
+    await eventually(
+      async () =>
+        (
+          await db.query<{ n: number }>(
+            "select count(*)::int as n from invites where id = any($1::uuid[]) and delivery_state = 'sent'",
+            [ids],
+          )
+        ).rows[0]?.n,
+      (n) => n === ids.length,
+    );
+    const events = await db.query<{ target_id: string }>(
+      "select target_id from audit_events where action = 'invite.sent' and target_id = any($1::text[])",
+      [ids],
+    );
+    expect(events.rows.map((row) => row.target_id).sort()).toEqual([...ids].sort());
+    // Several events appended in one statement still make one unbroken, sealed chain.
+    const verification = await t.http
+      .get('/api/v1/audit-events/verify')
+      .set('authorization', owner.auth)
+      .expect(200);
+    expect(verification.body).toMatchObject({ valid: true });
+    // xmin is the transaction that last wrote a row: sends that finished while
+    // another batch committed were marked in one transaction together.
+    const writers = await db.query<{ n: number }>(
+      'select count(distinct xmin::text)::int as n from invites where id = any($1::uuid[])',
+      [ids],
+    );
+    expect(writers.rows[0]?.n).toBeLessThan(ids.length);
+  });
+
   it('retries a failing send with exponential backoff, shows the error on the invite, and clears it on success', async () => {
     const refusedBefore = sink.refusedAt.length;
     sink.failNext(2);

@@ -117,9 +117,11 @@ describe('Multi-factor sign-in with TOTP and recovery codes', () => {
     expect(reasons).toEqual(expect.arrayContaining(['code already used']));
     expect(JSON.stringify(events.body)).not.toContain(secret);
     // ...nor in anything the app logged (requests, errors, audit), nor in recovery-code form.
-    expect(t.logs.some((line) => line.includes('/api/v1/me/mfa/totp'))).toBe(true); // requests are logged
-    expect(t.logs.join('\n')).not.toContain(secret);
-    expect(t.logs.join('\n')).not.toContain(confirmed.body.recoveryCodes[0] as string);
+    expect((await t.settledLogs()).some((line) => line.includes('/api/v1/me/mfa/totp'))).toBe(true); // requests are logged
+    expect((await t.settledLogs()).join('\n')).not.toContain(secret);
+    expect((await t.settledLogs()).join('\n')).not.toContain(
+      confirmed.body.recoveryCodes[0] as string,
+    );
     expect(
       JSON.stringify((await t.http.get('/api/v1/me/mfa').set('authorization', ada.auth)).body),
     ).not.toContain(secret);

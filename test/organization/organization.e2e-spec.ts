@@ -239,7 +239,7 @@ describe('First start without BOOTSTRAP_OWNER_PASSWORD', () => {
       const password = line?.[1] ?? '';
       expect(password.length).toBeGreaterThanOrEqual(24);
       expect((await login(t, 'default', 'owner', password)).status).toBe(200);
-      expect(t.logs.join('\n')).not.toContain(password);
+      expect((await t.settledLogs()).join('\n')).not.toContain(password);
     } finally {
       spy.mockRestore();
       await t?.close();

@@ -42,7 +42,7 @@ describe('Service endpoints and cross-cutting behaviour', () => {
       .set('authorization', 'Bearer super-secret-token-value')
       .set('cookie', 'session=cookie-secret-value')
       .set('x-api-key', 'wdn_api-key-secret-value');
-    const line = t.logs.find((entry) => entry.includes('"id":"redaction-check"'));
+    const line = (await t.settledLogs()).find((entry) => entry.includes('"id":"redaction-check"'));
     expect(line).toBeDefined();
     // One access line per request: what was asked and answered, never its headers.
     expect(JSON.parse(line as string)).toMatchObject({

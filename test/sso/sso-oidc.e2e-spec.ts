@@ -457,7 +457,7 @@ describe('SSO with OpenID Connect (a real provider in-process)', () => {
       } finally {
         await db.end();
       }
-      expect(t.logs.join('\n')).not.toContain(CLIENT_SECRET);
+      expect((await t.settledLogs()).join('\n')).not.toContain(CLIENT_SECRET);
     });
 
     it('changing the secret keeps sign-in working only with the new one at the IdP', async () => {

@@ -9,6 +9,7 @@ import TestAgent from 'supertest/lib/agent';
 import { type AppConfig, loadConfig } from '../../config/app-config';
 import { createApp } from '../../src/app.setup';
 import type { Clock } from '../../src/common/clock/clock';
+import { ACCESS_LOGGER, type AccessLog } from '../../src/common/logging/logger';
 import { createTestDatabase, dropTestDatabase } from './test-database';
 import { TEST_REDIS_URL } from './test-env';
 
@@ -52,6 +53,8 @@ export interface TestApp {
   http: TestAgent;
   /** Every JSON log line the app wrote. */
   logs: string[];
+  /** `logs`, once the access lines of every request answered so far are written (they go out in batches). */
+  settledLogs(): Promise<string[]>;
   databaseName: string;
   databaseUrl: string;
   /** Shuts the app down as a SIGTERM would; its database and Redis keys stay for inspection. */
@@ -133,6 +136,11 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     baseUrl,
     http: request(baseUrl),
     logs: logs.lines,
+    async settledLogs() {
+      await new Promise((resolve) => setImmediate(resolve));
+      started.get<AccessLog>(ACCESS_LOGGER).flush();
+      return logs.lines;
+    },
     databaseName: database.name,
     databaseUrl: database.url,
     stop,

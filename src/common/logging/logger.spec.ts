@@ -70,7 +70,9 @@ describe('the access log', () => {
 
   it('writes the line pino writes for the same fields', () => {
     const built = capture();
-    new AccessLog('info', built.stream).write(entry);
+    const log = new AccessLog('info', built.stream);
+    log.write(entry);
+    log.flush();
     const viaPino = capture();
     createRootLogger('info', viaPino.stream).info(
       {
@@ -94,11 +96,44 @@ describe('the access log', () => {
 
   it('leaves out an unknown client address, and writes nothing above info', () => {
     const { lines, stream } = capture();
-    new AccessLog('info', stream).write({ ...entry, remoteAddress: null });
+    const log = new AccessLog('info', stream);
+    log.write({ ...entry, remoteAddress: null });
+    log.flush();
     expect(lines[0]?.req).toEqual({ id: 'r-1', method: 'GET', url: entry.url });
     const quiet = capture();
-    new AccessLog('warn', quiet.stream).write(entry);
-    new AccessLog('silent', quiet.stream).write(entry);
+    for (const level of ['warn', 'silent']) {
+      const off = new AccessLog(level, quiet.stream);
+      off.write(entry);
+      off.flush();
+    }
     expect(quiet.lines).toEqual([]);
+  });
+
+  it('hands the lines of one event loop turn to the destination in one write, at its end', async () => {
+    const writes: string[] = [];
+    const log = new AccessLog('info', { write: (chunk: string) => writes.push(chunk) });
+    log.write({ ...entry, id: 'a' });
+    log.write({ ...entry, id: 'b' });
+    log.write({ ...entry, id: 'c' });
+    expect(writes).toEqual([]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(writes).toHaveLength(1);
+    const ids = (writes[0] ?? '')
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => (JSON.parse(line) as { req: { id: string } }).req.id);
+    expect(ids).toEqual(['a', 'b', 'c']);
+    log.write({ ...entry, id: 'd' });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(writes).toHaveLength(2);
+  });
+
+  it('writes what is pending when the application shuts down', () => {
+    const writes: string[] = [];
+    const log = new AccessLog('info', { write: (chunk: string) => writes.push(chunk) });
+    log.write(entry);
+    log.onApplicationShutdown();
+    expect(writes).toHaveLength(1);
+    expect(writes[0]).toContain('"id":"r-1"');
   });
 });

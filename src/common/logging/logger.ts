@@ -5,6 +5,7 @@ import {
   Injectable,
   type LoggerService,
   Module,
+  type OnApplicationShutdown,
 } from '@nestjs/common';
 import { hostname } from 'node:os';
 import pino, { type DestinationStream, type Level, type Logger as Pino } from 'pino';
@@ -48,10 +49,17 @@ const INFO = pino.levels.values.info ?? 30;
  * with only the request's own strings escaped: pino's generic walk over the
  * line's objects cost about 12 µs a request, the largest share of Warden's own
  * work on a request that does nothing else (bench/README.md, /health/live).
+ *
+ * Lines written during one turn of the event loop reach the destination as one
+ * write at the end of it: sonic-boom measures the byte length of its whole
+ * pending buffer (up to 16 KiB) on every write, which under load cost 3 µs a
+ * line, more than building it.
  */
-export class AccessLog {
+export class AccessLog implements OnApplicationShutdown {
   readonly enabled: boolean;
   private readonly bindings: string;
+  private pending = '';
+  private flushScheduled = false;
 
   constructor(
     level: string,
@@ -65,12 +73,29 @@ export class AccessLog {
     if (!this.enabled) return;
     const address =
       entry.remoteAddress === null ? '' : `,"remoteAddress":${JSON.stringify(entry.remoteAddress)}`;
-    this.destination.write(
+    this.pending +=
       `{"level":${INFO},"time":${Date.now()},${this.bindings},` +
-        `"req":{"id":${JSON.stringify(entry.id)},"method":${JSON.stringify(entry.method)},` +
-        `"url":${JSON.stringify(entry.url)}${address}},"res":{"statusCode":${entry.statusCode}},` +
-        `"responseTime":${entry.responseTime},"msg":"request completed"}\n`,
-    );
+      `"req":{"id":${JSON.stringify(entry.id)},"method":${JSON.stringify(entry.method)},` +
+      `"url":${JSON.stringify(entry.url)}${address}},"res":{"statusCode":${entry.statusCode}},` +
+      `"responseTime":${entry.responseTime},"msg":"request completed"}\n`;
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(this.flush);
+    }
+  }
+
+  /** Hands the lines gathered so far to the destination. */
+  readonly flush = (): void => {
+    this.flushScheduled = false;
+    if (this.pending === '') return;
+    const lines = this.pending;
+    this.pending = '';
+    this.destination.write(lines);
+  };
+
+  /** The last requests' lines, before the destination is flushed on exit. */
+  onApplicationShutdown(): void {
+    this.flush();
   }
 }
 

@@ -54,6 +54,16 @@ export function actorOf(principal: Principal): AuditActor {
   };
 }
 
+/** How long an append waits for the one before it in this process (AuditService.inTurn). */
+const APPEND_TURN_MS = 500;
+
+/** Settles when `promise` does or after `ms`, whichever comes first. */
+async function waitAtMost(promise: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([promise, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
+}
+
 /** An event as the caller describes it, before the chain places it. */
 type EventFields = Omit<ChainedFields, 'id' | 'seq' | 'occurredAt' | 'prevHash' | 'keyId'>;
 
@@ -82,6 +92,10 @@ export class AuditService {
    * guess to append on, which the database checks (it may have moved since).
    */
   private readonly heads = new Map<string, ChainHead>();
+  /** Per organization, the append this process started last: settles when it has its answer. */
+  private readonly turns = new Map<string, Promise<void>>();
+  /** Organizations whose head each open transaction has moved (and so holds locked). */
+  private readonly holding = new WeakMap<object, Set<string>>();
 
   constructor(
     private readonly clock: Clock,
@@ -146,12 +160,52 @@ export class AuditService {
     // Heads are taken in one order, so two transactions never wait on each other's.
     for (const organizationId of [...byOrganization.keys()].sort()) {
       const events = byOrganization.get(organizationId) ?? [];
-      const known = this.heads.get(organizationId);
-      if (known !== undefined && (await this.appendOn(em, known, events))) continue;
-      const head = await this.lockHead(em, organizationId);
-      if (!(await this.appendOn(em, head, events))) {
-        throw new Error('audit chain head moved under its lock');
+      await this.inTurn(em, organizationId, async () => {
+        const known = this.heads.get(organizationId);
+        if (known !== undefined && (await this.appendOn(em, known, events))) return;
+        const head = await this.lockHead(em, organizationId);
+        if (!(await this.appendOn(em, head, events))) {
+          throw new Error('audit chain head moved under its lock');
+        }
+      });
+    }
+  }
+
+  /**
+   * Runs an append on `organizationId`'s chain once the one this process
+   * started before it has its answer, so that it guesses the head that one
+   * wrote. Appended at once, concurrent transactions all guessed the same head:
+   * all but one waited for its commit, failed the compare, and read the head
+   * under its lock, holding it two round trips longer each (1,000 invites:
+   * one append in two). In turn, each waits in PostgreSQL only for the commit
+   * before it, and moves the head as soon as that commits.
+   *
+   * A transaction that already moved the head holds its lock and goes at once.
+   * The wait is bounded: it is invisible to PostgreSQL's deadlock detection, so
+   * a transaction that holds a row the head's holder waits for must not wait
+   * here for ever; after APPEND_TURN_MS it goes anyway and PostgreSQL sees the cycle.
+   */
+  private async inTurn(
+    em: EntityManager,
+    organizationId: string,
+    append: () => Promise<void>,
+  ): Promise<void> {
+    const transaction = em.getTransactionContext<object>();
+    const holding = transaction === undefined ? undefined : this.holding.get(transaction);
+    if (holding?.has(organizationId) === true) return append();
+    const before = this.turns.get(organizationId);
+    let done = (): void => undefined;
+    const turn = new Promise<void>((resolve) => (done = resolve));
+    this.turns.set(organizationId, turn);
+    try {
+      if (before !== undefined) await waitAtMost(before, APPEND_TURN_MS);
+      await append();
+      if (transaction !== undefined) {
+        this.holding.set(transaction, (holding ?? new Set()).add(organizationId));
       }
+    } finally {
+      done();
+      if (this.turns.get(organizationId) === turn) this.turns.delete(organizationId);
     }
   }
 
@@ -307,17 +361,29 @@ export class AuditService {
       last = { seq: fields.seq, hash, keyId: fields.keyId ?? null };
     }
     // The moved head and the events in one statement; no head moved, no events.
+    // The comparison is in the SET, not the WHERE: a WHERE is first checked
+    // against the row as the statement's snapshot sees it, so a guess on a head
+    // that a transaction still open has written (the append before, in turn)
+    // could never match. The row is always locked (after that transaction ends)
+    // and the comparison made on its latest version; a head that has moved is
+    // left as it is, and the caller re-reads it under the lock now held.
     // The values are typed where text would not convert on insert.
     const result = await connection.execute<{ affectedRows: number }>(
-      `with head as (
-         update audit_chain_heads set last_seq = ?, last_hash = ?, last_key_id = ?
-          where organization_id = ? and last_seq = ? and last_hash = ?
-         returning organization_id)
+      `with guess as (select ?::bigint as seq, ?::text as hash, ?::bigint as next_seq, ?::text as next_hash,
+                            ?::text as next_key_id),
+       head as (
+         update audit_chain_heads h
+            set last_seq = case when (h.last_seq, h.last_hash) = (g.seq, g.hash) then g.next_seq else h.last_seq end,
+                last_hash = case when (h.last_seq, h.last_hash) = (g.seq, g.hash) then g.next_hash else h.last_hash end,
+                last_key_id = case when (h.last_seq, h.last_hash) = (g.seq, g.hash) then g.next_key_id else h.last_key_id end
+           from guess g
+          where h.organization_id = ?
+         returning (h.last_seq, h.last_hash) = (g.next_seq, g.next_hash) as moves)
        insert into audit_events (id, organization_id, seq, occurred_at, actor_type, actor_id, actor_username,
          actor_email, action, target_type, target_id, outcome, reason, changes, ip, user_agent, request_id,
          prev_hash, hash, key_id, mac)
-       select v.* from head, (values ${events.map(() => EVENT_VALUES).join(', ')}) as v`,
-      [last.seq, last.hash, last.keyId, events[0]?.organizationId, head.seq, head.hash, ...rows],
+       select v.* from head, (values ${events.map(() => EVENT_VALUES).join(', ')}) as v where head.moves`,
+      [head.seq, head.hash, last.seq, last.hash, last.keyId, events[0]?.organizationId, ...rows],
       'run',
       ctx,
     );

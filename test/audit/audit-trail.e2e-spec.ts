@@ -110,7 +110,7 @@ describe('Audit write path', () => {
     }
     const onHead = statements.filter((sql) => /audit_chain_heads/.test(sql));
     expect(onHead).toHaveLength(1);
-    expect(onHead[0]).toMatch(/^with head as \(\s*update audit_chain_heads/);
+    expect(onHead[0]).toMatch(/^with guess as .*head as \(\s*update audit_chain_heads/s);
     expect(onHead[0]).toMatch(/insert into audit_events/);
     expect(statements.some((sql) => /for update/i.test(sql))).toBe(false);
   });
@@ -142,6 +142,84 @@ describe('Audit write path', () => {
     expect(appended.at(-1)).toEqual(['organization.updated', null, 'after the rollback']);
     expect(firstBrokenLink(rows)).toBeNull();
   });
+
+  it('lets concurrent appends of one process take turns, each on the head the one before wrote', async () => {
+    const audit = t.app.get(AuditService);
+    const orm = t.app.get(MikroORM);
+    const knex = (orm.em as EntityManager).getKnex();
+    const event = {
+      organizationId,
+      actor: { type: 'system' as const, id: null },
+      action: 'organization.updated',
+    };
+    await audit.record((orm.em as EntityManager).fork(), { ...event, reason: 'known head' });
+    const statements: string[] = [];
+    const listener = (query: { sql: string }) => statements.push(query.sql);
+    knex.on('query', listener);
+    try {
+      await Promise.all(
+        Array.from({ length: 8 }, (_, i) =>
+          (orm.em as EntityManager).fork().transactional(async (tx) => {
+            await audit.record(tx, { ...event, reason: `turn ${i}` });
+            // The commit comes a moment later, as it does from a busy event loop.
+            await new Promise((resolve) => setTimeout(resolve, 30));
+          }),
+        ),
+      );
+    } finally {
+      knex.removeListener('query', listener);
+    }
+    // One compare and set each: none failed and went back for the head under its lock.
+    expect(statements.filter((sql) => /audit_chain_heads/.test(sql))).toHaveLength(8);
+    expect(statements.some((sql) => /for update/i.test(sql))).toBe(false);
+    const rows = await chain();
+    expect(rows.filter((row) => row.reason?.startsWith('turn '))).toHaveLength(8);
+    expect(firstBrokenLink(rows)).toBeNull();
+  });
+
+  it('waits for its turn only so long: a cycle through a row lock reaches PostgreSQL and is broken', async () => {
+    const audit = t.app.get(AuditService);
+    const orm = t.app.get(MikroORM);
+    const event = {
+      organizationId,
+      actor: { type: 'system' as const, id: null },
+      action: 'organization.updated',
+    };
+    const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    const touchOrganization = (tx: EntityManager) =>
+      tx
+        .getConnection()
+        .execute(
+          'update organizations set updated_at = updated_at where id = ?',
+          [organizationId],
+          'run',
+          tx.getTransactionContext(),
+        );
+    const fork = () => (orm.em as EntityManager).fork();
+    const before = (await chain()).length;
+    // B holds the organization's row, Z moves the head and then waits for B's row,
+    // A waits in PostgreSQL for Z's head, B waits in this process for A's turn.
+    const b = fork().transactional(async (tx) => {
+      await touchOrganization(tx);
+      await pause(200);
+      await audit.record(tx, { ...event, reason: 'B' });
+    });
+    await pause(50);
+    const z = fork().transactional(async (tx) => {
+      await audit.record(tx, { ...event, reason: 'Z' });
+      await pause(100);
+      await touchOrganization(tx);
+    });
+    await pause(50);
+    const a = fork().transactional((tx) => audit.record(tx, { ...event, reason: 'A' }));
+    const outcomes = await Promise.allSettled([a, b, z]);
+    const failed = outcomes.filter((outcome) => outcome.status === 'rejected');
+    expect(failed.length).toBeGreaterThanOrEqual(1);
+    for (const failure of failed) expect(String(failure.reason)).toMatch(/deadlock/);
+    const rows = await chain();
+    expect(rows.length - before).toBe(outcomes.length - failed.length);
+    expect(firstBrokenLink(rows)).toBeNull();
+  }, 20_000);
 
   describe('each mutation writes exactly one event with actor, target and changes, and no secret', () => {
     const secret = 'plum-tangerine-gazebo-42';

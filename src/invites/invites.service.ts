@@ -80,16 +80,19 @@ export class InvitesService {
       throw new ProblemException(HttpStatus.CONFLICT, 'Email already exists', { type: 'conflict' });
     }
     const now = this.clock.now();
+    // A pending invite past its expiry no longer blocks a new one for the same
+    // address. It is marked expired only once the unique index says it is in
+    // the way, rather than asked for on every create.
+    const expireStale = () =>
+      this.em.nativeUpdate(
+        Invite,
+        { ...sameIgnoringCase('email', email), status: 'pending', expiresAt: { $lte: now } },
+        { status: 'expired' },
+        scoped(principal.organizationId),
+      );
     return this.commitMail(
       'A pending invite for this email already exists; resend it instead.',
       async (em) => {
-        // A pending invite past its expiry no longer blocks a new one for the same address.
-        await em.nativeUpdate(
-          Invite,
-          { ...sameIgnoringCase('email', email), status: 'pending', expiresAt: { $lte: now } },
-          { status: 'expired' },
-          scoped(principal.organizationId),
-        );
         const created = em.create(Invite, {
           organizationId: principal.organizationId,
           email,
@@ -113,6 +116,7 @@ export class InvitesService {
         });
         return created;
       },
+      expireStale,
     );
   }
 
@@ -213,11 +217,14 @@ export class InvitesService {
   /**
    * Runs `work` (which queues a mail in the outbox) in a transaction, then
    * kicks the relay. A second pending invite for one address breaks the
-   * unique index: that is a 409 with `conflict`, not a 500.
+   * unique index: that is a 409 with `conflict`, not a 500, unless
+   * `clearWay` moves something out of the way (it answers how many rows it
+   * changed), after which `work` runs once more.
    */
   private async commitMail(
     conflict: string,
     work: (em: EntityManager) => Promise<Invite>,
+    clearWay?: () => Promise<number>,
   ): Promise<Invite> {
     try {
       const invite = await this.em.transactional(work);
@@ -225,6 +232,8 @@ export class InvitesService {
       return invite;
     } catch (error) {
       if (error instanceof UniqueConstraintViolationException) {
+        if (clearWay !== undefined && (await clearWay()) > 0)
+          return this.commitMail(conflict, work);
         throw new ProblemException(HttpStatus.CONFLICT, conflict, { type: 'conflict' });
       }
       throw error;

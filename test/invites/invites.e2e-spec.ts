@@ -1,3 +1,5 @@
+import { MikroORM } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import { Client } from 'pg';
 import { ManualClock } from '../support/manual-clock';
 import { expectProblem } from '../support/problem';
@@ -146,6 +148,17 @@ describe('Invites', () => {
       .set('authorization', owner.auth)
       .expect(200);
     expect(listed.body.items.map((i: { id: string }) => i.id)).toContain(expiring.body.id);
+    // An expired invite no longer blocks a new one for the same address; it is marked expired.
+    const again = await invite(owner, { email: 'LATE@example.com' }).expect(201);
+    expect(again.body.id).not.toBe(expiring.body.id);
+    const stored = await db.query<{ id: string; status: string }>(
+      `select id, status from invites where lower(email) = 'late@example.com' order by created_at`,
+    );
+    expect(stored.rows).toEqual([
+      { id: expiring.body.id, status: 'expired' },
+      { id: again.body.id, status: 'pending' },
+    ]);
+    expectProblem(await invite(owner, { email: 'late@example.com' }), 409, /resend/);
 
     const revoked = await invite(owner, { email: 'gone@example.com' }).expect(201);
     const goneToken = await tokenMailedTo('gone@example.com');
@@ -261,5 +274,19 @@ describe('Invites', () => {
       await t.http.get('/api/v1/invites?cursor=bm9wZQ').set('authorization', owner.auth),
       400,
     );
+  });
+
+  it('creates an invite for a new address without touching other invites', async () => {
+    const knex = (t.app.get(MikroORM).em as EntityManager).getKnex();
+    const statements: string[] = [];
+    const listener = (query: { sql: string }) => statements.push(query.sql);
+    knex.on('query', listener);
+    try {
+      await invite(owner, { email: 'fresh-address@example.com' }).expect(201);
+    } finally {
+      knex.removeListener('query', listener);
+    }
+    expect(statements.some((sql) => /insert into "invites"/.test(sql))).toBe(true);
+    expect(statements.some((sql) => /^update "invites"/.test(sql))).toBe(false);
   });
 });

@@ -45,14 +45,15 @@ export function registerRequestHooks(
   fastify.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     metrics.observeRequest(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
-    accessLog.write({
-      id: request.id,
-      method: request.method,
-      url: request.url,
-      remoteAddress: clientIp(request.raw, trustProxy),
-      statusCode: reply.statusCode,
-      responseTime: Math.round(reply.elapsedTime * 1000) / 1000,
-    });
+    if (accessLog.enabled)
+      accessLog.write({
+        id: request.id,
+        method: request.method,
+        url: request.url,
+        remoteAddress: clientIp(request.raw, trustProxy),
+        statusCode: reply.statusCode,
+        responseTime: Math.round(reply.elapsedTime * 1000) / 1000,
+      });
     done();
   });
 }

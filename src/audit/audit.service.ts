@@ -162,9 +162,9 @@ export class AuditService {
       const events = byOrganization.get(organizationId) ?? [];
       await this.inTurn(em, organizationId, async () => {
         const known = this.heads.get(organizationId);
-        if (known !== undefined && (await this.appendOn(em, known, events))) return;
+        if (known !== undefined && (await this.appendOn(em, organizationId, known, events))) return;
         const head = await this.lockHead(em, organizationId);
-        if (!(await this.appendOn(em, head, events))) {
+        if (!(await this.appendOn(em, organizationId, head, events))) {
           throw new Error('audit chain head moved under its lock');
         }
       });
@@ -212,12 +212,12 @@ export class AuditService {
   /** Appends `events` on `head` (rotating the key first if due); false if the head has moved. */
   private async appendOn(
     em: EntityManager,
+    organizationId: string,
     head: ChainHead,
     events: readonly EventFields[],
   ): Promise<boolean> {
-    const organizationId = events[0]?.organizationId ?? '';
     const rotated = await this.tryRotate(em, organizationId, head);
-    return rotated !== null && (await this.append(em, rotated, events)) !== null;
+    return rotated !== null && (await this.append(em, organizationId, rotated, events)) !== null;
   }
 
   /**
@@ -284,7 +284,7 @@ export class AuditService {
         ? head.seq !== '0'
         : head.keyId !== current && this.keyring.isPrevious(head.keyId);
     if (!due) return head;
-    return this.append(em, head, [
+    return this.append(em, organizationId, head, [
       {
         organizationId,
         actor: { type: 'system', id: null, username: null, email: null },
@@ -308,6 +308,7 @@ export class AuditService {
    */
   private async append(
     em: EntityManager,
+    organizationId: string,
     head: ChainHead,
     events: readonly EventFields[],
   ): Promise<ChainHead | null> {
@@ -383,12 +384,12 @@ export class AuditService {
          actor_email, action, target_type, target_id, outcome, reason, changes, ip, user_agent, request_id,
          prev_hash, hash, key_id, mac)
        select v.* from head, (values ${events.map(() => EVENT_VALUES).join(', ')}) as v where head.moves`,
-      [head.seq, head.hash, last.seq, last.hash, last.keyId, events[0]?.organizationId, ...rows],
+      [head.seq, head.hash, last.seq, last.hash, last.keyId, organizationId, ...rows],
       'run',
       ctx,
     );
     if (result.affectedRows !== events.length) return null;
-    this.heads.set(events[0]?.organizationId ?? '', last);
+    this.heads.set(organizationId, last);
     return last;
   }
 }

@@ -1,0 +1,185 @@
+/**
+ * CPU per request of one hot path, on the database `npm run bench` left
+ * seeded (warden_bench): the server's utime + stime (`/proc/<pid>/stat`, all
+ * its threads) over a measured load, divided by the requests served. Where
+ * throughput swings with a shared VM, this moves much less; it needs Linux.
+ *
+ * Usage: npx ts-node --transpile-only bench/cpu.ts <live|floor-live|decisions|invites> [runs]
+ * - live: Warden's GET /health/live, 60,000 requests at 10 connections
+ * - floor-live: the same on bench/nest-floor-server.ts (Nest's own floor)
+ * - decisions: POST /authz/check with 100 checks, 8 s at 10 connections
+ * - invites: 1,000 invites at 20 connections until the last mail, as `npm run bench`
+ * `BENCH_API_FLAGS` (space-separated) go to the API's node, e.g. V8 flags.
+ */
+import autocannon from 'autocannon';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { Client } from 'pg';
+import { SmtpSink } from '../test/support/smtp-sink';
+import { API, apiEnvironment, databaseUrl, json, OWNER_PASSWORD, rotating } from './bench-api';
+
+const scenario = process.argv[2] ?? '';
+const runs = Number(process.argv[3] ?? 3);
+const SCENARIOS = ['live', 'floor-live', 'decisions', 'invites'];
+if (!SCENARIOS.includes(scenario))
+  throw new Error(`usage: bench/cpu.ts <${SCENARIOS.join('|')}> [runs]`);
+const FLOOR = 'http://127.0.0.1:3902';
+
+/** CPU seconds a process has used so far, every thread included. */
+function cpuSeconds(pid: number): number {
+  const fields = (readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1] ?? '').split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+async function until(url: string): Promise<void> {
+  while (
+    !(await fetch(url).then(
+      (response) => response.ok,
+      () => false,
+    ))
+  )
+    await new Promise((resolve) => setTimeout(resolve, 250));
+}
+
+async function ids(sql: string): Promise<string[]> {
+  const db = new Client({ connectionString: databaseUrl });
+  await db.connect();
+  try {
+    return (await db.query<{ id: string }>(sql)).rows.map((row) => row.id);
+  } finally {
+    await db.end();
+  }
+}
+
+async function main(): Promise<void> {
+  const sink = await new SmtpSink().start();
+  const flags = (process.env.BENCH_API_FLAGS ?? '').split(' ').filter(Boolean);
+  const server: ChildProcess =
+    scenario === 'floor-live'
+      ? spawn(
+          process.execPath,
+          ['-r', 'ts-node/register/transpile-only', 'bench/nest-floor-server.ts'],
+          {
+            env: { ...process.env, PORT: '3902' },
+            stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+          },
+        )
+      : spawn(process.execPath, [...flags, 'dist/src/main.js'], {
+          env: apiEnvironment(sink.url),
+          stdio: 'ignore',
+        });
+  const pid = server.pid as number;
+  try {
+    if (scenario === 'floor-live') {
+      await until(`${FLOOR}/live`);
+      await measureLive(pid, `${FLOOR}/live`);
+      return;
+    }
+    await until(`${API}/health/live`);
+    if (scenario === 'live') {
+      await measureLive(pid, `${API}/health/live`);
+      return;
+    }
+    const login = await json('POST', '/api/v1/auth/login', {
+      organization: 'default',
+      login: 'owner',
+      password: OWNER_PASSWORD,
+    });
+    const owner = `Bearer ${login.body.accessToken as string}`;
+    if (scenario === 'decisions') await measureDecisions(pid, owner);
+    else await measureInvites(pid, owner, sink);
+  } finally {
+    server.kill('SIGTERM');
+    await sink.stop();
+  }
+}
+
+async function measureLive(pid: number, url: string): Promise<void> {
+  await autocannon({ url, connections: 10, amount: 15_000 });
+  for (let run = 0; run < runs; run++) {
+    const before = cpuSeconds(pid);
+    const result = await autocannon({ url, connections: 10, amount: 60_000 });
+    const perRequest = ((cpuSeconds(pid) - before) * 1e6) / result.requests.total;
+    console.log(
+      `${scenario}: ${perRequest.toFixed(1)} µs CPU per request, ${Math.round(result.requests.average)} req/s`,
+    );
+  }
+}
+
+async function measureDecisions(pid: number, owner: string): Promise<void> {
+  // The same calls as bench/run.ts: 20 bodies of 100 checks over the seeded users and applications.
+  const userIds = await ids("select id from users where username like 'bench-u%' order by id");
+  const applicationIds = await ids('select id from applications order by id');
+  const actions = ['read', 'write', 'deploy', 'delete'];
+  const bodies = rotating(
+    Array.from({ length: 20 }, (_, b) =>
+      JSON.stringify({
+        checks: Array.from({ length: 100 }, (_, i) => ({
+          userId: userIds[(b * 100 + i * 7) % userIds.length],
+          action: actions[i % actions.length],
+          resource: {
+            type: 'application',
+            id: applicationIds[(b * 13 + i) % applicationIds.length],
+          },
+        })),
+      }),
+    ),
+  );
+  const options: autocannon.Options = {
+    url: `${API}/api/v1/authz/check`,
+    connections: 10,
+    requests: [
+      {
+        method: 'POST',
+        headers: { authorization: owner, 'content-type': 'application/json' },
+        setupRequest: (request) => ({ ...request, body: bodies() }),
+      },
+    ],
+  };
+  await autocannon({ ...options, duration: 2 });
+  for (let run = 0; run < runs; run++) {
+    const before = cpuSeconds(pid);
+    const result = await autocannon({ ...options, duration: 8 });
+    const perCall = ((cpuSeconds(pid) - before) * 1000) / result.requests.total;
+    console.log(
+      `decisions: ${perCall.toFixed(2)} ms CPU per call of 100, ${Math.round(result.requests.average * 100)} decisions/s, non-2xx ${result.non2xx}`,
+    );
+  }
+}
+
+async function measureInvites(pid: number, owner: string, sink: SmtpSink): Promise<void> {
+  const tag = Date.now();
+  for (let run = 0; run < runs; run++) {
+    let i = 0;
+    const before = cpuSeconds(pid);
+    const mailed = sink.messages.length;
+    const started = Date.now();
+    const result = await autocannon({
+      url: `${API}/api/v1/invites`,
+      amount: 1000,
+      connections: 20,
+      requests: [
+        {
+          method: 'POST',
+          headers: { authorization: owner, 'content-type': 'application/json' },
+          setupRequest: (request) => ({
+            ...request,
+            body: JSON.stringify({ email: `cpu-${tag}-${run}-${(i += 1)}@example.com` }),
+          }),
+        },
+      ],
+    });
+    await sink.waitFor(mailed + 1000, 300_000);
+    const seconds = (Date.now() - started) / 1000;
+    // Seconds of CPU over 1,000 invites are milliseconds per invite.
+    const perInvite = cpuSeconds(pid) - before;
+    console.log(
+      `invites: last mail after ${seconds.toFixed(1)} s, ${perInvite.toFixed(1)} ms of API CPU per invite, non-2xx ${result.non2xx}`,
+    );
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

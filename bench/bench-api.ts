@@ -1,5 +1,7 @@
+import type autocannon from 'autocannon';
+
 /**
- * What bench/run.ts and bench/profile.ts share: the benchmark database, the
+ * What bench/run.ts, bench/profile.ts and bench/cpu.ts share: the benchmark database, the
  * API's production settings on it, and how the load talks to the API.
  */
 const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -65,4 +67,39 @@ export async function json(
     status: response.status,
     body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
   };
+}
+
+/** A POST of a JSON body made afresh for each request (`body`), as `auth`. */
+export function jsonPost(auth: string, body: () => string): autocannon.Request {
+  return {
+    method: 'POST',
+    headers: { authorization: auth, 'content-type': 'application/json' },
+    setupRequest: (request: autocannon.Request) => ({ ...request, body: body() }),
+  };
+}
+
+/**
+ * The decision loads' bodies: 20 calls of `perCall` checks each over the
+ * given users and applications, cycled, so every run asks the same questions.
+ */
+export function checkBodies(
+  userIds: readonly string[],
+  applicationIds: readonly string[],
+  perCall: number,
+): () => string {
+  const actions = ['read', 'write', 'deploy', 'delete'];
+  return rotating(
+    Array.from({ length: 20 }, (_, b) =>
+      JSON.stringify({
+        checks: Array.from({ length: perCall }, (_, i) => ({
+          userId: userIds[(b * 100 + i * 7) % userIds.length],
+          action: actions[i % actions.length],
+          resource: {
+            type: 'application',
+            id: applicationIds[(b * 13 + i) % applicationIds.length],
+          },
+        })),
+      }),
+    ),
+  );
 }

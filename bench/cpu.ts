@@ -16,7 +16,15 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { Client } from 'pg';
 import { SmtpSink } from '../test/support/smtp-sink';
-import { API, apiEnvironment, databaseUrl, json, OWNER_PASSWORD, rotating } from './bench-api';
+import {
+  API,
+  apiEnvironment,
+  checkBodies,
+  databaseUrl,
+  json,
+  jsonPost,
+  OWNER_PASSWORD,
+} from './bench-api';
 
 const scenario = process.argv[2] ?? '';
 const runs = Number(process.argv[3] ?? 3);
@@ -110,31 +118,10 @@ async function measureDecisions(pid: number, owner: string): Promise<void> {
   // The same calls as bench/run.ts: 20 bodies of 100 checks over the seeded users and applications.
   const userIds = await ids("select id from users where username like 'bench-u%' order by id");
   const applicationIds = await ids('select id from applications order by id');
-  const actions = ['read', 'write', 'deploy', 'delete'];
-  const bodies = rotating(
-    Array.from({ length: 20 }, (_, b) =>
-      JSON.stringify({
-        checks: Array.from({ length: 100 }, (_, i) => ({
-          userId: userIds[(b * 100 + i * 7) % userIds.length],
-          action: actions[i % actions.length],
-          resource: {
-            type: 'application',
-            id: applicationIds[(b * 13 + i) % applicationIds.length],
-          },
-        })),
-      }),
-    ),
-  );
   const options: autocannon.Options = {
     url: `${API}/api/v1/authz/check`,
     connections: 10,
-    requests: [
-      {
-        method: 'POST',
-        headers: { authorization: owner, 'content-type': 'application/json' },
-        setupRequest: (request) => ({ ...request, body: bodies() }),
-      },
-    ],
+    requests: [jsonPost(owner, checkBodies(userIds, applicationIds, 100))],
   };
   await autocannon({ ...options, duration: 2 });
   for (let run = 0; run < runs; run++) {
@@ -159,14 +146,9 @@ async function measureInvites(pid: number, owner: string, sink: SmtpSink): Promi
       amount: 1000,
       connections: 20,
       requests: [
-        {
-          method: 'POST',
-          headers: { authorization: owner, 'content-type': 'application/json' },
-          setupRequest: (request) => ({
-            ...request,
-            body: JSON.stringify({ email: `cpu-${tag}-${run}-${(i += 1)}@example.com` }),
-          }),
-        },
+        jsonPost(owner, () =>
+          JSON.stringify({ email: `cpu-${tag}-${run}-${(i += 1)}@example.com` }),
+        ),
       ],
     });
     await sink.waitFor(mailed + 1000, 300_000);

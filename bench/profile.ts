@@ -18,8 +18,10 @@ import { SmtpSink } from '../test/support/smtp-sink';
 import {
   API,
   apiEnvironment,
+  checkBodies,
   databaseUrl,
   json,
+  jsonPost,
   OWNER_PASSWORD,
   rotating,
   SECONDS,
@@ -108,31 +110,10 @@ async function main(): Promise<void> {
       break;
     case 'decisions':
     case 'single-check': {
-      const actions = ['read', 'write', 'deploy', 'delete'];
       const perCall = scenario === 'decisions' ? 100 : 1;
-      const bodies = rotating(
-        Array.from({ length: 20 }, (_, b) =>
-          JSON.stringify({
-            checks: Array.from({ length: perCall }, (_, i) => ({
-              userId: userIds[(b * 100 + i * 7) % userIds.length],
-              action: actions[i % actions.length],
-              resource: {
-                type: 'application',
-                id: applicationIds[(b * 13 + i) % applicationIds.length],
-              },
-            })),
-          }),
-        ),
-      );
       options = {
         url: `${API}/api/v1/authz/check`,
-        requests: [
-          {
-            method: 'POST',
-            headers: { authorization: owner, 'content-type': 'application/json' },
-            setupRequest: (r) => ({ ...r, body: bodies() }),
-          },
-        ],
+        requests: [jsonPost(owner, checkBodies(userIds, applicationIds, perCall))],
       };
       break;
     }
@@ -145,14 +126,9 @@ async function main(): Promise<void> {
         amount: mails,
         connections: 20,
         requests: [
-          {
-            method: 'POST',
-            headers: { authorization: owner, 'content-type': 'application/json' },
-            setupRequest: (r) => ({
-              ...r,
-              body: JSON.stringify({ email: `profile-${tag}-${(i += 1)}@example.com` }),
-            }),
-          },
+          jsonPost(owner, () =>
+            JSON.stringify({ email: `profile-${tag}-${(i += 1)}@example.com` }),
+          ),
         ],
       };
     }

@@ -20,11 +20,13 @@ import { SmtpSink } from '../test/support/smtp-sink';
 import { seed } from './seed';
 import {
   adminUrl,
+  checkBodies,
   API,
   apiEnvironment,
   DATABASE,
   databaseUrl,
   json,
+  jsonPost,
   OWNER_PASSWORD,
   REDIS_URL,
   rotating,
@@ -497,30 +499,10 @@ async function main(): Promise<void> {
   );
 
   log('decisions');
-  const actions = ['read', 'write', 'deploy', 'delete'];
-  const checkBodies = rotating(
-    Array.from({ length: 20 }, (_, b) =>
-      JSON.stringify({
-        checks: Array.from({ length: 100 }, (_, i) => ({
-          userId: seeded.userIds[(b * 100 + i * 7) % seeded.userIds.length],
-          action: actions[i % actions.length],
-          resource: {
-            type: 'application',
-            id: seeded.applicationIds[(b * 13 + i) % seeded.applicationIds.length],
-          },
-        })),
-      }),
-    ),
-  );
+  const decisionBodies = checkBodies(seeded.userIds, seeded.applicationIds, 100);
   const decisions = await load({
     url: `${API}/api/v1/authz/check`,
-    requests: [
-      {
-        method: 'POST',
-        headers: { authorization: owner, 'content-type': 'application/json' },
-        setupRequest: (req: autocannon.Request) => ({ ...req, body: checkBodies() }),
-      },
-    ],
+    requests: [jsonPost(owner, decisionBodies)],
   });
   add(
     'POST /authz/check, 100 checks per call',
@@ -529,6 +511,7 @@ async function main(): Promise<void> {
     '',
     target(decisions.requestsPerSecond * 100, 50_000, 'least', 0, '/s'),
   );
+  const actions = ['read', 'write', 'deploy', 'delete'];
   const singleBodies = rotating(
     Array.from({ length: 100 }, (_, i) =>
       JSON.stringify({
@@ -547,13 +530,7 @@ async function main(): Promise<void> {
   );
   const single = await load({
     url: `${API}/api/v1/authz/check`,
-    requests: [
-      {
-        method: 'POST',
-        headers: { authorization: owner, 'content-type': 'application/json' },
-        setupRequest: (req: autocannon.Request) => ({ ...req, body: singleBodies() }),
-      },
-    ],
+    requests: [jsonPost(owner, singleBodies)],
   });
   const singleRatio = single.requestsPerSecond / bareRead.requestsPerSecond;
   add(
@@ -678,13 +655,7 @@ async function main(): Promise<void> {
     url: `${API}/api/v1/invites`,
     amount: 1000,
     connections: 20,
-    requests: [
-      {
-        method: 'POST',
-        headers: { authorization: owner, 'content-type': 'application/json' },
-        setupRequest: (req: autocannon.Request) => ({ ...req, body: inviteBodies() }),
-      },
-    ],
+    requests: [jsonPost(owner, inviteBodies)],
   });
   const accepted = (Date.now() - inviteStarted) / 1000;
   await waitFor(

@@ -151,6 +151,24 @@ describe('Hand-mapped user rows', () => {
     await t.http.get(`/api/v1/users/${busy.id}`).set('authorization', other.auth).expect(404);
   });
 
+  it("read each group's name once per membership, not once per use of the name", async () => {
+    const text = USER_WITH_DETAILS.text
+      .replace('$1', `'${organizationId}'`)
+      .replace('$2', `'${busy.id}'`);
+    const [{ 'QUERY PLAN': plan }] = await em
+      .getConnection()
+      .execute<Array<{ 'QUERY PLAN': unknown }>>(`explain (format json) ${text}`);
+    const scansOfGroups = (node: Record<string, unknown>): number =>
+      (node['Relation Name'] === 'groups' ? 1 : 0) +
+      ((node.Plans as Array<Record<string, unknown>> | undefined) ?? []).reduce(
+        (sum, child) => sum + scansOfGroups(child),
+        0,
+      );
+    // The name is used three times (filter, object, order); pulled up into the
+    // query around it, its lookup would be planned (and run) three times.
+    expect(scansOfGroups((plan as Array<{ Plan: Record<string, unknown> }>)[0].Plan)).toBe(1);
+  });
+
   it('are planned once per connection: generic plans only, even for short arrays', async () => {
     // PostgreSQL's default re-plans `= any($n::uuid[])` on every execution while
     // the plan for the values at hand looks cheaper (always, for one element).

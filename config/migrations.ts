@@ -19,6 +19,7 @@ import { Migration20261204070000SsoSecondFactor } from '../migrations/Migration2
 import { Migration20261204080000ApplicationPolicyVersion } from '../migrations/Migration20261204080000ApplicationPolicyVersion';
 import { Migration20261204090000UserSearchIndex } from '../migrations/Migration20261204090000UserSearchIndex';
 import { Migration20261204100000AccessReviews } from '../migrations/Migration20261204100000AccessReviews';
+import { Migration20261206000000DropDuplicateUserSearchIndex } from '../migrations/Migration20261206000000DropDuplicateUserSearchIndex';
 
 /**
  * Every migration, in order. Listed explicitly (not discovered by glob) so the
@@ -82,4 +83,8 @@ export const migrationsList: MigrationObject[] = [
     class: Migration20261204090000UserSearchIndex,
   },
   { name: 'Migration20261204100000AccessReviews', class: Migration20261204100000AccessReviews },
+  {
+    name: 'Migration20261206000000DropDuplicateUserSearchIndex',
+    class: Migration20261206000000DropDuplicateUserSearchIndex,
+  },
 ];

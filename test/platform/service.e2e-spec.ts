@@ -127,6 +127,32 @@ describe('Service endpoints and cross-cutting behaviour', () => {
     }
   });
 
+  it('leaves no table with two indexes of the same definition (each one is paid on every write)', async () => {
+    const client = new Client({ connectionString: t.databaseUrl });
+    await client.connect();
+    try {
+      const duplicates = await client.query<{ table_name: string; indexes: string[] }>(
+        `select i.indrelid::regclass::text as table_name,
+                array_agg(i.indexrelid::regclass::text order by i.indexrelid::regclass::text) as indexes
+           from pg_index i
+           join pg_class c on c.oid = i.indrelid
+          where c.relnamespace = current_schema()::regnamespace
+          group by i.indrelid, i.indkey::text, i.indclass::text, i.indcollation::text, i.indoption::text,
+                   coalesce(pg_get_expr(i.indexprs, i.indrelid), ''),
+                   coalesce(pg_get_expr(i.indpred, i.indrelid), '')
+         having count(*) > 1`,
+      );
+      expect(duplicates.rows).toEqual([]);
+      // The user search keeps its trigram index.
+      const search = await client.query(
+        "select 1 from pg_indexes where schemaname = current_schema() and indexname = 'users_search_trgm'",
+      );
+      expect(search.rowCount).toBe(1);
+    } finally {
+      await client.end();
+    }
+  });
+
   it('runs BullMQ jobs on the configured Redis under the run’s own prefix', async () => {
     const prefix = `${t.config.redisKeyPrefix}:bull`;
     const connection = { url: TEST_REDIS_URL, maxRetriesPerRequest: null };

@@ -366,10 +366,13 @@ async function main(): Promise<void> {
   // The same JSON from a route with no auth and no database: Fastify alone, a
   // Nest application with nothing but that route, then Warden.
   const nestFloorUrl = `http://127.0.0.1:${NEST_FLOOR_PORT}/live`;
+  const hooksLiveUrl = `http://127.0.0.1:${BARE_PORT}/with-hooks/live`;
   await load({ url: `http://127.0.0.1:${BARE_PORT}/live`, duration: 2 });
+  await load({ url: hooksLiveUrl, duration: 2 });
   await load({ url: nestFloorUrl, duration: 2 });
   await load({ url: `${API}/health/live`, duration: 2 });
   const bareLive = await load({ url: `http://127.0.0.1:${BARE_PORT}/live` });
+  const hooksLive = await load({ url: hooksLiveUrl });
   const nestLive = await load({ url: nestFloorUrl });
   const live = await load({ url: `${API}/health/live` });
   const liveRatio = live.requestsPerSecond / bareLive.requestsPerSecond;
@@ -380,6 +383,12 @@ async function main(): Promise<void> {
     '1.00',
   );
   add(
+    "GET /live, bare Fastify with Warden's request hooks",
+    `${fmt(hooksLive.requestsPerSecond)} req/s`,
+    `p50 ${fmt(hooksLive.p50)} ms, p99 ${fmt(hooksLive.p99)} ms; headers, context, histogram, access line`,
+    fmt(hooksLive.requestsPerSecond / bareLive.requestsPerSecond, 2),
+  );
+  add(
     'GET /live, a Nest app with only that route (Nest floor)',
     `${fmt(nestLive.requestsPerSecond)} req/s`,
     `p50 ${fmt(nestLive.p50)} ms, p99 ${fmt(nestLive.p99)} ms`,
@@ -388,7 +397,7 @@ async function main(): Promise<void> {
   add(
     'GET /health/live (no auth, no database)',
     `${fmt(live.requestsPerSecond)} req/s`,
-    `p50 ${fmt(live.p50)} ms, p99 ${fmt(live.p99)} ms; ${fmt(live.requestsPerSecond / nestLive.requestsPerSecond, 2)} of the Nest floor`,
+    `p50 ${fmt(live.p50)} ms, p99 ${fmt(live.p99)} ms; ${fmt(live.requestsPerSecond / nestLive.requestsPerSecond, 2)} of the Nest floor, ${fmt(live.requestsPerSecond / hooksLive.requestsPerSecond, 2)} of Fastify with the hooks`,
     fmt(liveRatio, 2),
     target(liveRatio, 0.8, 'least'),
   );

@@ -52,9 +52,10 @@ import { TokenService } from './token.service';
     MfaChallengeStore,
     MfaSignInService,
     PasskeySignInService,
+    AuthenticationGuard,
     PoliciesGuard,
     // Authentication first, then the route's permission; only the HTTP app has either.
-    { provide: APP_GUARD, useClass: AuthenticationGuard },
+    { provide: APP_GUARD, useExisting: AuthenticationGuard },
     { provide: APP_GUARD, useExisting: PoliciesGuard },
   ],
   exports: [AuthService],

@@ -57,7 +57,12 @@ export class AuthenticationGuard extends AuthGuard('jwt') {
     super();
   }
 
-  override async canActivate(context: ExecutionContext): Promise<boolean> {
+  /**
+   * A public route is answered synchronously: Nest awaits only a guard that
+   * returns a promise, and every promise of a request also pays for each
+   * AsyncLocalStorage in the process.
+   */
+  override canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     const request = context.switchToHttp().getRequest<FastifyRequest & { user?: Principal }>();
     refuseCredentialsInUrl(request.query);
     if (
@@ -68,6 +73,13 @@ export class AuthenticationGuard extends AuthGuard('jwt') {
     ) {
       return true;
     }
+    return this.authenticate(context, request);
+  }
+
+  private async authenticate(
+    context: ExecutionContext,
+    request: FastifyRequest & { user?: Principal },
+  ): Promise<boolean> {
     const apiKey = apiKeyOf(request);
     const token = apiKey === undefined ? bearerTokenOf(request) : null;
     const verified = token === null ? undefined : this.verifiedTokens.get(token);

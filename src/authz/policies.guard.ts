@@ -18,7 +18,8 @@ export class PoliciesGuard implements CanActivate {
     private readonly authz: AuthzService,
   ) {}
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
+  /** Synchronous unless it refuses (recording a refusal is asynchronous), as AuthenticationGuard. */
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
     const principal = context

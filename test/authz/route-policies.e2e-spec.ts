@@ -6,7 +6,10 @@ import {
   REQUIRED_PERMISSION,
   type RequiredPermission,
 } from '../../src/authz/can.decorator';
+import { AuthenticationGuard } from '../../src/auth/authentication.guard';
 import { PoliciesGuard } from '../../src/authz/policies.guard';
+import { HealthController } from '../../src/health/health.controller';
+import { UsersController } from '../../src/users/users.controller';
 import { IS_PUBLIC } from '../../src/authz/public.decorator';
 import { API_PREFIX, API_VERSION } from '../../src/common/http/api-path';
 import { startTestApp, type TestApp } from '../support/test-app';
@@ -95,5 +98,23 @@ describe('Every route declares who may call it', () => {
       }),
     };
     await expect(guard.canActivate(context as never)).rejects.toMatchObject({ status: 403 });
+  });
+
+  it('let a public route, and a caller the ability permits, through without a promise', () => {
+    // Nest awaits only a guard that returns a promise; each promise of a
+    // request also pays for every AsyncLocalStorage in the process.
+    const contextOf = (controller: object, handler: unknown, request: object) => ({
+      getHandler: () => handler,
+      getClass: () => controller,
+      switchToHttp: () => ({ getRequest: () => request }),
+    });
+    const probe = contextOf(HealthController, HealthController.prototype.live, { query: {} });
+    expect(t.app.get(AuthenticationGuard).canActivate(probe as never)).toBe(true);
+    expect(t.app.get(PoliciesGuard).canActivate(probe as never)).toBe(true);
+    const permitted = contextOf(UsersController, UsersController.prototype.list, {
+      query: {},
+      user: { ability: { can: () => true } },
+    });
+    expect(t.app.get(PoliciesGuard).canActivate(permitted as never)).toBe(true);
   });
 });

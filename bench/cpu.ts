@@ -4,9 +4,10 @@
  * its threads) over a measured load, divided by the requests served. Where
  * throughput swings with a shared VM, this moves much less; it needs Linux.
  *
- * Usage: npx ts-node --transpile-only bench/cpu.ts <live|floor-live|decisions|invites> [runs]
+ * Usage: npx ts-node --transpile-only bench/cpu.ts <live|floor-live|bare-live|hooks-live|decisions|invites> [runs]
  * - live: Warden's GET /health/live, 60,000 requests at 10 connections
  * - floor-live: the same on bench/nest-floor-server.ts (Nest's own floor)
+ * - bare-live, hooks-live: the same on bench/bare-server.ts, bare and with Warden's request hooks
  * - decisions: POST /authz/check with 100 checks, 8 s at 10 connections
  * - invites: 1,000 invites at 20 connections until the last mail, as `npm run bench`
  * `BENCH_API_FLAGS` (space-separated) go to the API's node, e.g. V8 flags.
@@ -28,10 +29,15 @@ import {
 
 const scenario = process.argv[2] ?? '';
 const runs = Number(process.argv[3] ?? 3);
-const SCENARIOS = ['live', 'floor-live', 'decisions', 'invites'];
+/** The other servers GET /live runs on, as `npm run bench` starts them. */
+const CEILINGS: Record<string, { script: string; port: number; path: string } | undefined> = {
+  'floor-live': { script: 'bench/nest-floor-server.ts', port: 3902, path: '/live' },
+  'bare-live': { script: 'bench/bare-server.ts', port: 3901, path: '/live' },
+  'hooks-live': { script: 'bench/bare-server.ts', port: 3901, path: '/with-hooks/live' },
+};
+const SCENARIOS = ['live', ...Object.keys(CEILINGS), 'decisions', 'invites'];
 if (!SCENARIOS.includes(scenario))
   throw new Error(`usage: bench/cpu.ts <${SCENARIOS.join('|')}> [runs]`);
-const FLOOR = 'http://127.0.0.1:3902';
 
 /** CPU seconds a process has used so far, every thread included. */
 function cpuSeconds(pid: number): number {
@@ -62,25 +68,22 @@ async function ids(sql: string): Promise<string[]> {
 async function main(): Promise<void> {
   const sink = await new SmtpSink().start();
   const flags = (process.env.BENCH_API_FLAGS ?? '').split(' ').filter(Boolean);
-  const server: ChildProcess =
-    scenario === 'floor-live'
-      ? spawn(
-          process.execPath,
-          ['-r', 'ts-node/register/transpile-only', 'bench/nest-floor-server.ts'],
-          {
-            env: { ...process.env, PORT: '3902' },
-            stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-          },
-        )
-      : spawn(process.execPath, [...flags, 'dist/src/main.js'], {
-          env: apiEnvironment(sink.url),
-          stdio: 'ignore',
-        });
+  const ceiling = CEILINGS[scenario];
+  const server: ChildProcess = ceiling
+    ? spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', ceiling.script], {
+        env: { ...process.env, PORT: String(ceiling.port), DATABASE_URL: databaseUrl },
+        stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+      })
+    : spawn(process.execPath, [...flags, 'dist/src/main.js'], {
+        env: apiEnvironment(sink.url),
+        stdio: 'ignore',
+      });
   const pid = server.pid as number;
   try {
-    if (scenario === 'floor-live') {
-      await until(`${FLOOR}/live`);
-      await measureLive(pid, `${FLOOR}/live`);
+    if (ceiling) {
+      const url = `http://127.0.0.1:${ceiling.port}${ceiling.path}`;
+      await until(url);
+      await measureLive(pid, url);
       return;
     }
     await until(`${API}/health/live`);

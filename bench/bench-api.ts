@@ -41,6 +41,19 @@ export function apiEnvironment(smtpUrl: string): NodeJS.ProcessEnv {
   };
 }
 
+/** The user list pages the list figures rotate through (filters, sorts, a search); the first page's cursor is the next page. */
+export const LIST_PATHS = [
+  '/api/v1/users?status=active&sort=username&limit=50',
+  '/api/v1/users?role=developer&sort=-lastLoginAt&limit=50',
+  '/api/v1/users?q=u0123&sort=-createdAt&limit=50',
+  '/api/v1/users?limit=50',
+] as const;
+
+/** LIST_PATHS with the second page of the first one (`cursor`: the first page's nextCursor). */
+export function listPaths(cursor: string): string[] {
+  return [LIST_PATHS[0], `${LIST_PATHS[0]}&cursor=${cursor}`, ...LIST_PATHS.slice(1)];
+}
+
 /** Cycles through values, one per request. */
 export function rotating<T>(values: readonly T[]): () => T {
   let i = 0;

@@ -8,13 +8,15 @@
  * - live: Warden's GET /health/live, 60,000 requests at 10 connections
  * - floor-live: the same on bench/nest-floor-server.ts (Nest's own floor)
  * - bare-live, hooks-live: the same on bench/bare-server.ts, bare and with Warden's request hooks
+ * - list: GET /api/v1/users pages as `npm run bench` rotates them, 8 s at 10
+ *   connections, with PostgreSQL's CPU per request beside the API's
  * - decisions: POST /authz/check with 100 checks, 8 s at 10 connections
  * - invites: 1,000 invites at 20 connections until the last mail, as `npm run bench`
  * `BENCH_API_FLAGS` (space-separated) go to the API's node, e.g. V8 flags.
  */
 import autocannon from 'autocannon';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { Client } from 'pg';
 import { SmtpSink } from '../test/support/smtp-sink';
 import {
@@ -24,7 +26,10 @@ import {
   databaseUrl,
   json,
   jsonPost,
+  LIST_PATHS,
+  listPaths,
   OWNER_PASSWORD,
+  rotating,
 } from './bench-api';
 
 const scenario = process.argv[2] ?? '';
@@ -35,7 +40,7 @@ const CEILINGS: Record<string, { script: string; port: number; path: string } | 
   'bare-live': { script: 'bench/bare-server.ts', port: 3901, path: '/live' },
   'hooks-live': { script: 'bench/bare-server.ts', port: 3901, path: '/with-hooks/live' },
 };
-const SCENARIOS = ['live', ...Object.keys(CEILINGS), 'decisions', 'invites'];
+const SCENARIOS = ['live', ...Object.keys(CEILINGS), 'list', 'decisions', 'invites'];
 if (!SCENARIOS.includes(scenario))
   throw new Error(`usage: bench/cpu.ts <${SCENARIOS.join('|')}> [runs]`);
 
@@ -43,6 +48,21 @@ if (!SCENARIOS.includes(scenario))
 function cpuSeconds(pid: number): number {
   const fields = (readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1] ?? '').split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** CPU seconds every PostgreSQL process (postmaster, backends, workers) has used so far. */
+function postgresCpuSeconds(): number {
+  let total = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (stat.includes('(postgres)')) total += cpuSeconds(Number(entry));
+    } catch {
+      // The process ended between the listing and the read.
+    }
+  }
+  return total;
 }
 
 async function until(url: string): Promise<void> {
@@ -97,7 +117,8 @@ async function main(): Promise<void> {
       password: OWNER_PASSWORD,
     });
     const owner = `Bearer ${login.body.accessToken as string}`;
-    if (scenario === 'decisions') await measureDecisions(pid, owner);
+    if (scenario === 'list') await measureList(pid, owner);
+    else if (scenario === 'decisions') await measureDecisions(pid, owner);
     else await measureInvites(pid, owner, sink);
   } finally {
     server.kill('SIGTERM');
@@ -113,6 +134,32 @@ async function measureLive(pid: number, url: string): Promise<void> {
     const perRequest = ((cpuSeconds(pid) - before) * 1e6) / result.requests.total;
     console.log(
       `${scenario}: ${perRequest.toFixed(1)} µs CPU per request, ${Math.round(result.requests.average)} req/s`,
+    );
+  }
+}
+
+async function measureList(pid: number, owner: string): Promise<void> {
+  const first = await json('GET', LIST_PATHS[0] ?? '', undefined, owner);
+  const paths = rotating(listPaths(first.body.nextCursor as string));
+  const options: autocannon.Options = {
+    url: API,
+    connections: 10,
+    requests: [
+      {
+        method: 'GET',
+        headers: { authorization: owner },
+        setupRequest: (request: autocannon.Request) => ({ ...request, path: paths() }),
+      },
+    ],
+  };
+  await autocannon({ ...options, duration: 2 });
+  for (let run = 0; run < runs; run++) {
+    const api = cpuSeconds(pid);
+    const database = postgresCpuSeconds();
+    const result = await autocannon({ ...options, duration: 8 });
+    const perRequest = (seconds: number) => ((seconds * 1000) / result.requests.total).toFixed(2);
+    console.log(
+      `list: ${perRequest(cpuSeconds(pid) - api)} ms API CPU and ${perRequest(postgresCpuSeconds() - database)} ms PostgreSQL CPU per page, ${Math.round(result.requests.average)} req/s, p97.5 ${result.latency.p97_5} ms, non-2xx ${result.non2xx}`,
     );
   }
 }

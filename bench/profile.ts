@@ -22,6 +22,8 @@ import {
   databaseUrl,
   json,
   jsonPost,
+  LIST_PATHS,
+  listPaths,
   OWNER_PASSWORD,
   rotating,
   SECONDS,
@@ -101,13 +103,22 @@ async function main(): Promise<void> {
     case 'live':
       options = { url: `${API}/health/live` };
       break;
-    case 'list':
-      // The bench's list page at 10 connections.
+    case 'list': {
+      // The bench's list pages at 10 connections.
+      const first = await call('GET', LIST_PATHS[0], undefined, owner);
+      const path = rotating(listPaths(first.nextCursor as string));
       options = {
-        url: `${API}/api/v1/users?status=active&sort=username&limit=50`,
-        headers: { authorization: owner },
+        url: API,
+        requests: [
+          {
+            method: 'GET',
+            headers: { authorization: owner },
+            setupRequest: (r) => ({ ...r, path: path() }),
+          },
+        ],
       };
       break;
+    }
     case 'decisions':
     case 'single-check': {
       const perCall = scenario === 'decisions' ? 100 : 1;

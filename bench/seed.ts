@@ -225,9 +225,14 @@ export async function seed(
   await seedAuditEvents(client, organizationId, userIds, usernames, size.auditEvents, random);
   log(`audit events: ${size.auditEvents} (hash-chained) in ${Date.now() - started} ms`);
 
+  // A production database is vacuumed by autovacuum after a bulk load like
+  // this one; without it every figure reads a database no server runs on
+  // (heap pages not yet all-visible, the trigram index's pending list
+  // unmerged), and this machine runs PostgreSQL with autovacuum off. Measured
+  // on the list pages: 3.0 ms of PostgreSQL CPU per page before, 1.9 after.
   started = Date.now();
-  await client.query('analyze');
-  log(`analyze in ${Date.now() - started} ms`);
+  await client.query('vacuum (analyze)');
+  log(`vacuum and analyze in ${Date.now() - started} ms`);
   const activeUsernames = usernames.filter((_, i) => i % 20 !== 19);
   return { userIds, usernames, activeUsernames, applicationIds };
 }

@@ -27,6 +27,8 @@ import {
   databaseUrl,
   json,
   jsonPost,
+  LIST_PATHS,
+  listPaths,
   OWNER_PASSWORD,
   REDIS_URL,
   rotating,
@@ -403,26 +405,19 @@ async function main(): Promise<void> {
   );
 
   log('list pages');
-  const firstPage = await json(
-    'GET',
-    '/api/v1/users?status=active&sort=username&limit=50',
-    undefined,
-    owner,
-  );
-  const listPaths = rotating([
-    '/api/v1/users?status=active&sort=username&limit=50',
-    `/api/v1/users?status=active&sort=username&limit=50&cursor=${firstPage.body.nextCursor as string}`,
-    '/api/v1/users?role=developer&sort=-lastLoginAt&limit=50',
-    '/api/v1/users?q=u0123&sort=-createdAt&limit=50',
-    '/api/v1/users?limit=50',
-  ]);
+  const firstPage = await json('GET', LIST_PATHS[0] ?? '', undefined, owner);
+  const listPath = rotating(listPaths(firstPage.body.nextCursor as string));
   const listRequests = [
     {
       method: 'GET' as const,
       headers: { authorization: owner },
-      setupRequest: (req: autocannon.Request) => ({ ...req, path: listPaths() }),
+      setupRequest: (req: autocannon.Request) => ({ ...req, path: listPath() }),
     },
   ];
+  // Steady state, as the reads above: the list's own code (query building, row
+  // mapping, serialisation of 50 users) is still being optimised by V8 during
+  // its first seconds; that figure is shown beside the measured one.
+  const listCold = await load({ url: API, requests: listRequests });
   const listAlone = await load({ url: API, connections: 1, requests: listRequests });
   const list = await load({ url: API, requests: listRequests });
   add(
@@ -435,7 +430,7 @@ async function main(): Promise<void> {
   add(
     'GET /users (filter + sort, 100k users), 10 connections',
     `${fmt(list.requestsPerSecond)} req/s`,
-    `p50 ${fmt(list.p50)} ms, p95 ${fmt(list.p95)} ms, p99 ${fmt(list.p99)} ms`,
+    `p50 ${fmt(list.p50)} ms, p95 ${fmt(list.p95)} ms, p99 ${fmt(list.p99)} ms; first ${SECONDS} s of list pages: ${fmt(listCold.requestsPerSecond)} req/s, p95 ${fmt(listCold.p95)} ms`,
     '',
     `p95 ${target(list.p95, 40, 'most', 0, ' ms')}`,
   );
@@ -514,14 +509,17 @@ async function main(): Promise<void> {
 
   log('decisions');
   const decisionBodies = checkBodies(seeded.userIds, seeded.applicationIds, 100);
-  const decisions = await load({
+  const decisionLoad = {
     url: `${API}/api/v1/authz/check`,
     requests: [jsonPost(owner, decisionBodies)],
-  });
+  };
+  // Warmed like the reads and the list (the first seconds are reported too).
+  const decisionsCold = await load({ ...decisionLoad, duration: 5 });
+  const decisions = await load(decisionLoad);
   add(
     'POST /authz/check, 100 checks per call',
     `${fmt(decisions.requestsPerSecond * 100)} decisions/s`,
-    `p50 ${fmt(decisions.p50)} ms, p99 ${fmt(decisions.p99)} ms per call`,
+    `p50 ${fmt(decisions.p50)} ms, p99 ${fmt(decisions.p99)} ms per call; first 5 s: ${fmt(decisionsCold.requestsPerSecond * 100)}/s`,
     '',
     target(decisions.requestsPerSecond * 100, 50_000, 'least', 0, '/s'),
   );

@@ -656,32 +656,39 @@ async function main(): Promise<void> {
   }
 
   log('bulk invite');
-  const before = sink.messages.length;
-  const inviteBodies = rotating(
-    Array.from({ length: 1000 }, (_, i) =>
-      JSON.stringify({ email: `bench-invitee-${i}@example.com` }),
-    ),
-  );
-  const inviteStarted = Date.now();
-  const invites = await load({
-    url: `${API}/api/v1/invites`,
-    amount: 1000,
-    connections: 20,
-    requests: [jsonPost(owner, inviteBodies)],
-  });
-  const accepted = (Date.now() - inviteStarted) / 1000;
-  await waitFor(
-    () => Promise.resolve(sink.messages.length - before >= 1000),
-    'the 1,000th invite mail',
-    300_000,
-  );
-  const lastMail = ((sink.receivedAt.at(-1) ?? Date.now()) - inviteStarted) / 1000;
+  /** 1,000 invites at 20 connections: seconds until the last mail arrived. */
+  const inviteBatch = async (batch: string) => {
+    const before = sink.messages.length;
+    const inviteBodies = rotating(
+      Array.from({ length: 1000 }, (_, i) =>
+        JSON.stringify({ email: `bench-invitee-${batch}-${i}@example.com` }),
+      ),
+    );
+    const started = Date.now();
+    const result = await load({
+      url: `${API}/api/v1/invites`,
+      amount: 1000,
+      connections: 20,
+      requests: [jsonPost(owner, inviteBodies)],
+    });
+    const answered = (Date.now() - started) / 1000;
+    await waitFor(
+      () => Promise.resolve(sink.messages.length - before >= 1000),
+      'the 1,000th invite mail',
+      300_000,
+    );
+    const lastMail = ((sink.receivedAt.at(-1) ?? Date.now()) - started) / 1000;
+    return { result, answered, lastMail };
+  };
+  // Measured warm, as the other paths (the first batch is reported too).
+  const invitesCold = await inviteBatch('first');
+  const invites = await inviteBatch('measured');
   add(
     '1,000 invites until the last mail arrives',
-    `${fmt(lastMail, 1)} s`,
-    `requests answered in ${fmt(accepted, 1)} s (p99 ${fmt(invites.p99)} ms), ${invites.failures} failed`,
+    `${fmt(invites.lastMail, 1)} s`,
+    `requests answered in ${fmt(invites.answered, 1)} s (p99 ${fmt(invites.result.p99)} ms), ${invites.result.failures} failed; first 1,000: ${fmt(invitesCold.lastMail, 1)} s`,
     '',
-    target(lastMail, 10, 'most', 0, ' s'),
+    target(invites.lastMail, 10, 'most', 0, ' s'),
   );
 
   const consoleFigures = await measureConsole({
@@ -719,12 +726,16 @@ async function main(): Promise<void> {
     bareLive,
     nestLive,
     live,
+    listCold,
     listAlone,
     list,
+    decisionsCold,
     decisions,
     single,
     flood,
     readsDuringFlood,
+    invitesCold.result,
+    invites.result,
   ]
     .map((r) => r.failures)
     .reduce((a, b) => a + b, 0);

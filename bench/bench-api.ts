@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type autocannon from 'autocannon';
 
 /**
@@ -40,6 +41,22 @@ export function apiEnvironment(smtpUrl: string): NodeJS.ProcessEnv {
     MAIL_CONCURRENCY: '20',
   };
 }
+
+/**
+ * The Node.js flags production runs the API with: those of `npm run
+ * start:prod` (package.json), so the bench measures what is deployed. The
+ * bench's other servers (bare Fastify, the Nest floor) get them too.
+ */
+export const API_NODE_FLAGS: readonly string[] = (() => {
+  const packageJson = JSON.parse(readFileSync('package.json', 'utf8')) as {
+    scripts: Record<string, string>;
+  };
+  const command = packageJson.scripts['start:prod'] ?? '';
+  const match = /^node((?: --[\w-]+(?:=\S+)?)*) dist\/src\/main\.js$/.exec(command);
+  if (match === null)
+    throw new Error(`start:prod is not "node [flags] dist/src/main.js": ${command}`);
+  return (match[1] ?? '').split(' ').filter(Boolean);
+})();
 
 /** The user list pages the list figures rotate through (filters, sorts, a search); the first page's cursor is the next page. */
 export const LIST_PATHS = [

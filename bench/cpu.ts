@@ -12,7 +12,8 @@
  *   connections, with PostgreSQL's CPU per request beside the API's
  * - decisions: POST /authz/check with 100 checks, 8 s at 10 connections
  * - invites: 1,000 invites at 20 connections until the last mail, as `npm run bench`
- * `BENCH_API_FLAGS` (space-separated) go to the API's node, e.g. V8 flags.
+ * Every server runs with production's Node.js flags (`npm run start:prod`);
+ * `BENCH_API_FLAGS` (space-separated) add to the API's, e.g. V8 flags.
  */
 import autocannon from 'autocannon';
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -21,6 +22,7 @@ import { Client } from 'pg';
 import { SmtpSink } from '../test/support/smtp-sink';
 import {
   API,
+  API_NODE_FLAGS,
   apiEnvironment,
   checkBodies,
   databaseUrl,
@@ -48,6 +50,14 @@ if (!SCENARIOS.includes(scenario))
 function cpuSeconds(pid: number): number {
   const fields = (readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1] ?? '').split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** The most resident memory a process has had (VmHWM), in MiB. */
+function peakRssMiB(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+    .split('\n')
+    .find((entry) => entry.startsWith('VmHWM:'));
+  return Math.round(Number(line?.split(/\s+/)[1] ?? 0) / 1024);
 }
 
 /** CPU seconds every PostgreSQL process (postmaster, backends, workers) has used so far. */
@@ -90,11 +100,15 @@ async function main(): Promise<void> {
   const flags = (process.env.BENCH_API_FLAGS ?? '').split(' ').filter(Boolean);
   const ceiling = CEILINGS[scenario];
   const server: ChildProcess = ceiling
-    ? spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', ceiling.script], {
-        env: { ...process.env, PORT: String(ceiling.port), DATABASE_URL: databaseUrl },
-        stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-      })
-    : spawn(process.execPath, [...flags, 'dist/src/main.js'], {
+    ? spawn(
+        process.execPath,
+        [...API_NODE_FLAGS, '-r', 'ts-node/register/transpile-only', ceiling.script],
+        {
+          env: { ...process.env, PORT: String(ceiling.port), DATABASE_URL: databaseUrl },
+          stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+        },
+      )
+    : spawn(process.execPath, [...API_NODE_FLAGS, ...flags, 'dist/src/main.js'], {
         env: apiEnvironment(sink.url),
         stdio: 'ignore',
       });
@@ -121,6 +135,7 @@ async function main(): Promise<void> {
     else if (scenario === 'decisions') await measureDecisions(pid, owner);
     else await measureInvites(pid, owner, sink);
   } finally {
+    console.log(`${scenario}: server peak RSS ${peakRssMiB(pid)} MiB`);
     server.kill('SIGTERM');
     await sink.stop();
   }

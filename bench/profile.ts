@@ -17,6 +17,7 @@ import { Client } from 'pg';
 import { SmtpSink } from '../test/support/smtp-sink';
 import {
   API,
+  API_NODE_FLAGS,
   apiEnvironment,
   checkBodies,
   databaseUrl,
@@ -48,7 +49,7 @@ async function main(): Promise<void> {
   // The same settings as bench/run.ts's API.
   const api = spawn(
     process.execPath,
-    ['--cpu-prof', `--cpu-prof-dir=${profiles}`, 'dist/src/main.js'],
+    [...API_NODE_FLAGS, '--cpu-prof', `--cpu-prof-dir=${profiles}`, 'dist/src/main.js'],
     {
       env: apiEnvironment(sink.url),
       stdio: 'ignore',

@@ -22,6 +22,7 @@ import {
   adminUrl,
   checkBodies,
   API,
+  API_NODE_FLAGS,
   apiEnvironment,
   DATABASE,
   databaseUrl,
@@ -117,7 +118,7 @@ function startApi(smtpPort: number): ChildProcess {
   // would also cost the load generator, which shares this event loop.
   const logFile = openSync('/tmp/warden-bench-api.log', 'a');
   try {
-    const child = spawn(process.execPath, ['dist/src/main.js'], {
+    const child = spawn(process.execPath, [...API_NODE_FLAGS, 'dist/src/main.js'], {
       env: apiEnvironment(`smtp://127.0.0.1:${smtpPort}`),
       stdio: ['ignore', logFile, logFile],
     });
@@ -285,7 +286,7 @@ async function main(): Promise<void> {
   const apiPid = api.pid as number;
   owner = await signIn('owner', OWNER_PASSWORD);
   const bare = fork('bench/bare-server.ts', [], {
-    execArgv: ['-r', 'ts-node/register/transpile-only'],
+    execArgv: [...API_NODE_FLAGS, '-r', 'ts-node/register/transpile-only'],
     env: {
       ...process.env,
       DATABASE_URL: databaseUrl,
@@ -300,7 +301,7 @@ async function main(): Promise<void> {
   });
   const nestFloor = track(
     fork('bench/nest-floor-server.ts', [], {
-      execArgv: ['-r', 'ts-node/register/transpile-only'],
+      execArgv: [...API_NODE_FLAGS, '-r', 'ts-node/register/transpile-only'],
       env: { ...process.env, PORT: String(NEST_FLOOR_PORT) },
     }),
   );

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** Runs src/main.ts as an operator would (ts-node instead of a build) and collects what it prints. */
@@ -37,4 +38,32 @@ describe('Start-up with a bad configuration', () => {
     expect(result.stderr).toContain('REDIS_URL must use redis or rediss');
     expect(result.stderr).not.toMatch(/\n\s+at /); // no stack trace for a configuration error
   }, 30_000);
+});
+
+describe('How the API process is started', () => {
+  const root = join(__dirname, '..', '..');
+
+  it('runs Node.js with the same flags from every start command and the container image', () => {
+    const scripts = (
+      JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+        scripts: Record<string, string>;
+      }
+    ).scripts;
+    const dockerCmd = /^CMD (\[.*\])$/m.exec(readFileSync(join(root, 'Dockerfile'), 'utf8'))?.[1];
+    const flagsOf = (command: string) => command.split(' ').filter((word) => word.startsWith('--'));
+    const commands = {
+      start: scripts.start?.split(' && ').at(-1) ?? '',
+      'start:prod': scripts['start:prod'] ?? '',
+      'start:worker': scripts['start:worker']?.split(' && ').at(-1) ?? '',
+      Dockerfile: (JSON.parse(dockerCmd ?? '[]') as string[]).join(' '),
+    };
+    // A larger young generation: the allocation-heavy paths (decisions,
+    // list pages) spent a tenth of their time in scavenges (ADR 0011).
+    for (const [where, command] of Object.entries(commands)) {
+      expect({ where, flags: flagsOf(command) }).toEqual({
+        where,
+        flags: ['--max-semi-space-size=64'],
+      });
+    }
+  });
 });

@@ -10,7 +10,8 @@
  * - bare-live, hooks-live: the same on bench/bare-server.ts, bare and with Warden's request hooks
  * - list: GET /api/v1/users pages as `npm run bench` rotates them, 8 s at 10
  *   connections, with PostgreSQL's CPU per request beside the API's
- * - decisions: POST /authz/check with 100 checks, 8 s at 10 connections
+ * - decisions: POST /authz/check with 100 checks, 8 s at 10 connections, with
+ *   PostgreSQL's and the load generator's (this process's) CPU per call beside the API's
  * - invites: 1,000 invites at 20 connections until the last mail, as `npm run bench`
  * Every server runs with production's Node.js flags (`npm run start:prod`);
  * `BENCH_API_FLAGS` (space-separated) add to the API's, e.g. V8 flags.
@@ -190,11 +191,14 @@ async function measureDecisions(pid: number, owner: string): Promise<void> {
   };
   await autocannon({ ...options, duration: 2 });
   for (let run = 0; run < runs; run++) {
-    const before = cpuSeconds(pid);
+    const api = cpuSeconds(pid);
+    const database = postgresCpuSeconds();
+    const load = process.cpuUsage();
     const result = await autocannon({ ...options, duration: 8 });
-    const perCall = ((cpuSeconds(pid) - before) * 1000) / result.requests.total;
+    const perCall = (seconds: number) => ((seconds * 1000) / result.requests.total).toFixed(2);
+    const { user, system } = process.cpuUsage(load);
     console.log(
-      `decisions: ${perCall.toFixed(2)} ms CPU per call of 100, ${Math.round(result.requests.average * 100)} decisions/s, non-2xx ${result.non2xx}`,
+      `decisions: ${perCall(cpuSeconds(pid) - api)} ms API CPU, ${perCall(postgresCpuSeconds() - database)} ms PostgreSQL CPU and ${perCall((user + system) / 1e6)} ms load generator CPU per call of 100, ${Math.round(result.requests.average * 100)} decisions/s, non-2xx ${result.non2xx}`,
     );
   }
 }

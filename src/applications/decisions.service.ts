@@ -3,6 +3,8 @@ import { LRUCache } from 'lru-cache';
 import { asSubject, AuthzService } from '../authz/authz.service';
 import type { Principal } from '../authz/principal';
 import { type PreparedStatement, PreparedReads } from '../infra/database/prepared-statement';
+import { RedisMirror } from '../infra/redis/redis-mirror';
+import { versionKey } from '../infra/redis/versions';
 import type { CheckDto, DecisionDto } from './dto/check.dto';
 import { EVERYONE, type PolicyEffect } from './entities/policy.entity';
 
@@ -101,9 +103,29 @@ interface CompiledApplication {
   policies: CompiledPolicy[];
 }
 
+/** A subject as this process keeps it, valid for the user's version counter and the mirror's epoch. */
+interface KeptSubject {
+  organizationId: string;
+  version: string;
+  epoch: number;
+  subject: Subject;
+}
+
+/** What one call reads (SUBJECTS_AND_VERSIONS, or APPLICATION_VERSIONS without subjects). */
+interface SubjectsAndVersions {
+  subjects?: SubjectRow[];
+  versions: Array<{ id: string; policy_version: string }>;
+}
+
+/** The versions of the applications of the organization `$1` whose ids are the parameter `ids`. */
+const applicationVersions = (ids: string) =>
+  `coalesce((select json_agg(json_build_object('id', a.id, 'policy_version', a.policy_version::text))
+                from applications a where a.organization_id = $1 and a.id = any(${ids}::uuid[])), '[]') as versions`;
+
 /**
- * What every call reads, in one round trip: the users asked about, with their
- * groups and inherited roles, and the version of each application asked about.
+ * What a call reads when it needs users, in one round trip: the users asked
+ * about that this process does not hold, with their groups and inherited
+ * roles, and the version of each application asked about.
  */
 const SUBJECTS_AND_VERSIONS: PreparedStatement = {
   name: 'warden_decision_subjects_and_versions',
@@ -122,8 +144,13 @@ const SUBJECTS_AND_VERSIONS: PreparedStatement = {
                 'group_ids', coalesce(gm.group_ids, '{}'), 'group_roles', coalesce(gm.group_roles, '{}')))
                 from users u left join memberships gm on gm.user_id = u.id
                where u.organization_id = $1 and u.id = any($2::uuid[])), '[]') as subjects,
-    coalesce((select json_agg(json_build_object('id', a.id, 'policy_version', a.policy_version::text))
-                from applications a where a.organization_id = $1 and a.id = any($3::uuid[])), '[]') as versions`,
+    ${applicationVersions('$3')}`,
+};
+
+/** What a call reads when this process holds every user asked about: the applications' versions. */
+const APPLICATION_VERSIONS: PreparedStatement = {
+  name: 'warden_decision_application_versions',
+  text: `select ${applicationVersions('$2')}`,
 };
 
 const POLICIES: PreparedStatement = {
@@ -137,52 +164,73 @@ const POLICIES: PreparedStatement = {
 
 /**
  * The decision endpoint: "may user U do action A on application X?", for up to
- * a hundred checks in one call. Per call, one small statement: the users with
- * their groups and inherited roles (always fresh), and the version of each
- * application asked about. Compiled policies are kept per application
- * and version (a database trigger bumps the version on any change to the
- * application or its policies), so only new or changed applications are read
- * in full.
+ * a hundred checks in one call. Per call, one small statement: the version of
+ * each application asked about, and the users this process does not hold
+ * (with their groups and inherited roles).
+ *
+ * Users are kept per process by their version counter (`version:user:<id>`,
+ * read through the RedisMirror like the principal's), which every change to a
+ * user's status, roles or groups, and to a group's roles, bumps before it
+ * answers: a kept user is used only while its counter reads the same, so a
+ * change applies on the very next call on every instance. Kept users are used
+ * and kept only while the mirror holds its lease, and dropped with its copy
+ * (`epoch`): without Redis every call reads its users from the database.
+ * Compiled policies are kept per application and version (a database trigger
+ * bumps the version on any change to the application or its policies), so
+ * only new or changed applications are read in full.
  */
 @Injectable()
 export class DecisionsService {
   private readonly compiled = new LRUCache<string, CompiledApplication>({ max: 20_000 });
+  private readonly kept = new LRUCache<string, KeptSubject>({ max: 50_000, ttl: 60_000 });
 
   constructor(
     private readonly reads: PreparedReads,
     private readonly authz: AuthzService,
+    private readonly mirror: RedisMirror,
   ) {}
 
   async check(
     principal: Principal,
     checks: readonly CheckDto[],
   ): Promise<Array<Readonly<DecisionDto>>> {
+    const organizationId = principal.organizationId;
     const userIds = [...new Set(checks.map((check) => check.userId))];
     for (const userId of userIds) {
-      const user = asSubject('User', { id: userId, organizationId: principal.organizationId });
+      const user = asSubject('User', { id: userId, organizationId });
       // Asked synchronously; only a refusal takes the (async, recorded) path.
       if (!this.authz.can(principal, 'check', user))
         await this.authz.assert(principal, 'check', user);
     }
     const applicationIds = [...new Set(checks.map((check) => check.resource.id))];
-    const [read] = await this.reads.query<{
-      subjects: SubjectRow[];
-      versions: Array<{ id: string; policy_version: string }>;
-    }>(SUBJECTS_AND_VERSIONS, [principal.organizationId, userIds, applicationIds]);
-    const subjectRows = read?.subjects ?? [];
-    const versionRows = read?.versions ?? [];
-    const subjects = new Map(
-      subjectRows.map((row): [string, Subject] => [
-        row.id,
-        {
-          id: row.id,
-          active: row.status === 'active',
-          groupIds: row.group_ids,
-          roles: roleSet(row.roles, row.group_roles),
-        },
-      ]),
-    );
-    const applications = await this.applications(principal, versionRows);
+    const { subjects, missing, versions, epoch } = await this.keptSubjects(organizationId, userIds);
+    const [read] =
+      missing.length > 0
+        ? await this.reads.query<SubjectsAndVersions>(SUBJECTS_AND_VERSIONS, [
+            organizationId,
+            missing,
+            applicationIds,
+          ])
+        : await this.reads.query<SubjectsAndVersions>(APPLICATION_VERSIONS, [
+            organizationId,
+            applicationIds,
+          ]);
+    // Kept under the versions read before the users were: a change committed
+    // meanwhile has bumped its user's counter past them.
+    const keep = versions !== null && this.mirror.leased && this.mirror.epoch === epoch;
+    for (const row of read?.subjects ?? []) {
+      const subject: Subject = {
+        id: row.id,
+        active: row.status === 'active',
+        groupIds: row.group_ids,
+        roles: roleSet(row.roles, row.group_roles),
+      };
+      subjects.set(row.id, subject);
+      const version = versions?.get(row.id);
+      if (keep && version !== undefined)
+        this.kept.set(row.id, { organizationId, version, epoch, subject });
+    }
+    const applications = await this.applications(principal, read?.versions ?? []);
     return checks.map((check) => {
       const subject = subjects.get(check.userId);
       if (subject === undefined) return USER_NOT_FOUND;
@@ -190,6 +238,46 @@ export class DecisionsService {
       if (policies === undefined) return APPLICATION_NOT_FOUND;
       return decide(subject, policies, check.action);
     });
+  }
+
+  /**
+   * The users this process holds at their current version, those it must
+   * read, and the versions read (null without the mirror: then every user is read).
+   */
+  private async keptSubjects(
+    organizationId: string,
+    userIds: readonly string[],
+  ): Promise<{
+    subjects: Map<string, Subject>;
+    missing: string[];
+    versions: Map<string, string> | null;
+    epoch: number;
+  }> {
+    const epoch = this.mirror.epoch;
+    const subjects = new Map<string, Subject>();
+    if (!this.mirror.leased) return { subjects, missing: [...userIds], versions: null, epoch };
+    let counters: (string | null)[];
+    try {
+      counters = await this.mirror.read(userIds.map(versionKey.user));
+    } catch {
+      return { subjects, missing: [...userIds], versions: null, epoch };
+    }
+    const versions = new Map<string, string>();
+    const missing: string[] = [];
+    userIds.forEach((userId, index) => {
+      const version = counters[index] ?? '0';
+      versions.set(userId, version);
+      const kept = this.kept.get(userId);
+      if (
+        kept !== undefined &&
+        kept.version === version &&
+        kept.epoch === epoch &&
+        kept.organizationId === organizationId
+      )
+        subjects.set(userId, kept.subject);
+      else missing.push(userId);
+    });
+    return { subjects, missing, versions, epoch };
   }
 
   /** The policies of each application the caller may see (others are "not found" to them). */

@@ -65,6 +65,8 @@ export class RedisMirror {
   private leaseUntil = 0;
   /** Moves on every invalidation and lost lease: a read that straddles one keeps nothing. */
   private generation = 0;
+  /** Moves whenever the copy is emptied: see `epoch`. */
+  private emptied = 0;
   private sequence = 0;
   private readonly heartbeatsSent = new Map<number, number>();
   private readonly pending = new Map<string, PendingAnnouncement>();
@@ -113,6 +115,16 @@ export class RedisMirror {
   /** Whether reads are answered from this process's copy now. */
   get leased(): boolean {
     return performance.now() < this.leaseUntil;
+  }
+
+  /**
+   * Moves whenever the copy is emptied (a lease lost, or regained after a
+   * gap). What a caller keeps beside the mirror, checked against version
+   * counters read here, holds only while the epoch stays the same: a counter
+   * whose bump failed while Redis was away reads the same value afterwards.
+   */
+  get epoch(): number {
+    return this.emptied;
   }
 
   /** The keys' values (null where missing), from the copy under a lease, else one MGET. */
@@ -232,6 +244,7 @@ export class RedisMirror {
 
   private clear(): void {
     this.generation += 1;
+    this.emptied += 1;
     this.entries.clear();
   }
 }

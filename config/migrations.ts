@@ -20,6 +20,7 @@ import { Migration20261204080000ApplicationPolicyVersion } from '../migrations/M
 import { Migration20261204090000UserSearchIndex } from '../migrations/Migration20261204090000UserSearchIndex';
 import { Migration20261204100000AccessReviews } from '../migrations/Migration20261204100000AccessReviews';
 import { Migration20261206000000DropDuplicateUserSearchIndex } from '../migrations/Migration20261206000000DropDuplicateUserSearchIndex';
+import { Migration20261206010000GroupMembersByUser } from '../migrations/Migration20261206010000GroupMembersByUser';
 
 /**
  * Every migration, in order. Listed explicitly (not discovered by glob) so the
@@ -86,5 +87,9 @@ export const migrationsList: MigrationObject[] = [
   {
     name: 'Migration20261206000000DropDuplicateUserSearchIndex',
     class: Migration20261206000000DropDuplicateUserSearchIndex,
+  },
+  {
+    name: 'Migration20261206010000GroupMembersByUser',
+    class: Migration20261206010000GroupMembersByUser,
   },
 ];

@@ -107,7 +107,7 @@ interface CompiledApplication {
 interface KeptSubject {
   organizationId: string;
   version: string;
-  epoch: number;
+  epoch: number | null;
   subject: Subject;
 }
 
@@ -173,8 +173,8 @@ const POLICIES: PreparedStatement = {
  * user's status, roles or groups, and to a group's roles, bumps before it
  * answers: a kept user is used only while its counter reads the same, so a
  * change applies on the very next call on every instance. Kept users are used
- * and kept only while the mirror holds its lease, and dropped with its copy
- * (`epoch`): without Redis every call reads its users from the database.
+ * and kept only under the mirror's lease, in the epoch they were read in
+ * (RedisMirror.leasedEpoch): without Redis every call reads its users.
  * Compiled policies are kept per application and version (a database trigger
  * bumps the version on any change to the application or its policies), so
  * only new or changed applications are read in full.
@@ -217,7 +217,7 @@ export class DecisionsService {
           ]);
     // Kept under the versions read before the users were: a change committed
     // meanwhile has bumped its user's counter past them.
-    const keep = versions !== null && this.mirror.leased && this.mirror.epoch === epoch;
+    const keep = versions !== null && this.mirror.leasedEpoch === epoch;
     for (const row of read?.subjects ?? []) {
       const subject: Subject = {
         id: row.id,
@@ -251,17 +251,19 @@ export class DecisionsService {
     subjects: Map<string, Subject>;
     missing: string[];
     versions: Map<string, string> | null;
-    epoch: number;
+    epoch: number | null;
   }> {
-    const epoch = this.mirror.epoch;
+    const epoch = this.mirror.leasedEpoch;
     const subjects = new Map<string, Subject>();
-    if (!this.mirror.leased) return { subjects, missing: [...userIds], versions: null, epoch };
+    if (epoch === null) return { subjects, missing: [...userIds], versions: null, epoch };
     let counters: (string | null)[];
     try {
       counters = await this.mirror.read(userIds.map(versionKey.user));
     } catch {
       return { subjects, missing: [...userIds], versions: null, epoch };
     }
+    if (this.mirror.leasedEpoch !== epoch)
+      return { subjects, missing: [...userIds], versions: null, epoch };
     const versions = new Map<string, string>();
     const missing: string[] = [];
     userIds.forEach((userId, index) => {

@@ -39,11 +39,12 @@ const KNOWN_KEY_TTL_MS = 5 * 60_000;
 const sameVersions = (a: readonly string[], b: readonly string[]) =>
   a.length === b.length && a.every((value, index) => value === b[index]);
 
-/** A key this process has resolved, with the versions it was resolved under. */
+/** A key this process has resolved, with the versions and the mirror's epoch it was resolved under. */
 interface KnownKey {
   row: KeyRow;
   principal: Principal;
   versions: readonly string[];
+  epoch: number;
 }
 
 /**
@@ -58,7 +59,10 @@ interface KnownKey {
  * trip): revoking the key, deactivating, deleting or re-roling its owner, or
  * changing custom roles bumps one, and the next request on every instance
  * resolves the key from the database again. Expiry is checked on every
- * request. Without Redis nothing is kept.
+ * request. A resolved key is kept and used only while the mirror holds its
+ * lease, in the epoch it was resolved in (RedisMirror.leasedEpoch): a
+ * revocation whose bump failed while Redis was away leaves the counters as
+ * they were. Without Redis nothing is kept.
  */
 @Injectable()
 export class ApiKeyAuthenticator {
@@ -81,10 +85,13 @@ export class ApiKeyAuthenticator {
 
   async authenticate(presented: string): Promise<Principal> {
     const hash = sha256Hex(presented);
+    const epoch = this.mirror.leasedEpoch;
     const cached = this.known.get(hash);
     const versions = await this.versionsOf(cached?.row);
     if (
       cached !== undefined &&
+      cached.epoch === epoch &&
+      this.mirror.leasedEpoch === epoch &&
       versions !== null &&
       sameVersions(versions, cached.versions) &&
       !this.expired(cached.row)
@@ -123,7 +130,8 @@ export class ApiKeyAuthenticator {
     }
     await this.markUsed(row.id);
     const principal = await this.principalOf(row, current?.[2] ?? undefined);
-    if (current !== null) this.known.set(hash, { row, principal, versions: current });
+    if (current !== null && epoch !== null && this.mirror.leasedEpoch === epoch)
+      this.known.set(hash, { row, principal, versions: current, epoch });
     return principal;
   }
 

@@ -52,7 +52,11 @@ export const unauthenticated = (detail = 'The access token is invalid, expired o
  * otherwise in one Redis round trip. A revoked session (snapshot deleted), a
  * changed user (version bumped) or changed custom roles are seen on the very
  * next request, on every instance, because those changes return only once
- * every copy has dropped them. Without Redis it reads PostgreSQL on every request.
+ * every copy has dropped them. A snapshot found in Redis is trusted, and a
+ * built principal kept, only under the mirror's lease and in the epoch this
+ * process loaded it in (RedisMirror.leasedEpoch): after a gap the snapshot
+ * is loaded from PostgreSQL once more, since a revocation made meanwhile
+ * may not have reached Redis. Without Redis it reads PostgreSQL on every request.
  */
 @Injectable()
 export class PrincipalService {
@@ -62,6 +66,8 @@ export class PrincipalService {
   private readonly parsed = new LRUCache<string, { text: string; snapshot: SessionSnapshot }>({
     max: 10_000,
   });
+  /** The mirror's epoch in which this process last loaded each session's snapshot from the database. */
+  private readonly loadedIn = new LRUCache<string, number>({ max: 10_000 });
 
   constructor(
     private readonly em: EntityManager,
@@ -72,18 +78,25 @@ export class PrincipalService {
   ) {}
 
   async fromAccessToken(claims: { sub: string; sid: string; org: string }): Promise<Principal> {
+    const epoch = this.mirror.leasedEpoch;
     const cached = await this.readCache(claims);
     const userVersion = cached.userVersion;
     if (cached.snapshot === REVOKED_SESSION) throw unauthenticated();
     let snapshot: SessionSnapshot | null = cached.snapshot;
+    // A snapshot in Redis is trusted only in the epoch this process loaded it in:
+    // a revocation or a bump that failed while Redis was away left it as it was.
     if (
       snapshot === null ||
+      epoch === null ||
+      this.mirror.leasedEpoch !== epoch ||
+      this.loadedIn.get(claims.sid) !== epoch ||
       snapshot.userVersion !== userVersion ||
       snapshot.userId !== claims.sub
     ) {
       snapshot = await this.loadSnapshot(claims, userVersion);
       if (cached.available && (await this.store(claims.sid, snapshot)) === REVOKED_SESSION)
         throw unauthenticated(); // revoked while it was being loaded
+      if (cached.available && epoch !== null) this.loadedIn.set(claims.sid, epoch);
     }
     const now = this.clock.now().getTime();
     if (
@@ -94,11 +107,12 @@ export class PrincipalService {
     ) {
       throw unauthenticated();
     }
-    const cacheKey = `${snapshot.sessionId}:${userVersion}:${cached.rolesVersion}`;
-    const known = cached.available ? this.principals.get(cacheKey) : undefined;
+    const cacheKey = `${epoch}:${snapshot.sessionId}:${userVersion}:${cached.rolesVersion}`;
+    const kept = cached.available && epoch !== null;
+    const known = kept ? this.principals.get(cacheKey) : undefined;
     if (known) return known;
     const principal = await this.build(snapshot, cached.rolesVersion);
-    if (cached.available) this.principals.set(cacheKey, principal);
+    if (kept && this.mirror.leasedEpoch === epoch) this.principals.set(cacheKey, principal);
     return principal;
   }
 

@@ -1,10 +1,6 @@
 import { type EntityManager, MikroORM } from '@mikro-orm/postgresql';
-import { RedisMirror } from '../../src/infra/redis/redis-mirror';
-import { eventually } from '../support/eventually';
 import { createUser, signInOwner, type SignedIn } from '../support/principals';
 import { type SecondInstance, startSecondInstanceBeside } from '../support/second-instance';
-import { TcpProxy } from '../support/tcp-proxy';
-import { TEST_REDIS_URL } from '../support/test-env';
 import { startTestApp, type TestApp } from '../support/test-app';
 import type TestAgent from 'supertest/lib/agent';
 
@@ -115,59 +111,4 @@ describe('What decisions keep about users never outlives a change to them', () =
     await onA('delete', `/api/v1/users/${user.id}`).expect(204);
     expect(await mayReadOnB(user.id)).toMatchObject({ allowed: false, reason: 'user not found' });
   });
-});
-
-describe('Decisions while Redis is unreachable', () => {
-  let redis: TcpProxy;
-  let t: TestApp;
-  let owner: SignedIn;
-  let app: string;
-
-  const ask = (userId: string) => mayRead(t.http, owner, app, userId);
-
-  beforeAll(async () => {
-    redis = await TcpProxy.forUrl(TEST_REDIS_URL).start();
-    t = await startTestApp({ redisUrl: (url) => redis.rewrite(url) });
-    owner = await signInOwner(t);
-    app = (
-      await t.http
-        .post('/api/v1/applications')
-        .set('authorization', owner.auth)
-        .send({ name: 'outage' })
-        .expect(201)
-    ).body.id;
-    await t.http
-      .post(`/api/v1/applications/${app}/policies`)
-      .set('authorization', owner.auth)
-      .send({ name: 'developers read', effect: 'allow', actions: ['read'], roles: ['developer'] })
-      .expect(201);
-  }, 60_000);
-  afterAll(async () => {
-    redis.restore();
-    await t.close();
-    await redis.stop();
-  });
-
-  it('a user deactivated while Redis was away (their version never bumped) is inactive once it is back', async () => {
-    const mirror = t.app.get(RedisMirror);
-    const leased = (holds: boolean) =>
-      eventually(
-        () => Promise.resolve(mirror.leased),
-        (value) => value === holds,
-      );
-    await leased(true);
-    const user = await createUser(t, owner, ['developer']);
-    expect((await ask(user.id)).allowed).toBe(true); // kept, under the user's current version
-    redis.cut();
-    await leased(false);
-    await t.http
-      .post(`/api/v1/users/${user.id}/deactivate`)
-      .set('authorization', owner.auth)
-      .expect(200);
-    expect(await ask(user.id)).toMatchObject({ allowed: false, reason: 'user is inactive' });
-    redis.restore();
-    await leased(true);
-    // The version counter reads as before the deactivation: only the emptied copy tells.
-    expect(await ask(user.id)).toMatchObject({ allowed: false, reason: 'user is inactive' });
-  }, 30_000);
 });

@@ -43,13 +43,17 @@ export class RoleCatalogService {
   }
 
   async catalog(organizationId: string, version?: string): Promise<RoleCatalog> {
+    // Kept only under the mirror's lease, per epoch: a bump that failed while
+    // Redis was away leaves the version as it was (RedisMirror.leasedEpoch).
+    const epoch = this.mirror.leasedEpoch;
     const current = version ?? (await this.version(organizationId));
-    const cacheKey = `${organizationId}:${current}`;
-    const cached = current === '' ? undefined : this.cache.get(cacheKey);
+    const keep = current !== '' && epoch !== null;
+    const cacheKey = `${organizationId}:${current}:${epoch}`;
+    const cached = keep ? this.cache.get(cacheKey) : undefined;
     if (cached) return cached;
     const custom = await this.em.fork().find(Role, {}, scoped(organizationId));
     const catalog = new RoleCatalog(custom.map(definitionOf));
-    if (current !== '') this.cache.set(cacheKey, catalog);
+    if (keep && this.mirror.leasedEpoch === epoch) this.cache.set(cacheKey, catalog);
     return catalog;
   }
 

@@ -127,6 +127,18 @@ export class RedisMirror {
     return this.emptied;
   }
 
+  /**
+   * The epoch while the copy holds its lease, else null. A cache that keeps
+   * what it derived from keys read here (a principal, a resolved API key, a
+   * decision's user) keeps and trusts an entry only under the epoch it was
+   * made in: a lease lost and regained means invalidations may have been
+   * missed, and a change whose Redis write failed meanwhile left its version
+   * counter, or a session snapshot, as it was.
+   */
+  get leasedEpoch(): number | null {
+    return this.leased ? this.emptied : null;
+  }
+
   /** The keys' values (null where missing), from the copy under a lease, else one MGET. */
   async read(keys: readonly string[]): Promise<(string | null)[]> {
     if (this.leased) {

@@ -16,6 +16,13 @@ module.exports = {
   // A global option: Jest ignores testTimeout inside a project. E2E hooks boot
   // and close whole applications, which can outlast the 5 s default.
   testTimeout: 30000,
+  // Suites run one at a time (they share one PostgreSQL and one Redis), in a
+  // worker process rather than in Jest's own: every test file loads the whole
+  // app afresh and the process keeps part of each (about 40 MB a file), so one
+  // process running all of them ended above 3 GB of a 4 GB heap, where
+  // collections take seconds and a start timed out. A worker past this after a
+  // file is replaced (the limit also makes Jest use a worker at --maxWorkers=1).
+  workerIdleMemoryLimit: '1GB',
   projects: [
     { ...common, displayName: 'unit', rootDir: '.', testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/config/**/*.spec.ts'] },
     {

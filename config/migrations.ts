@@ -21,6 +21,7 @@ import { Migration20261204090000UserSearchIndex } from '../migrations/Migration2
 import { Migration20261204100000AccessReviews } from '../migrations/Migration20261204100000AccessReviews';
 import { Migration20261206000000DropDuplicateUserSearchIndex } from '../migrations/Migration20261206000000DropDuplicateUserSearchIndex';
 import { Migration20261206010000GroupMembersByUser } from '../migrations/Migration20261206010000GroupMembersByUser';
+import { Migration20261206020000OwedInvalidations } from '../migrations/Migration20261206020000OwedInvalidations';
 
 /**
  * Every migration, in order. Listed explicitly (not discovered by glob) so the
@@ -91,5 +92,9 @@ export const migrationsList: MigrationObject[] = [
   {
     name: 'Migration20261206010000GroupMembersByUser',
     class: Migration20261206010000GroupMembersByUser,
+  },
+  {
+    name: 'Migration20261206020000OwedInvalidations',
+    class: Migration20261206020000OwedInvalidations,
   },
 ];

@@ -8,7 +8,7 @@ import { Clock } from '../common/clock/clock';
 import { randomSecret, sha256Hex } from '../common/crypto/tokens';
 import { ProblemException } from '../common/problem/problem';
 import { scoped } from '../infra/database/organization-owned.entity';
-import { RedisMirror } from '../infra/redis/redis-mirror';
+import { Invalidations } from '../infra/redis/invalidations';
 import { versionKey } from '../infra/redis/versions';
 import { RoleCatalogService } from '../directory/roles/role-catalog.service';
 import type { CreateApiKeyDto, ListApiKeysQueryDto } from './dto/api-key.dto';
@@ -30,7 +30,7 @@ export class ApiKeysService {
     private readonly audit: AuditService,
     private readonly roles: RoleCatalogService,
     private readonly clock: Clock,
-    private readonly mirror: RedisMirror,
+    private readonly invalidations: Invalidations,
   ) {}
 
   async create(
@@ -166,7 +166,6 @@ export class ApiKeysService {
 
   /** After the commit: every instance resolves the key from the database on its next use. */
   async announceRevoked(id: string): Promise<void> {
-    const key = versionKey.apiKey(id);
-    await this.mirror.write([key], (redis) => redis.incr(key)).catch(() => undefined);
+    await this.invalidations.apply({ kind: 'increment', keys: [versionKey.apiKey(id)] });
   }
 }

@@ -5,6 +5,7 @@ import { createUser, signInOwner, type SignedIn } from '../support/principals';
 import { TcpProxy } from '../support/tcp-proxy';
 import { TEST_REDIS_URL } from '../support/test-env';
 import { startTestApp, type TestApp } from '../support/test-app';
+import { owedInvalidations } from '../support/test-database';
 
 /**
  * A change made while Redis is unreachable reaches PostgreSQL but not Redis:
@@ -44,9 +45,16 @@ describe('Changes made while Redis is unreachable still apply once it is back', 
     redis.cut();
     await leased(false);
     await change();
+    // No process reaches Redis to deliver what the change must tell: it waits in PostgreSQL.
+    expect(await owedInvalidations(t.databaseUrl)).toBeGreaterThan(0);
     if (checkDuringOutage) await holds();
     redis.restore();
     await leased(true);
+    // What could not reach Redis during the outage is delivered once it is back.
+    await eventually(
+      () => owedInvalidations(t.databaseUrl),
+      (owed) => owed === 0,
+    );
     await holds();
   }
 

@@ -54,3 +54,17 @@ export async function sweepStaleTestDatabases(): Promise<string[]> {
     return stale;
   });
 }
+
+/** Invalidations waiting in a test database for a process that reaches Redis to deliver them. */
+export async function owedInvalidations(databaseUrl: string): Promise<number> {
+  const client = new Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ owed: number }>(
+      'select count(*)::int as owed from owed_invalidations',
+    );
+    return rows[0].owed;
+  } finally {
+    await client.end();
+  }
+}

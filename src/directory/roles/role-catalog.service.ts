@@ -2,6 +2,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import { scoped } from '../../infra/database/organization-owned.entity';
+import { Invalidations } from '../../infra/redis/invalidations';
 import { RedisMirror } from '../../infra/redis/redis-mirror';
 import { versionKey } from '../../infra/redis/versions';
 import { Role } from './role.entity';
@@ -30,6 +31,7 @@ export class RoleCatalogService {
   constructor(
     private readonly em: EntityManager,
     private readonly mirror: RedisMirror,
+    private readonly invalidations: Invalidations,
   ) {}
 
   /** The current version of an organization's custom roles ('' when Redis cannot tell: no caching then). */
@@ -59,8 +61,10 @@ export class RoleCatalogService {
 
   /** A custom role changed: every instance rebuilds the catalog on its next request. */
   async bumpVersion(organizationId: string): Promise<void> {
-    const key = versionKey.organizationRoles(organizationId);
-    await this.mirror.write([key], (redis) => redis.incr(key)).catch(() => undefined);
+    await this.invalidations.apply({
+      kind: 'increment',
+      keys: [versionKey.organizationRoles(organizationId)],
+    });
     this.cache.clear();
   }
 }

@@ -3,13 +3,8 @@ import { Injectable } from '@nestjs/common';
 import { type AuditActor, AuditService } from '../../audit/audit.service';
 import { Clock } from '../../common/clock/clock';
 import { scoped } from '../../infra/database/organization-owned.entity';
-import { RedisMirror } from '../../infra/redis/redis-mirror';
-import {
-  REVOKED_SESSION,
-  SESSION_SNAPSHOT_TTL_SECONDS,
-  sessionCacheKey,
-  versionKey,
-} from '../../infra/redis/versions';
+import { Invalidations } from '../../infra/redis/invalidations';
+import { sessionCacheKey, versionKey } from '../../infra/redis/versions';
 import { Session } from './session.entity';
 
 /**
@@ -21,7 +16,7 @@ import { Session } from './session.entity';
 export class SessionRevocationService {
   constructor(
     private readonly em: EntityManager,
-    private readonly mirror: RedisMirror,
+    private readonly invalidations: Invalidations,
     private readonly clock: Clock,
     private readonly audit: AuditService,
   ) {}
@@ -95,15 +90,10 @@ export class SessionRevocationService {
    * the next request, and no snapshot loaded before the revocation replaces the mark.
    */
   async forget(sessionIds: readonly string[]): Promise<void> {
-    if (sessionIds.length === 0) return;
-    const keys = sessionIds.map(sessionCacheKey);
-    await this.mirror
-      .write(keys, async (redis) => {
-        const marks = redis.multi();
-        for (const key of keys) marks.set(key, REVOKED_SESSION, 'EX', SESSION_SNAPSHOT_TTL_SECONDS);
-        await marks.exec();
-      })
-      .catch(() => undefined);
+    await this.invalidations.apply({
+      kind: 'revoke-session',
+      keys: sessionIds.map(sessionCacheKey),
+    });
   }
 
   /**
@@ -115,14 +105,6 @@ export class SessionRevocationService {
   }
 
   async invalidateUsers(userIds: readonly string[]): Promise<void> {
-    if (userIds.length === 0) return;
-    const keys = userIds.map(versionKey.user);
-    await this.mirror
-      .write(keys, async (redis) => {
-        const bumps = redis.pipeline();
-        for (const key of keys) bumps.incr(key);
-        await bumps.exec();
-      })
-      .catch(() => undefined);
+    await this.invalidations.apply({ kind: 'increment', keys: userIds.map(versionKey.user) });
   }
 }

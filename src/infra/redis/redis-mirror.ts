@@ -159,16 +159,20 @@ export class RedisMirror {
 
   /**
    * Changes keys in Redis, then waits until no process can answer from an old
-   * copy of them. The change's own failure is the caller's: the keys are
-   * announced either way.
+   * copy of them. The keys are announced either way. Rejects when the change
+   * failed, or when the announcement could not be published: then another
+   * process that still reaches Redis may keep answering from its copy, and the
+   * caller must see that the change did not get out (see Invalidations).
    */
   async write(keys: readonly string[], change: (redis: Redis) => Promise<unknown>): Promise<void> {
     this.forget(keys);
+    let published = false;
     try {
       await change(this.redis);
     } finally {
-      await this.announce(keys);
+      published = await this.announce(keys);
     }
+    if (!published) throw new Error('the invalidation could not be published to Redis');
   }
 
   /**
@@ -186,8 +190,10 @@ export class RedisMirror {
     return value;
   }
 
-  private async announce(keys: readonly string[]): Promise<void> {
+  /** Resolves once every receiver acknowledged or a lease has passed; with whether the publish got out. */
+  private async announce(keys: readonly string[]): Promise<boolean> {
     const nonce = randomUUID();
+    let published = false;
     let timeout: NodeJS.Timeout | undefined;
     const settled = new Promise<void>((resolve) => {
       this.pending.set(nonce, {
@@ -201,6 +207,7 @@ export class RedisMirror {
     this.redis
       .publish(this.invalidations, JSON.stringify({ nonce, keys }))
       .then((receivers) => {
+        published = true;
         const announcement = this.pending.get(nonce);
         if (announcement === undefined) return;
         announcement.receivers = receivers;
@@ -210,6 +217,7 @@ export class RedisMirror {
     await settled;
     clearTimeout(timeout);
     this.pending.delete(nonce);
+    return published;
   }
 
   private receive(channel: string, message: string): void {

@@ -8,6 +8,7 @@ import {
 } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { AppConfig } from '../../../config/app-config';
+import { Invalidations } from './invalidations';
 import { RedisMirror } from './redis-mirror';
 import { redisOptionsFromUrl } from './redis-options';
 
@@ -67,7 +68,8 @@ class RedisLifecycle implements OnApplicationShutdown {
     { provide: REDIS, inject: [AppConfig], useFactory: createRedis },
     { provide: RedisMirror, inject: [AppConfig, REDIS], useFactory: createMirror },
     RedisLifecycle,
+    Invalidations,
   ],
-  exports: [REDIS, RedisMirror],
+  exports: [REDIS, RedisMirror, Invalidations],
 })
 export class RedisModule {}

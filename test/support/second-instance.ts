@@ -12,29 +12,36 @@ export interface SecondInstance {
 }
 
 /**
+ * src/main.ts in a process of its own on a free port (production's entry
+ * point, run from source), with only PATH and the given variables set.
+ */
+export async function spawnApi(
+  env: Record<string, string>,
+  stdio: 'ignore' | 'pipe',
+): Promise<{ child: ChildProcess; http: TestAgent }> {
+  const port = await findFreePort();
+  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
+    cwd: join(__dirname, '..', '..'),
+    env: {
+      PATH: process.env.PATH ?? '',
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'warn',
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      ...env,
+    },
+    stdio,
+  });
+  return { child, http: request(`http://127.0.0.1:${port}`) };
+}
+
+/**
  * Runs src/main.ts in its own process, as another API instance would run
  * beside the first: same database, same Redis and key prefix, same signing
  * secret and issuer. Nothing is shared in memory.
  */
 export async function startSecondInstance(env: Record<string, string>): Promise<SecondInstance> {
-  const port = await findFreePort();
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ['-r', 'ts-node/register/transpile-only', 'src/main.ts'],
-    {
-      cwd: join(__dirname, '..', '..'),
-      env: {
-        PATH: process.env.PATH ?? '',
-        NODE_ENV: 'test',
-        LOG_LEVEL: 'warn',
-        HOST: '127.0.0.1',
-        PORT: String(port),
-        ...env,
-      },
-      stdio: 'ignore',
-    },
-  );
-  const http = request(`http://127.0.0.1:${port}`);
+  const { child, http } = await spawnApi(env, 'ignore');
   const stop = () =>
     new Promise<void>((resolve) => {
       if (child.exitCode !== null) return resolve();
